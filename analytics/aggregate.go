@@ -1,0 +1,104 @@
+package analytics
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// Aggregator sums records into rows at the grain. Its memory is bounded by the number of
+// groups, not by the number of records. It is not safe for concurrent use: give each worker
+// its own and Merge them.
+type Aggregator struct {
+	q      Query
+	groups map[Key]*Measures
+	// OutOfRange counts records outside the query's time range (read because files land in
+	// the folder of their delivery hour); they are expected and not an error.
+	OutOfRange int64
+	// Filtered counts records in range that the query's filters rejected.
+	Filtered int64
+}
+
+// NewAggregator returns an empty aggregator for q.
+func NewAggregator(q Query) *Aggregator {
+	return &Aggregator{q: q, groups: make(map[Key]*Measures)}
+}
+
+// Add adds one record if it lies in the query's range and passes its filters.
+func (a *Aggregator) Add(r *invocationlog.Record) {
+	if !a.q.InRange(r.Timestamp) {
+		a.OutOfRange++
+		return
+	}
+	k := KeyFor(r, a.q.MetadataKeys)
+	if !a.q.Match(k) {
+		a.Filtered++
+		return
+	}
+	a.AddRow(Row{Key: k, Measures: MeasuresOf(r)})
+}
+
+// AddRow adds a row as it is (no range or filter check).
+func (a *Aggregator) AddRow(r Row) {
+	m := a.groups[r.Key]
+	if m == nil {
+		m = new(Measures)
+		a.groups[r.Key] = m
+	}
+	m.Add(r.Measures)
+}
+
+// Merge adds every group of b into a.
+func (a *Aggregator) Merge(b *Aggregator) {
+	for k, m := range b.groups {
+		a.AddRow(Row{Key: k, Measures: *m})
+	}
+	a.OutOfRange += b.OutOfRange
+	a.Filtered += b.Filtered
+}
+
+// Len is the number of groups.
+func (a *Aggregator) Len() int { return len(a.groups) }
+
+// Rows returns the groups as rows in SortRows order.
+func (a *Aggregator) Rows() []Row {
+	rows := make([]Row, 0, len(a.groups))
+	for k, m := range a.groups {
+		rows = append(rows, Row{Key: k, Measures: *m})
+	}
+	SortRows(rows)
+	return rows
+}
+
+// SortRows sorts rows by every key field, so two engines' answers compare equal.
+func SortRows(rows []Row) {
+	slices.SortFunc(rows, func(a, b Row) int {
+		return CompareKeys(a.Key, b.Key)
+	})
+}
+
+// CompareKeys orders keys field by field.
+func CompareKeys(a, b Key) int {
+	if c := a.Hour.Compare(b.Hour); c != 0 {
+		return c
+	}
+	for _, p := range [][2]string{
+		{a.Region, b.Region}, {a.Account, b.Account}, {a.Principal, b.Principal},
+		{a.PrincipalKind, b.PrincipalKind}, {a.App, b.App}, {a.User, b.User},
+		{a.Model, b.Model}, {a.Operation, b.Operation}, {a.ErrorCode, b.ErrorCode}, {a.Meta, b.Meta},
+	} {
+		if c := strings.Compare(p[0], p[1]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(boolInt(a.LongContext), boolInt(b.LongContext))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

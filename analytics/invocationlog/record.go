@@ -1,0 +1,80 @@
+// Package invocationlog describes Amazon Bedrock model invocation log records: the record
+// type, a streaming decoder over gzipped or plain NDJSON, the S3 key layout Bedrock writes,
+// identity-ARN parsing and the Glue column list. It is the one place the log schema is
+// written; the engines, the log generator and the CDK app all import it.
+package invocationlog
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SchemaType is the value of schemaType on every invocation log record.
+const SchemaType = "ModelInvocationLog"
+
+// The operations Bedrock logs.
+const (
+	OpInvokeModel                   = "InvokeModel"
+	OpInvokeModelWithResponseStream = "InvokeModelWithResponseStream"
+	OpConverse                      = "Converse"
+	OpConverseStream                = "ConverseStream"
+)
+
+// LongContextThreshold is the number of input tokens (cache reads and writes included) above
+// which a request is billed at long-context rates by models that have them.
+const LongContextThreshold = 200_000
+
+// Record is one model invocation log record. Bodies (InputBodyJSON, OutputBodyJSON) are only
+// filled when the decoder is asked for them; reports never need them.
+type Record struct {
+	SchemaType      string            `json:"schemaType"`
+	SchemaVersion   string            `json:"schemaVersion"`
+	Timestamp       time.Time         `json:"timestamp"`
+	AccountID       string            `json:"accountId"`
+	Identity        Identity          `json:"identity"`
+	Region          string            `json:"region"`
+	RequestID       string            `json:"requestId"`
+	Operation       string            `json:"operation"`
+	ModelID         string            `json:"modelId"`
+	Input           Input             `json:"input"`
+	Output          Output            `json:"output"`
+	ErrorCode       string            `json:"errorCode,omitempty"`
+	InferenceRegion string            `json:"inferenceRegion,omitempty"`
+	RequestMetadata map[string]string `json:"requestMetadata,omitempty"`
+}
+
+// Identity is the caller of a logged request.
+type Identity struct {
+	ARN string `json:"arn"`
+}
+
+// Input is the request side of a record.
+type Input struct {
+	InputContentType          string          `json:"inputContentType,omitempty"`
+	InputBodyJSON             json.RawMessage `json:"inputBodyJson,omitempty"`
+	InputTokenCount           int64           `json:"inputTokenCount"`
+	CacheReadInputTokenCount  int64           `json:"cacheReadInputTokenCount,omitempty"`
+	CacheWriteInputTokenCount int64           `json:"cacheWriteInputTokenCount,omitempty"`
+	InputBodyS3Path           string          `json:"inputBodyS3Path,omitempty"`
+}
+
+// Output is the response side of a record. OutputBodyJSON is an object, or for streaming
+// operations an array of stream events (which may include plain strings such as "[DONE]").
+type Output struct {
+	OutputContentType string          `json:"outputContentType,omitempty"`
+	OutputBodyJSON    json.RawMessage `json:"outputBodyJson,omitempty"`
+	OutputTokenCount  int64           `json:"outputTokenCount"`
+	OutputBodyS3Path  string          `json:"outputBodyS3Path,omitempty"`
+}
+
+// TotalInputTokens is every input token of the request: uncached input plus cache reads and
+// writes. It decides the long-context tier.
+func (r *Record) TotalInputTokens() int64 {
+	return r.Input.InputTokenCount + r.Input.CacheReadInputTokenCount + r.Input.CacheWriteInputTokenCount
+}
+
+// LongContext reports whether the request is over LongContextThreshold input tokens.
+func (r *Record) LongContext() bool { return r.TotalInputTokens() > LongContextThreshold }
+
+// Failed reports whether the call failed (the record carries an errorCode).
+func (r *Record) Failed() bool { return r.ErrorCode != "" }

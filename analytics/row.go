@@ -1,0 +1,112 @@
+package analytics
+
+import (
+	"strings"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// Key is the grain of usage: hour (UTC) × region × account × principal × model × operation
+// × outcome × context tier [× requestMetadata values]. App, User and PrincipalKind are
+// derived from the caller's identity ARN with invocationlog.ParseARN, so they add no groups.
+type Key struct {
+	Hour          time.Time // the record's own hour, truncated, UTC
+	Region        string
+	Account       string
+	Principal     string // the role or user name (the original system's user_or_app)
+	PrincipalKind string // invocationlog.Principal kind: assumed-role, iam-user, …
+	App           string // the role name of an assumed-role caller; empty otherwise
+	User          string // the session of an assumed role, or the IAM user name
+	Model         string // modelId as logged
+	Operation     string
+	// ErrorCode is empty for a successful call and the logged errorCode for a failed one.
+	ErrorCode   string
+	LongContext bool
+	// Meta holds the values of the query's MetadataKeys, in order, joined by MetaSep
+	// (an absent key is an empty value). Use MetaValues to read them.
+	Meta string
+}
+
+// MetaSep separates metadata values in Key.Meta.
+const MetaSep = "\x1f"
+
+// MetaValues splits Key.Meta into n values.
+func (k Key) MetaValues(n int) []string {
+	if n == 0 {
+		return nil
+	}
+	v := strings.SplitN(k.Meta, MetaSep, n)
+	for len(v) < n {
+		v = append(v, "")
+	}
+	return v
+}
+
+// JoinMeta builds Key.Meta from values.
+func JoinMeta(values []string) string { return strings.Join(values, MetaSep) }
+
+// Failed reports whether the key is for failed calls.
+func (k Key) Failed() bool { return k.ErrorCode != "" }
+
+// Measures are the summed quantities of a group.
+type Measures struct {
+	Calls            int64
+	InputTokens      int64 // uncached input tokens (inputTokenCount)
+	OutputTokens     int64
+	CacheReadTokens  int64
+	CacheWriteTokens int64
+}
+
+// Add adds o to m.
+func (m *Measures) Add(o Measures) {
+	m.Calls += o.Calls
+	m.InputTokens += o.InputTokens
+	m.OutputTokens += o.OutputTokens
+	m.CacheReadTokens += o.CacheReadTokens
+	m.CacheWriteTokens += o.CacheWriteTokens
+}
+
+// Row is usage at the grain.
+type Row struct {
+	Key
+	Measures
+}
+
+// KeyFor builds the grain key of a record for a query (its MetadataKeys). Both engines use
+// it: the local engine on each record, the Athena engine on each result row.
+func KeyFor(r *invocationlog.Record, metadataKeys []string) Key {
+	id := invocationlog.ParseARN(r.Identity.ARN)
+	k := Key{
+		Hour:          r.Timestamp.UTC().Truncate(time.Hour),
+		Region:        r.Region,
+		Account:       r.AccountID,
+		Principal:     id.Principal(),
+		PrincipalKind: string(id.Kind),
+		App:           id.App(),
+		User:          id.User(),
+		Model:         r.ModelID,
+		Operation:     r.Operation,
+		ErrorCode:     r.ErrorCode,
+		LongContext:   r.LongContext(),
+	}
+	if len(metadataKeys) > 0 {
+		vals := make([]string, len(metadataKeys))
+		for i, mk := range metadataKeys {
+			vals[i] = r.RequestMetadata[mk]
+		}
+		k.Meta = JoinMeta(vals)
+	}
+	return k
+}
+
+// MeasuresOf is one call's measures.
+func MeasuresOf(r *invocationlog.Record) Measures {
+	return Measures{
+		Calls:            1,
+		InputTokens:      r.Input.InputTokenCount,
+		OutputTokens:     r.Output.OutputTokenCount,
+		CacheReadTokens:  r.Input.CacheReadInputTokenCount,
+		CacheWriteTokens: r.Input.CacheWriteInputTokenCount,
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitOK         = 0
+	exitError      = 1
+	exitUsage      = 2
+	exitData       = 3 // data problems under --strict or --strict-pricing
+	exitOverBudget = 4
+)
+
+// version is set by the linker (-X main.version=…).
+var version = "dev"
+
+// iostreams are the command's standard streams and whether they are terminals.
+type iostreams struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
+	OutTTY      bool
+	ErrTTY      bool
+}
+
+// factory holds what commands share and tests replace: streams, clock, AWS configuration.
+type factory struct {
+	IO  *iostreams
+	Now func() time.Time
+	// AWSConfig loads the AWS configuration (default credential chain) for a region; an empty
+	// region keeps the configured default.
+	AWSConfig func(ctx context.Context, region string) (aws.Config, error)
+	// S3Options are applied to every S3 client (tests use path-style addressing).
+	S3Options []func(*s3.Options)
+	// Env reads environment variables.
+	Env func(string) string
+}
+
+func newFactory() *factory {
+	return &factory{
+		IO: &iostreams{
+			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+			OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+			ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		},
+		Now: time.Now,
+		AWSConfig: func(ctx context.Context, region string) (aws.Config, error) {
+			var opts []func(*config.LoadOptions) error
+			if region != "" {
+				opts = append(opts, config.WithRegion(region))
+			}
+			return config.LoadDefaultConfig(ctx, opts...)
+		},
+		Env: os.Getenv,
+	}
+}
+
+// exitErr carries an exit code other than 1 with its error.
+type exitErr struct {
+	code int
+	err  error
+}
+
+func (e *exitErr) Error() string { return e.err.Error() }
+func (e *exitErr) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &exitErr{code: code, err: err} }
+
+// usageErr marks a bad flag or argument (exit 2).
+func usageErr(format string, a ...any) error { return withCode(exitUsage, fmt.Errorf(format, a...)) }
+
+func newRootCmd(f *factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bedrock-usage",
+		Short: "Who spends what on Amazon Bedrock, from its model invocation logs",
+		Long: `bedrock-usage reads the logs that Amazon Bedrock Model Invocation Logging writes and
+reports usage and cost per user, application (IAM role), model, region, hour and day.
+
+It reads a local folder or an s3:// prefix itself (the default engine), or runs one
+Athena query per region over the Glue table that the bedrock-usage CDK app creates
+(--engine athena) for accounts whose logs outgrow one machine.
+
+AWS access uses the default credential chain (environment, shared config and SSO
+profiles, instance and container roles).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withCode(exitUsage, err)
+	})
+	root.AddCommand(
+		newReportCmd(f),
+		newLogsCmd(f),
+		newPricingCmd(f),
+	)
+	return root
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(args []string, f *factory) int {
+	root := newRootCmd(f)
+	root.SetArgs(args)
+	ctx, stop := signalContext()
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(f.IO.ErrOut, "bedrock-usage: %v\n", err)
+	var ee *exitErr
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if isCobraUsageError(err) {
+		return exitUsage
+	}
+	return exitError
+}
