@@ -3,17 +3,71 @@ SHELL := /bin/bash
 GO ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
-.PHONY: test fmt-check vet build
+.PHONY: test fmt-check vet build demo bench
+
+DEMO_RECORDS ?= 100000
 
 build:
 	$(GO) build -o bin/bedrock-usage ./cmd/bedrock-usage
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
 
 test: fmt-check vet
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
+
+# The scan benchmark: ~1 GB of generated gzipped logs (made once, kept in the user cache
+# folder or BEDROCK_USAGE_BENCH_DIR; BEDROCK_USAGE_BENCH_MB sets the size), the local engine's
+# throughput beside a raw parallel gunzip of the same files, and its peak heap; then the
+# decoder micro-benchmarks against encoding/json.
+bench:
+	BEDROCK_USAGE_BENCH=1 $(GO) test -run '^$$' -bench '^BenchmarkScan$$' -benchtime 1x -count 1 -timeout 60m ./analytics/local
+	$(GO) test -run '^$$' -bench 'Decode' -benchtime 2s ./analytics/invocationlog
+
+# A month of synthetic logs in a temporary folder, and the report from them (no AWS needed).
+demo: build
+	@dir=$$(mktemp -d -t bedrock-usage-demo.XXXXXX) && \
+	echo "Generating a month of synthetic Bedrock invocation logs into $$dir" && \
+	./bin/bedrock-usage logs generate --out "$$dir" --since 30d --records $(DEMO_RECORDS) --seed 1 && \
+	./bin/bedrock-usage report --source "$$dir" --since 30d --format table --top 8 && \
+	echo && echo "Logs kept in $$dir; try: ./bin/bedrock-usage report --source $$dir --since 30d --group-by metadata.tenant_id"
+
+# ---- Infrastructure (CDK app in cmd/cdkapp, stacks in infra) --------------------------------
+# The CDK CLI is pinned in package.json / package-lock.json and installed into node_modules.
+# Without AWS credentials (or with OFFLINE=1) the app is synthesized for the placeholder
+# account CDK_ACCOUNT, the one the golden templates in infra/testdata use.
+CDK_ACCOUNT ?= 123456789012
+CDK_OUT ?= cdk.out
+export CDK_HOME ?= $(CURDIR)/node_modules/.cdk-home
+export CDK_DISABLE_CLI_TELEMETRY ?= true
+CDK := npx --no-install cdk --no-notices
+CDK_STACKS := $(patsubst infra/testdata/%.template.json,%,$(wildcard infra/testdata/*.template.json))
+AWS_CREDENTIALS := $(strip $(AWS_PROFILE)$(AWS_ACCESS_KEY_ID)$(AWS_WEB_IDENTITY_TOKEN_FILE)$(AWS_CONTAINER_CREDENTIALS_FULL_URI)$(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI))
+CDK_ONLINE := $(if $(OFFLINE),,$(AWS_CREDENTIALS))
+
+.PHONY: synth diff
+
+node_modules/.bin/cdk: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Writes cdk.out (templates, assets, cdk-nag reports); fails on unsuppressed cdk-nag findings.
+synth: node_modules/.bin/cdk
+	$(CDK) synth --quiet --output $(CDK_OUT) $(if $(CDK_ONLINE),,--context account=$(CDK_ACCOUNT))
+
+# Offline: each stack of the app against its golden template (what the PR changes).
+# With credentials: every stack against what is deployed in the account.
+diff: node_modules/.bin/cdk
+ifneq ($(CDK_ONLINE),)
+	$(CDK) diff
+else
+	$(CDK) synth --quiet --output $(CDK_OUT) --context account=$(CDK_ACCOUNT)
+	@for s in $(CDK_STACKS); do \
+		echo "=== $$s: infra/testdata/$$s.template.json -> synthesized app"; \
+		$(CDK) diff --app $(CDK_OUT) --template infra/testdata/$$s.template.json $$s || exit 1; \
+	done
+endif

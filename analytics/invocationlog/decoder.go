@@ -5,25 +5,56 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"time"
+	"unicode/utf8"
 )
 
 // Decoder reads records from a gzipped or plain NDJSON stream. It never stops at a bad line:
 // malformed lines and non-log records are counted in Skipped, and a stream that cannot be
 // read to its end (corrupt or truncated gzip) counts as one unreadable file after the records
 // before the fault have been returned.
+//
+// Decoding is done by a small validating scanner that reads only the fields reports need and
+// steps over inputBodyJson and outputBodyJson without allocating them (unless WithBodies):
+// several times faster than encoding/json. Lines may be of any length up to the
+// WithMaxLineBytes limit (64 MiB by default). A line is malformed when it is not valid JSON
+// (as encoding/json judges it), is not an object, has a known field of the wrong type,
+// a token count that is not a non-negative whole number, or no parsable timestamp.
+//
+// Records filled by Next own all their memory: they stay valid after later calls.
+// A Decoder is not safe for concurrent use; Reset lets one be reused for the next file.
 type Decoder struct {
-	name    string
-	br      *bufio.Reader
-	err     error
-	line    int64
-	records int64
-	skipped Skipped
-	bodies  bool
-	started bool
-	src     io.Reader
+	name     string
+	src      io.Reader
+	srcBuf   *bufio.Reader // over src
+	zr       *gzip.Reader
+	lineBuf  *bufio.Reader // over zr for gzip streams
+	lines    *bufio.Reader // srcBuf or lineBuf
+	long     []byte        // accumulates a line longer than the buffer
+	err      error         // io.EOF or the read error that ended the stream
+	line     int64
+	records  int64
+	bytes    int64
+	skipped  Skipped
+	bodies   bool
+	maxLine  int
+	started  bool
+	sc       scanner
+	intern   map[string]string
+	fieldErr string
+	hasTime  bool
+	timeErr  string
 }
+
+// DefaultMaxLineBytes is the longest line a Decoder reads by default; longer lines are
+// skipped as malformed. Bedrock moves bodies over 100 KB to data/ objects, so real lines are
+// far shorter.
+const DefaultMaxLineBytes = 64 << 20
+
+const bufSize = 256 << 10
 
 // DecoderOption configures a Decoder.
 type DecoderOption func(*Decoder)
@@ -31,35 +62,118 @@ type DecoderOption func(*Decoder)
 // WithBodies keeps inputBodyJson and outputBodyJson on decoded records.
 func WithBodies() DecoderOption { return func(d *Decoder) { d.bodies = true } }
 
+// WithMaxLineBytes sets the longest line read (DefaultMaxLineBytes when n <= 0); a longer
+// line is read through and skipped as malformed, without holding it in memory.
+func WithMaxLineBytes(n int) DecoderOption {
+	return func(d *Decoder) {
+		if n <= 0 {
+			n = DefaultMaxLineBytes
+		}
+		d.maxLine = n
+	}
+}
+
 // NewDecoder returns a decoder over r; name is the file or object name used in skip reports.
 // Gzip is detected by its magic bytes.
 func NewDecoder(r io.Reader, name string, opts ...DecoderOption) *Decoder {
-	d := &Decoder{name: name, src: r}
+	d := &Decoder{name: name, src: r, maxLine: DefaultMaxLineBytes}
 	for _, o := range opts {
 		o(d)
 	}
 	return d
 }
 
+// Reset makes d read a new stream, keeping its options and reusing its buffers. Counts and
+// skips start again from zero.
+func (d *Decoder) Reset(r io.Reader, name string) {
+	d.name, d.src = name, r
+	d.err, d.line, d.records, d.bytes, d.started = nil, 0, 0, 0, false
+	d.skipped = Skipped{}
+	if cap(d.long) > 4<<20 {
+		d.long = nil
+	}
+}
+
 func (d *Decoder) start() {
 	d.started = true
-	br := bufio.NewReaderSize(d.src, 256<<10)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			d.fail(err)
-			return
-		}
-		d.br = bufio.NewReaderSize(zr, 256<<10)
+	if d.srcBuf == nil {
+		d.srcBuf = bufio.NewReaderSize(d.src, bufSize)
+	} else {
+		d.srcBuf.Reset(d.src)
+	}
+	if d.intern == nil {
+		d.intern = make(map[string]string, 64)
+	}
+	d.lines = d.srcBuf
+	magic, _ := d.srcBuf.Peek(2)
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
 		return
 	}
-	d.br = br
+	var err error
+	if d.zr == nil {
+		d.zr, err = gzip.NewReader(d.srcBuf)
+	} else {
+		err = d.zr.Reset(d.srcBuf)
+	}
+	if err != nil {
+		d.fail(fmt.Errorf("gzip: %w", err))
+		return
+	}
+	if d.lineBuf == nil {
+		d.lineBuf = bufio.NewReaderSize(d.zr, bufSize)
+	} else {
+		d.lineBuf.Reset(d.zr)
+	}
+	d.lines = d.lineBuf
 }
 
 func (d *Decoder) fail(err error) {
 	d.err = err
 	d.skipped.Add(Skip{Reason: SkipUnreadableFile, File: d.name, Line: d.line + 1, Detail: err.Error()})
+}
+
+func (d *Decoder) skip(reason SkipReason, detail string) {
+	d.skipped.Add(Skip{Reason: reason, File: d.name, Line: d.line, Detail: detail})
+}
+
+// errLineTooLong is returned by readLine for a line over the limit (read through).
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line without its limits on length: short lines are slices of
+// the buffer, long ones are gathered in d.long. err is nil, io.EOF (line is the last, maybe
+// empty), errLineTooLong, or a read error.
+func (d *Decoder) readLine() ([]byte, error) {
+	b, err := d.lines.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		d.bytes += int64(len(b))
+		return b, err
+	}
+	d.long = append(d.long[:0], b...)
+	n := int64(len(b))
+	tooLong := false
+	for {
+		b, err = d.lines.ReadSlice('\n')
+		n += int64(len(b))
+		if !tooLong {
+			if len(d.long)+len(b) > d.maxLine {
+				tooLong = true
+				d.long = d.long[:0]
+			} else {
+				d.long = append(d.long, b...)
+			}
+		}
+		if err != bufio.ErrBufferFull {
+			break
+		}
+	}
+	d.bytes += n
+	if tooLong && (err == nil || err == io.EOF) {
+		if err == io.EOF {
+			d.err = io.EOF
+		}
+		return nil, errLineTooLong
+	}
+	return d.long, err
 }
 
 // Next decodes the next record into rec and reports whether there was one.
@@ -68,10 +182,23 @@ func (d *Decoder) Next(rec *Record) bool {
 		d.start()
 	}
 	for d.err == nil {
-		line, err := d.br.ReadBytes('\n')
-		if len(line) > 0 && (err == nil || err == io.EOF) {
+		line, err := d.readLine()
+		if err == errLineTooLong {
 			d.line++
-			if ok := d.decodeLine(line, rec); ok {
+			d.skip(SkipMalformedLine, fmt.Sprintf("line longer than %d bytes", d.maxLine))
+			continue
+		}
+		if err != nil && err != io.EOF {
+			// The partial line at the fault is not counted: the file is.
+			d.fail(err)
+			return false
+		}
+		if len(line) > 0 {
+			d.line++
+			if d.line == 1 {
+				line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
+			}
+			if d.decodeLine(line, rec) {
 				if err == io.EOF {
 					d.err = io.EOF
 				}
@@ -82,34 +209,365 @@ func (d *Decoder) Next(rec *Record) bool {
 			d.err = io.EOF
 			return false
 		}
-		if err != nil {
-			d.fail(err)
-			return false
-		}
 	}
 	return false
 }
 
+// isBlank reports whether a line has only JSON white space.
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeLine decodes one line into rec, or counts it as skipped. Blank lines are neither.
 func (d *Decoder) decodeLine(line []byte, rec *Record) bool {
-	line = bytes.TrimSpace(line)
+	line = bytes.TrimRight(line, " \t\r\n")
 	if len(line) == 0 {
 		return false
 	}
-	*rec = Record{}
-	if err := json.Unmarshal(line, rec); err != nil {
-		d.skipped.Add(Skip{Reason: SkipMalformedLine, File: d.name, Line: d.line, Detail: err.Error()})
+	reason, detail := d.parse(line, rec)
+	if reason != "" {
+		d.skip(reason, detail)
 		return false
-	}
-	if rec.SchemaType != SchemaType {
-		d.skipped.Add(Skip{Reason: SkipOtherRecord, File: d.name, Line: d.line, Detail: fmt.Sprintf("schemaType %q", rec.SchemaType)})
-		return false
-	}
-	if !d.bodies {
-		rec.Input.InputBodyJSON = nil
-		rec.Output.OutputBodyJSON = nil
 	}
 	d.records++
 	return true
+}
+
+// parse fills rec from one JSON text, or says why it is skipped.
+func (d *Decoder) parse(line []byte, rec *Record) (SkipReason, string) {
+	*rec = Record{}
+	d.sc = scanner{b: line, stack: d.sc.stack}
+	d.fieldErr, d.hasTime, d.timeErr = "", false, ""
+	s := &d.sc
+	hasSchema := false
+	if s.ws(); s.peek() != '{' {
+		s.skipValue()
+		if s.err == nil {
+			if s.ws(); s.i < len(s.b) {
+				s.syntaxError("after top-level value")
+			}
+		}
+		if s.err != nil {
+			return SkipMalformedLine, s.err.Error()
+		}
+		return SkipMalformedLine, "not a JSON object"
+	}
+	s.object(func(key []byte) {
+		switch string(key) {
+		case "schemaType":
+			hasSchema = true
+			rec.SchemaType = d.stringField("schemaType", true)
+		case "schemaVersion":
+			rec.SchemaVersion = d.stringField("schemaVersion", true)
+		case "timestamp":
+			d.timestamp(rec)
+		case "accountId":
+			rec.AccountID = d.stringField("accountId", true)
+		case "identity":
+			rec.Identity = Identity{} // the last of repeated keys wins, as in encoding/json maps
+			d.objectField("identity", func(key []byte) {
+				if string(key) == "arn" {
+					rec.Identity.ARN = d.stringField("identity.arn", true)
+				} else {
+					s.skipValue()
+				}
+			})
+		case "region":
+			rec.Region = d.stringField("region", true)
+		case "requestId":
+			rec.RequestID = d.stringField("requestId", false)
+		case "operation":
+			rec.Operation = d.stringField("operation", true)
+		case "modelId":
+			rec.ModelID = d.stringField("modelId", true)
+		case "input":
+			rec.Input = Input{}
+			d.objectField("input", func(key []byte) { d.input(key, &rec.Input) })
+		case "output":
+			rec.Output = Output{}
+			d.objectField("output", func(key []byte) { d.output(key, &rec.Output) })
+		case "errorCode":
+			rec.ErrorCode = d.stringField("errorCode", true)
+		case "inferenceRegion":
+			rec.InferenceRegion = d.stringField("inferenceRegion", true)
+		case "requestMetadata":
+			rec.RequestMetadata = nil
+			d.metadata(rec)
+		default:
+			s.skipValue()
+		}
+	})
+	if s.err == nil {
+		if s.ws(); s.i < len(s.b) {
+			s.syntaxError("after top-level value")
+		}
+	}
+	switch {
+	case s.err != nil:
+		return SkipMalformedLine, s.err.Error()
+	case rec.SchemaType != SchemaType:
+		if !hasSchema {
+			return SkipOtherRecord, "no schemaType"
+		}
+		return SkipOtherRecord, fmt.Sprintf("schemaType %q", rec.SchemaType)
+	case d.fieldErr != "":
+		return SkipMalformedLine, d.fieldErr
+	case d.timeErr != "":
+		return SkipMalformedLine, d.timeErr
+	case !d.hasTime:
+		return SkipMalformedLine, "no timestamp"
+	}
+	return "", ""
+}
+
+// setFieldErr keeps the first field error of a line.
+func (d *Decoder) setFieldErr(format string, args ...any) {
+	if d.fieldErr == "" {
+		d.fieldErr = fmt.Sprintf(format, args...)
+	}
+}
+
+// stringField reads a string value (null is empty). Other types are a field error. Values of
+// low-cardinality fields are interned so that a file's records share them.
+func (d *Decoder) stringField(name string, intern bool) string {
+	s := &d.sc
+	switch s.peek() {
+	case '"':
+	case 'n':
+		s.literal("null")
+		return ""
+	default:
+		d.setFieldErr("%s: want a string, got %s", name, s.kind())
+		s.skipValue()
+		return ""
+	}
+	raw, esc := s.str()
+	if s.err != nil {
+		return ""
+	}
+	if esc || !utf8.Valid(raw) {
+		return unescape(raw)
+	}
+	if !intern {
+		return string(raw)
+	}
+	if v, ok := d.intern[string(raw)]; ok {
+		return v
+	}
+	v := string(raw)
+	if len(d.intern) < 4096 && len(v) <= 512 {
+		d.intern[v] = v
+	}
+	return v
+}
+
+// objectField walks an object value (null is an empty object). Other types are a field error.
+func (d *Decoder) objectField(name string, member func(key []byte)) {
+	s := &d.sc
+	if !s.object(member) {
+		d.setFieldErr("%s: want an object, got %s", name, s.kind())
+		s.skipValue()
+	}
+}
+
+// count reads a token count (null is zero).
+func (d *Decoder) count(name string) int64 {
+	s := &d.sc
+	switch c := s.peek(); {
+	case c == 'n':
+		s.literal("null")
+		return 0
+	case c == '-' || (c >= '0' && c <= '9'):
+		num := s.number()
+		if s.err != nil {
+			return 0
+		}
+		n, err := parseCount(num)
+		if err != nil {
+			d.setFieldErr("%s: %v", name, err)
+		}
+		return n
+	default:
+		d.setFieldErr("%s: want a number, got %s", name, s.kind())
+		s.skipValue()
+		return 0
+	}
+}
+
+// body skips a body value, or keeps a copy of its text WithBodies.
+func (d *Decoder) body() json.RawMessage {
+	s := &d.sc
+	start := s.i
+	s.skipValue()
+	if !d.bodies || s.err != nil {
+		return nil
+	}
+	return bytes.Clone(s.b[start:s.i])
+}
+
+func (d *Decoder) input(key []byte, in *Input) {
+	switch string(key) {
+	case "inputContentType":
+		in.InputContentType = d.stringField("input.inputContentType", true)
+	case "inputBodyJson":
+		in.InputBodyJSON = d.body()
+	case "inputTokenCount":
+		in.InputTokenCount = d.count("input.inputTokenCount")
+	case "cacheReadInputTokenCount":
+		in.CacheReadInputTokenCount = d.count("input.cacheReadInputTokenCount")
+	case "cacheWriteInputTokenCount":
+		in.CacheWriteInputTokenCount = d.count("input.cacheWriteInputTokenCount")
+	case "inputBodyS3Path":
+		in.InputBodyS3Path = d.stringField("input.inputBodyS3Path", false)
+	default:
+		d.sc.skipValue()
+	}
+}
+
+func (d *Decoder) output(key []byte, out *Output) {
+	switch string(key) {
+	case "outputContentType":
+		out.OutputContentType = d.stringField("output.outputContentType", true)
+	case "outputBodyJson":
+		out.OutputBodyJSON = d.body()
+	case "outputTokenCount":
+		out.OutputTokenCount = d.count("output.outputTokenCount")
+	case "outputBodyS3Path":
+		out.OutputBodyS3Path = d.stringField("output.outputBodyS3Path", false)
+	default:
+		d.sc.skipValue()
+	}
+}
+
+// metadata reads requestMetadata: string values as they are, null values as absent, and
+// other values (numbers, booleans, objects, arrays) as their JSON text.
+func (d *Decoder) metadata(rec *Record) {
+	s := &d.sc
+	d.objectField("requestMetadata", func(key []byte) {
+		k := d.internBytes(key)
+		switch s.peek() {
+		case '"':
+			raw, esc := s.str()
+			if s.err != nil {
+				return
+			}
+			if rec.RequestMetadata == nil {
+				rec.RequestMetadata = make(map[string]string)
+			}
+			if esc || !utf8.Valid(raw) {
+				rec.RequestMetadata[k] = unescape(raw)
+			} else {
+				rec.RequestMetadata[k] = string(raw)
+			}
+		case 'n':
+			s.literal("null")
+			if rec.RequestMetadata != nil {
+				delete(rec.RequestMetadata, k)
+			}
+		default:
+			start := s.i
+			s.skipValue()
+			if s.err != nil {
+				return
+			}
+			if rec.RequestMetadata == nil {
+				rec.RequestMetadata = make(map[string]string)
+			}
+			rec.RequestMetadata[k] = string(s.b[start:s.i])
+		}
+	})
+}
+
+func (d *Decoder) internBytes(b []byte) string {
+	if v, ok := d.intern[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	if len(d.intern) < 4096 && len(v) <= 512 {
+		d.intern[v] = v
+	}
+	return v
+}
+
+// timestamp reads the record's timestamp: an ISO 8601 / RFC 3339 instant with a zone
+// ("Z" or an offset), with or without fractional seconds.
+func (d *Decoder) timestamp(rec *Record) {
+	s := &d.sc
+	if s.peek() != '"' {
+		d.timeErr = fmt.Sprintf("timestamp: want a string, got %s", s.kind())
+		d.hasTime = false
+		s.skipValue()
+		return
+	}
+	raw, esc := s.str()
+	if s.err != nil {
+		return
+	}
+	var ok bool
+	if esc || !utf8.Valid(raw) {
+		rec.Timestamp, ok = parseTime([]byte(unescape(raw)))
+	} else {
+		rec.Timestamp, ok = parseTime(raw)
+	}
+	d.hasTime = ok
+	d.timeErr = ""
+	if !ok {
+		d.timeErr = fmt.Sprintf("timestamp %q is not an ISO 8601 time with a zone", raw)
+	}
+}
+
+// parseTime parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" without allocating, and any other
+// RFC 3339 form (offsets) through time.Parse. The result is UTC.
+func parseTime(b []byte) (time.Time, bool) {
+	if len(b) >= 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[len(b)-1] == 'Z' {
+		y, ok1 := digits(b[0:4])
+		mo, ok2 := digits(b[5:7])
+		dd, ok3 := digits(b[8:10])
+		h, ok4 := digits(b[11:13])
+		mi, ok5 := digits(b[14:16])
+		sec, ok6 := digits(b[17:19])
+		ns := 0
+		ok7 := true
+		if frac := b[19 : len(b)-1]; len(frac) > 0 {
+			ok7 = frac[0] == '.' && len(frac) >= 2 && len(frac) <= 10
+			if ok7 {
+				f, ok := digits(frac[1:])
+				ok7 = ok
+				for k := len(frac) - 1; k < 9; k++ {
+					f *= 10
+				}
+				ns = f
+			}
+		}
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && mo >= 1 && mo <= 12 && h < 24 && mi < 60 && sec < 60 {
+			t := time.Date(y, time.Month(mo), dd, h, mi, sec, ns, time.UTC)
+			if t.Day() == dd {
+				return t, true
+			}
+			return time.Time{}, false
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, len(b) > 0
 }
 
 // Skipped is what the stream skipped so far.
@@ -120,3 +578,15 @@ func (d *Decoder) Records() int64 { return d.records }
 
 // Lines is the number of lines read so far.
 func (d *Decoder) Lines() int64 { return d.line }
+
+// Bytes is the number of (uncompressed) bytes read so far.
+func (d *Decoder) Bytes() int64 { return d.bytes }
+
+// Err is the read error that ended the stream (it is also counted in Skipped as an
+// unreadable file), or nil.
+func (d *Decoder) Err() error {
+	if d.err == io.EOF {
+		return nil
+	}
+	return d.err
+}

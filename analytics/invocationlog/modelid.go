@@ -42,21 +42,36 @@ type ModelRef struct {
 // Global reports whether the call went through a global cross-region inference profile.
 func (m ModelRef) Global() bool { return m.Prefix == "global" }
 
-// ParseModelID parses every modelId form found in invocation logs. It never fails: an id it
-// does not recognise is returned as a bare id.
+// ParseModelID parses every modelId form found in invocation logs. It never fails and never
+// allocates: an id it does not recognise is returned as a bare id, an ARN that is not a
+// Bedrock model or inference profile ARN as ModelOtherARN.
+//
+//	anthropic.claude-3-haiku-20240307-v1:0                                          bare
+//	us.anthropic.claude-3-5-haiku-20241022-v1:0 (us-gov. eu. apac. jp. au. ca. global.) inference-profile
+//	arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.…        inference-profile-arn
+//	arn:aws:bedrock:us-east-1::foundation-model/anthropic.…                        foundation-model-arn
+//	arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4  application-inference-profile-arn
+//	arn:aws:bedrock:us-east-1:111122223333:provisioned-model/…, custom-model/…, …  other-arn
 func ParseModelID(id string) ModelRef {
 	ref := ModelRef{Raw: id, Kind: ModelBare}
 	rest := id
-	if strings.HasPrefix(id, "arn:") {
+	if arn, ok := strings.CutPrefix(id, "arn:"); ok {
 		// arn:partition:bedrock:region:account:resource-type/resource-id
-		parts := strings.SplitN(id, ":", 6)
-		if len(parts) < 6 {
-			ref.Kind = ModelOtherARN
+		ref.Kind = ModelOtherARN
+		var f [4]string // partition, service, region, account
+		for n := range f {
+			i := strings.IndexByte(arn, ':')
+			if i < 0 {
+				return ref
+			}
+			f[n], arn = arn[:i], arn[i+1:]
+		}
+		ref.Region, ref.Account = f[2], f[3]
+		typ, res, _ := strings.Cut(arn, "/")
+		ref.Resource = res
+		if f[1] != "bedrock" || res == "" {
 			return ref
 		}
-		ref.Region, ref.Account = parts[3], parts[4]
-		typ, res, _ := strings.Cut(parts[5], "/")
-		ref.Resource = res
 		switch typ {
 		case "inference-profile":
 			ref.Kind = ModelProfileARN
@@ -68,11 +83,10 @@ func ParseModelID(id string) ModelRef {
 			ref.Kind = ModelAppProfileARN
 			return ref
 		default:
-			ref.Kind = ModelOtherARN
 			return ref
 		}
 	}
-	if p, base, ok := strings.Cut(rest, "."); ok {
+	if p, base, ok := strings.Cut(rest, "."); ok && base != "" {
 		for _, pre := range ProfilePrefixes {
 			if p == pre {
 				ref.Prefix = pre

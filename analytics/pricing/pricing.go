@@ -5,7 +5,13 @@ package pricing
 
 import (
 	"context"
+	_ "embed"
+	"errors"
 	"fmt"
+	"math"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -43,28 +49,362 @@ type Cost struct {
 type UnpricedError struct {
 	ModelID, Region string
 	Reason          string
+	// Model and Scope are the resolved base model and scope when resolution got that far.
+	Model string
+	Scope Scope
 }
 
 func (e *UnpricedError) Error() string {
 	return fmt.Sprintf("no price for model %q in %s: %s", e.ModelID, e.Region, e.Reason)
 }
 
-// Book is a price book.
-type Book struct{}
+//go:embed book.json
+var embeddedBook []byte
+
+// EmbeddedFile returns the embedded price book's bytes (for tests and `pricing refresh`).
+func EmbeddedFile() []byte { return embeddedBook }
+
+const embeddedName = "book.json"
+
+var (
+	embeddedOnce sync.Once
+	embeddedIdx  *layer
+	embeddedFile *File
+	embeddedErr  error
+)
+
+func loadEmbedded() (*layer, *File, error) {
+	embeddedOnce.Do(func() {
+		f, err := ParseFile(embeddedName, embeddedBook)
+		if err != nil {
+			embeddedErr = fmt.Errorf("embedded price book: %w", err)
+			return
+		}
+		embeddedFile = f
+		embeddedIdx = newLayer("embedded book", f)
+	})
+	return embeddedIdx, embeddedFile, embeddedErr
+}
+
+// EmbeddedBook returns the parsed embedded price file.
+func EmbeddedBook() (*File, error) {
+	_, f, err := loadEmbedded()
+	return f, err
+}
+
+// Book is a price book: the embedded book, optionally with a user price file layered over it
+// and a flat discount. It is safe for concurrent use.
+type Book struct {
+	layers   []*layer // highest precedence first
+	discount decimal.Decimal
+	factor   decimal.Decimal // 1 - discount/100
+	hasDisc  bool
+
+	profileMap map[string]string
+	resolver   ProfileResolver
+
+	models map[string]ModelInfo
+
+	resolved sync.Map // raw model id → *resolution
+
+	optErr error
+}
 
 // Option configures Load.
 type Option func(*Book)
 
-// Load returns the embedded book with the options applied.
+// WithOverrideFile layers a user price file (same format as the book) over the embedded
+// book: its entries win over the book's for the models, scopes, regions and dates they cover.
+func WithOverrideFile(path string) Option {
+	return func(b *Book) {
+		if b.optErr != nil {
+			return
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.optErr = fmt.Errorf("price override file: %w", err)
+			return
+		}
+		f, err := ParseFile(path, data)
+		if err != nil {
+			b.optErr = fmt.Errorf("price override file: %w", err)
+			return
+		}
+		b.layers = append([]*layer{newLayer(path, f)}, b.layers...)
+		for id, m := range f.Models {
+			b.models[id] = m
+		}
+	}
+}
+
+// WithDiscountPercent applies a flat discount to every computed cost (0 ≤ pct ≤ 100).
+func WithDiscountPercent(pct decimal.Decimal) Option {
+	return func(b *Book) {
+		if b.optErr != nil {
+			return
+		}
+		if pct.IsNegative() || pct.GreaterThan(decimal.NewFromInt(100)) {
+			b.optErr = fmt.Errorf("discount %s%%: must be between 0 and 100", pct)
+			return
+		}
+		b.discount = pct
+		b.hasDisc = !pct.IsZero()
+		b.factor = decimal.NewFromInt(1).Sub(pct.Shift(-2))
+	}
+}
+
+// Load returns the embedded book with the options applied. The embedded file is parsed once
+// per process; each Load builds only what its options add.
 func Load(ctx context.Context, opts ...Option) (*Book, error) {
-	b := &Book{}
+	base, f, err := loadEmbedded()
+	if err != nil {
+		return nil, err
+	}
+	b := &Book{layers: []*layer{base}, factor: decimal.NewFromInt(1), models: map[string]ModelInfo{}}
+	for id, m := range f.Models {
+		b.models[id] = m
+	}
 	for _, o := range opts {
 		o(b)
+	}
+	if b.optErr != nil {
+		return nil, b.optErr
 	}
 	return b, nil
 }
 
+// Discount is the flat discount percentage applied to costs.
+func (b *Book) Discount() decimal.Decimal { return b.discount }
+
+// ModelName is the display name of a base model id, or "" when the book does not name it.
+func (b *Book) ModelName(base string) string { return b.models[base].Name }
+
 // Cost prices u. It returns an *UnpricedError when the book has no price for it.
 func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
-	return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: "the price book is not built yet"}
+	res := b.resolve(ctx, u.ModelID)
+	if res.reason != "" {
+		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: res.reason, Model: res.model, Scope: res.scope}
+	}
+	c, _, _ := b.lookup(res.model, res.scope, u.Region, u.Time)
+	if c == nil {
+		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+			Reason: b.missReason(res.model, res.scope, u.Region, u.Time)}
+	}
+	rs := &c.base
+	if u.LongContext && c.hasLong {
+		rs = &c.long
+	}
+	tokens := [4]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens}
+	for i, n := range tokens {
+		if n < 0 {
+			return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+				Reason: fmt.Sprintf("negative %s token count %d", costRateNames[i], n)}
+		}
+		if n > 0 && !rs.has[costRates[i]] {
+			return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+				Reason: fmt.Sprintf("%s has %s tokens but no %s rate (%s)", res.model, costRateNames[i], costRateNames[i], c.entry.origin)}
+		}
+	}
+	out := Cost{Model: res.model, Scope: res.scope}
+	var parts [4]decimal.Decimal
+	if sum, ok := rs.fastCost(tokens); ok {
+		for i := range parts {
+			if sum[i] != 0 { // the zero Decimal is 0 and allocates nothing
+				parts[i] = decimal.New(sum[i], -12)
+			}
+		}
+		if !b.hasDisc {
+			out.Input, out.Output, out.CacheRead, out.CacheWrite = parts[0], parts[1], parts[2], parts[3]
+			out.Total = decimal.New(sum[4], -12)
+			return out, nil
+		}
+	} else {
+		for i, n := range tokens {
+			if n > 0 {
+				parts[i] = rs.dec[costRates[i]].Mul(decimal.New(n, -6))
+			}
+		}
+	}
+	if b.hasDisc {
+		for i := range parts {
+			parts[i] = parts[i].Mul(b.factor)
+		}
+	}
+	out.Input, out.Output, out.CacheRead, out.CacheWrite = parts[0], parts[1], parts[2], parts[3]
+	out.Total = parts[0].Add(parts[1]).Add(parts[2]).Add(parts[3])
+	return out, nil
 }
+
+// rate slots of a rateSet.
+const (
+	rInput = iota
+	rOutput
+	rCacheWrite
+	rCacheWrite1h
+	rCacheRead
+	nRates
+)
+
+// costRates maps the token kinds of a Usage (input, output, cache read, cache write) to the
+// rate that prices them. Cache writes are priced at the 5-minute rate: logs carry no TTL.
+var (
+	costRates     = [4]int{rInput, rOutput, rCacheRead, rCacheWrite}
+	costRateNames = [4]string{"input", "output", "cache-read", "cache-write"}
+)
+
+// rateSet is a compiled Rates: decimals, and the same rates in picodollars per token when they
+// are whole numbers there (every rate with at most 6 decimals in $/MTok), for int arithmetic.
+type rateSet struct {
+	has  [nRates]bool
+	dec  [nRates]decimal.Decimal
+	pico [nRates]int64
+	fast bool
+}
+
+func compileRates(r *Rates) rateSet {
+	var rs rateSet
+	rs.fast = true
+	for i, v := range []*decimal.Decimal{r.Input, r.Output, r.CacheWrite, r.CacheWrite1h, r.CacheRead} {
+		if v == nil {
+			continue
+		}
+		rs.has[i] = true
+		rs.dec[i] = *v
+		p := v.Shift(6)
+		if !p.IsInteger() || p.GreaterThan(decimal.NewFromInt(math.MaxInt64)) {
+			rs.fast = false
+			continue
+		}
+		rs.pico[i] = p.IntPart()
+	}
+	return rs
+}
+
+// fastCost returns the four parts and their total in picodollars, or false when the rates
+// are not whole picodollars or the products would overflow int64.
+func (rs *rateSet) fastCost(tokens [4]int64) (sum [5]int64, ok bool) {
+	if !rs.fast {
+		return sum, false
+	}
+	for i, n := range tokens {
+		p := rs.pico[costRates[i]]
+		if n == 0 || p == 0 {
+			continue
+		}
+		if n > math.MaxInt64/p {
+			return sum, false
+		}
+		sum[i] = n * p
+		if sum[4] > math.MaxInt64-sum[i] {
+			return sum, false
+		}
+		sum[4] += sum[i]
+	}
+	return sum, true
+}
+
+// compiled is an entry ready for pricing.
+type compiled struct {
+	entry   *Entry
+	layer   *layer
+	base    rateSet
+	long    rateSet
+	hasLong bool
+}
+
+// layer is one price file indexed by exact base model id, scope and region.
+type layer struct {
+	name  string
+	file  *File
+	index map[entryKey][]*compiled // sorted by from
+}
+
+func newLayer(name string, f *File) *layer {
+	l := &layer{name: name, file: f, index: map[entryKey][]*compiled{}}
+	for i := range f.Entries {
+		e := &f.Entries[i]
+		c := &compiled{entry: e, layer: l, base: compileRates(&e.Rates)}
+		if e.LongContext != nil {
+			c.long, c.hasLong = compileRates(e.LongContext), true
+		}
+		for _, k := range e.keys() {
+			l.index[k] = append(l.index[k], c)
+		}
+	}
+	for _, cs := range l.index {
+		for i := 1; i < len(cs); i++ {
+			for j := i; j > 0 && cs[j].entry.from < cs[j-1].entry.from; j-- {
+				cs[j], cs[j-1] = cs[j-1], cs[j]
+			}
+		}
+	}
+	return l
+}
+
+func (l *layer) at(k entryKey, t int64) *compiled {
+	for _, c := range l.index[k] {
+		if t >= c.entry.from && t < c.entry.until {
+			return c
+		}
+	}
+	return nil
+}
+
+// separatePricing reports regions whose prices are not the commercial default: AWS GovCloud
+// (US), China and the isolated partitions. Only entries that name them apply there.
+func separatePricing(region string) bool {
+	return strings.HasPrefix(region, "us-gov-") || strings.HasPrefix(region, "cn-") || strings.HasPrefix(region, "us-iso")
+}
+
+// lookup finds the entry that prices model at scope in region at t: an override layer before
+// the book, and within a layer a region-specific entry before the all-regions one. It also
+// says whether a region-specific entry applied.
+func (b *Book) lookup(model string, scope Scope, region string, t time.Time) (*compiled, bool, error) {
+	s := t.Unix()
+	for _, l := range b.layers {
+		if region != "" {
+			if c := l.at(entryKey{model, scope, region}, s); c != nil {
+				return c, true, nil
+			}
+		}
+		if !separatePricing(region) {
+			if c := l.at(entryKey{model, scope, ""}, s); c != nil {
+				return c, false, nil
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+// missReason explains why lookup found nothing.
+func (b *Book) missReason(model string, scope Scope, region string, t time.Time) string {
+	known, scoped, regional := false, false, false
+	for _, l := range b.layers {
+		for k := range l.index {
+			if k.model != model {
+				continue
+			}
+			known = true
+			if k.scope == scope {
+				scoped = true
+				if k.region == region || (k.region == "" && !separatePricing(region)) {
+					regional = true
+				}
+			}
+		}
+	}
+	switch {
+	case !known:
+		return fmt.Sprintf("model %s is not in the price book", model)
+	case !scoped:
+		return fmt.Sprintf("the price book has no %s price for %s", scope, model)
+	case !regional && separatePricing(region):
+		return fmt.Sprintf("the price book has no price for %s in %s (GovCloud, China and isolated regions need entries of their own)", model, region)
+	case !regional:
+		return fmt.Sprintf("the price book has no price for %s in %s", model, region)
+	default:
+		return fmt.Sprintf("the price book has no %s price for %s in effect on %s", scope, model, t.UTC().Format(dateLayout))
+	}
+}
+
+var errNoResolver = errors.New("no profile map entry and no inference-profile resolver")

@@ -108,6 +108,7 @@ profiles, instance and container roles).`,
 		newReportCmd(f),
 		newLogsCmd(f),
 		newPricingCmd(f),
+		newServeCmd(f),
 	)
 	return root
 }

@@ -1,0 +1,359 @@
+package athena
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+const testAccount = "111122223333"
+
+// logFile is one file to write under the log layout.
+type logFile struct {
+	region string
+	hour   time.Time // delivery hour folder
+	name   string    // may start with "data/"
+	lines  []string
+}
+
+func writeLogs(t *testing.T, root string, files []logFile) {
+	t.Helper()
+	for _, f := range files {
+		p := filepath.Join(root, filepath.FromSlash(invocationlog.HourPrefix("bedrock-logs/", testAccount, f.region, f.hour)+f.name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		for _, l := range f.lines {
+			zw.Write([]byte(l + "\n"))
+		}
+		zw.Close()
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+type recOpt struct {
+	ts        string
+	region    string
+	arn       string
+	model     string
+	op        string
+	in, out   int64
+	cr, cw    int64
+	errorCode string
+	meta      map[string]string
+}
+
+func recordLine(t *testing.T, o recOpt) string {
+	t.Helper()
+	m := map[string]any{
+		"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": o.ts,
+		"accountId": testAccount, "identity": map[string]any{"arn": o.arn}, "region": o.region,
+		"requestId": fmt.Sprintf("req-%s-%d", o.ts, o.in), "operation": o.op, "modelId": o.model,
+		"input": map[string]any{
+			"inputContentType": "application/json", "inputTokenCount": o.in,
+			"cacheReadInputTokenCount": o.cr, "cacheWriteInputTokenCount": o.cw,
+			"inputBodyJson": map[string]any{"messages": []any{map[string]any{"role": "user", "content": "hi"}}},
+		},
+		"output": map[string]any{"outputContentType": "application/json", "outputTokenCount": o.out,
+			"outputBodyJson": []any{map[string]any{"type": "message_start"}, "[DONE]"}},
+	}
+	if o.errorCode != "" {
+		m["errorCode"] = o.errorCode
+	}
+	if o.meta != nil {
+		m["requestMetadata"] = o.meta
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var (
+	testARNs = []string{
+		"arn:aws:sts::111122223333:assumed-role/ChatbotApp-BedrockRole/session-1",
+		"arn:aws:sts::111122223333:assumed-role/ChatbotApp-BedrockRole/O'Brien",
+		"arn:aws:sts::111122223333:assumed-role/DataAnalysisApp-BedrockRole/etl-42",
+		"arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/jane.doe@example.com",
+		"arn:aws:iam::111122223333:user/alice@example.com",
+		"arn:aws:iam::111122223333:user/dev/team/bob",
+		"arn:aws:sts::111122223333:federated-user/carol",
+		"arn:aws:iam::111122223333:root",
+		"not-an-arn",
+	}
+	testModels = []string{
+		"anthropic.claude-3-haiku-20240307-v1:0",
+		"us.anthropic.claude-3-haiku-20240307-v1:0",
+		"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
+		"arn:aws:bedrock:us-east-1:111122223333:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
+		"arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4e5f6",
+		"amazon.titan-text-express-v1",
+	}
+	testOps = []string{"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"}
+)
+
+// fixtureLogs writes a deterministic set of log files: random records between 2025-10-31
+// 22:00 and 2025-11-01 13:00 in two regions, delivered into their own hour's folder or the
+// next one, plus edge cases.
+func fixtureLogs(t *testing.T, root string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(5, 2025))
+	start := mustTime(t, "2025-10-31T22:00:00Z")
+	byFile := map[string]*logFile{}
+	add := func(region string, delivery time.Time, name, line string) {
+		key := region + delivery.Format(time.RFC3339) + name
+		f := byFile[key]
+		if f == nil {
+			f = &logFile{region: region, hour: delivery, name: name}
+			byFile[key] = f
+		}
+		f.lines = append(f.lines, line)
+	}
+	metas := []map[string]string{nil, {"team": "search"}, {"team": "ads", "Project": "Apollo"}, {"Project": "Zeus"}, {"team": "search", "cost-center": "cc-1"}}
+	for i := range 1500 {
+		ts := start.Add(time.Duration(rng.Int64N(int64(15 * time.Hour))))
+		region := []string{"us-east-1", "eu-central-1"}[rng.IntN(2)]
+		o := recOpt{
+			ts: ts.Format(time.RFC3339), region: region,
+			arn: testARNs[rng.IntN(len(testARNs))], model: testModels[rng.IntN(len(testModels))],
+			op: testOps[rng.IntN(len(testOps))], in: rng.Int64N(5000), out: rng.Int64N(2000),
+			meta: metas[rng.IntN(len(metas))],
+		}
+		if rng.IntN(4) == 0 {
+			o.cr, o.cw = rng.Int64N(3000), rng.Int64N(1000)
+		}
+		if rng.IntN(20) == 0 {
+			o.in, o.cr = 150_000+rng.Int64N(100_000), 60_000 // long context, mostly
+		}
+		if rng.IntN(15) == 0 {
+			o.errorCode, o.out = []string{"ThrottlingException", "ValidationException"}[rng.IntN(2)], 0
+		}
+		if i%50 == 0 {
+			o.ts = ts.Format("2006-01-02T15:04:05.000Z") // milliseconds
+		}
+		delivery := ts.Truncate(time.Hour)
+		if ts.Minute() >= 50 && rng.IntN(2) == 0 {
+			delivery = delivery.Add(time.Hour)
+		}
+		add(region, delivery, fmt.Sprintf("part-%d.json.gz", rng.IntN(3)), recordLine(t, o))
+	}
+	h := func(s string) time.Time { return mustTime(t, s) }
+	base := recOpt{region: "us-east-1", arn: testARNs[1], model: testModels[0], op: "Converse", in: 10, out: 20}
+	with := func(f func(*recOpt)) string { o := base; f(&o); return recordLine(t, o) }
+	// A record at 10:59:59 delivered into the 11 o'clock folder.
+	add("us-east-1", h("2025-11-01T11:00:00Z"), "late.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T10:59:59Z"; o.in = 7001 }))
+	// Records exactly at the common range bounds.
+	add("us-east-1", h("2025-11-01T11:00:00Z"), "edge.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T11:00:00Z"; o.in = 7002 }))
+	add("us-east-1", h("2025-11-01T00:00:00Z"), "edge.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T00:00:00Z"; o.in = 7003 }))
+	add("us-east-1", h("2025-11-01T10:00:00Z"), "edge.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T10:45:00Z"; o.in = 7004 }))
+	add("us-east-1", h("2025-11-01T00:00:00Z"), "edge.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T00:29:59.999Z"; o.in = 7005 }))
+	// Long-context threshold: exactly 200,000 is not over it; 200,001 is.
+	add("us-east-1", h("2025-11-01T05:00:00Z"), "tier.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T05:10:00Z"; o.in, o.cr, o.cw = 100_000, 50_000, 50_000 }))
+	add("us-east-1", h("2025-11-01T05:00:00Z"), "tier.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T05:11:00Z"; o.in, o.cr, o.cw = 100_000, 50_000, 50_001 }))
+	// A record of another region's logging written under us-east-1, and a non-UTC offset.
+	add("us-east-1", h("2025-11-01T06:00:00Z"), "odd.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T06:20:00Z"; o.region = "us-west-2" }))
+	add("us-east-1", h("2025-11-01T06:00:00Z"), "odd.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T08:20:00+02:00" }))
+	// Metadata keys that differ in case.
+	add("us-east-1", h("2025-11-01T07:00:00Z"), "meta.json.gz", with(func(o *recOpt) {
+		o.ts = "2025-11-01T07:20:00Z"
+		o.meta = map[string]string{"Project": "Hermes", "team": "O'Neil"}
+	}))
+	// Bad input: a malformed line, another record type, an unparseable timestamp.
+	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"ModelInvocationLog","timestamp":`)
+	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"SomethingElse","timestamp":"2025-11-01T03:05:00Z","accountId":"111122223333","region":"eu-central-1","input":{"inputTokenCount":999999}}`)
+	// A body object under data/ holding what looks like a record: never counted.
+	add("us-east-1", h("2025-11-01T04:00:00Z"), "data/body-1.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T04:01:00Z"; o.in = 888888 }))
+	// A file after the last delivery hour of the ranges below: never read.
+	add("us-east-1", h("2025-11-01T12:00:00Z"), "after.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T10:30:00Z"; o.in = 777777 }))
+
+	var files []logFile
+	for _, f := range byFile {
+		files = append(files, *f)
+	}
+	writeLogs(t, root, files)
+}
+
+// referenceUsage is the answer computed without SQL: every log file in the range's delivery
+// hours decoded with invocationlog.NewDecoder and fed to analytics.Aggregator, as the local
+// engine does.
+func referenceUsage(t *testing.T, root string, q analytics.Query) ([]analytics.Row, invocationlog.Skipped) {
+	t.Helper()
+	regions := q.Regions
+	if len(regions) == 0 {
+		regions = DefaultRegions
+	}
+	agg := analytics.NewAggregator(q)
+	var skipped invocationlog.Skipped
+	for _, region := range regions {
+		for _, hour := range invocationlog.Hours(q.Since, q.Until) {
+			dir := filepath.Join(root, filepath.FromSlash(invocationlog.HourPrefix("bedrock-logs/", testAccount, region, hour)))
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if e.IsDir() || !invocationlog.IsLogFile(e.Name()) {
+					continue
+				}
+				f, err := os.Open(filepath.Join(dir, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				dec := invocationlog.NewDecoder(f, e.Name())
+				var rec invocationlog.Record
+				for dec.Next(&rec) {
+					agg.Add(&rec)
+				}
+				skipped.Merge(dec.Skipped())
+				f.Close()
+			}
+		}
+	}
+	return agg.Rows(), skipped
+}
+
+func rowLines(rows []analytics.Row) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q: calls=%d in=%d out=%d cr=%d cw=%d",
+			r.Hour.Format(time.RFC3339), r.Region, r.Account, r.Principal, r.PrincipalKind, r.App, r.User,
+			r.Model, r.Operation, r.ErrorCode, r.LongContext, strings.ReplaceAll(r.Meta, analytics.MetaSep, "|"),
+			r.Calls, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens)
+	}
+	return out
+}
+
+func diffLines(t *testing.T, got, want []string) {
+	t.Helper()
+	if slices.Equal(got, want) {
+		return
+	}
+	gs, ws := map[string]bool{}, map[string]bool{}
+	for _, g := range got {
+		gs[g] = true
+	}
+	for _, w := range want {
+		ws[w] = true
+	}
+	n := 0
+	for _, g := range got {
+		if !ws[g] && n < 10 {
+			t.Errorf("extra row: %s", g)
+			n++
+		}
+	}
+	for _, w := range want {
+		if !gs[w] && n < 20 {
+			t.Errorf("missing row: %s", w)
+			n++
+		}
+	}
+	t.Errorf("got %d rows, want %d", len(got), len(want))
+}
+
+// TestSQLOnDuckDBMatchesDecoder runs the engine's SQL on DuckDB over generated log files and
+// compares the rows with the ones the decoder and aggregator compute from the same files.
+func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
+	root := t.TempDir()
+	fixtureLogs(t, root)
+	exec := newDuckExecutor(t, root)
+	src := newWithExecutor(Config{}, exec)
+	both := []string{"us-east-1", "eu-central-1"}
+	since, until := mustTime(t, "2025-11-01T00:00:00Z"), mustTime(t, "2025-11-01T11:00:00Z")
+	tests := []struct {
+		name     string
+		q        analytics.Query
+		wantSome []string // substrings some row must contain
+		wantNone []string // substrings no row may contain
+	}{
+		{name: "whole hours", q: analytics.Query{Since: since, Until: until, Regions: both},
+			wantSome: []string{"2025-11-01T10:00:00Z us-east-1 111122223333 ChatbotApp-BedrockRole|assumed-role|ChatbotApp-BedrockRole|O'Brien anthropic.claude-3-haiku-20240307-v1:0 Converse \"\" long=false meta=\"\": calls=", "long=true"},
+			wantNone: []string{"in=888888", "in=777777", "in=999999"}},
+		{name: "mid-hour range", q: analytics.Query{Since: mustTime(t, "2025-11-01T00:30:00Z"), Until: mustTime(t, "2025-11-01T10:45:00Z"), Regions: both}},
+		{name: "whole range, default regions", q: analytics.Query{Since: mustTime(t, "2025-10-31T20:00:00Z"), Until: mustTime(t, "2025-11-01T14:00:00Z")},
+			wantSome: []string{" us-west-2 ", "in=777777"}},
+		{name: "filters with a quote", q: analytics.Query{Since: since, Until: until, Regions: both,
+			Apps: []string{"ChatbotApp-BedrockRole"}, Users: []string{"O'Brien", "session-1"},
+			Models: []string{"anthropic.claude-3-haiku-20240307-v1:0"}},
+			wantSome: []string{"O'Brien", "us.anthropic.claude-3-haiku-20240307-v1:0", "eu.anthropic.claude-3-haiku"}},
+		{name: "user filter on IAM and Identity Center users", q: analytics.Query{Since: since, Until: until, Regions: both,
+			Users: []string{"alice@example.com", "bob", "jane.doe@example.com", "root", "carol"}}},
+		{name: "empty app filter value (callers that are not roles)", q: analytics.Query{Since: since, Until: until, Regions: both, Apps: []string{""}},
+			wantSome: []string{"|iam-user|", "|identity-center|", "|unknown|", "|federated-user|", "|root|"}},
+		{name: "Identity Center role as app matches nothing", q: analytics.Query{Since: since, Until: until, Regions: both,
+			Apps: []string{"AWSReservedSSO_Admin_0123456789abcdef"}}},
+		{name: "region filter", q: analytics.Query{Since: since, Until: until, Regions: []string{"eu-central-1"}}},
+		{name: "metadata keys", q: analytics.Query{Since: since, Until: until, Regions: both, MetadataKeys: []string{"team", "Project", "absent"}},
+			wantSome: []string{`meta="O'Neil|Hermes|"`, `meta="ads|Apollo|"`, `meta="||"`}},
+		{name: "long-context edge", q: analytics.Query{Since: mustTime(t, "2025-11-01T05:10:00Z"), Until: mustTime(t, "2025-11-01T05:12:00Z"), Regions: both},
+			wantSome: []string{"long=false meta=\"\": calls=1 in=100000 out=20 cr=50000 cw=50000", "long=true meta=\"\": calls=1 in=100000 out=20 cr=50000 cw=50001"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := src.Usage(context.Background(), tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Failures) > 0 {
+				t.Fatalf("failures: %v", res.Failures)
+			}
+			want, _ := referenceUsage(t, root, tc.q)
+			got := rowLines(res.Rows)
+			diffLines(t, got, rowLines(want))
+			// And the local engine agrees on the same files.
+			diffLines(t, got, rowLines(localRows(t, root, tc.q)))
+			all := strings.Join(got, "\n")
+			for _, s := range tc.wantSome {
+				if !strings.Contains(all, s) {
+					t.Errorf("no row contains %q", s)
+				}
+			}
+			for _, s := range tc.wantNone {
+				if strings.Contains(all, s) {
+					t.Errorf("a row contains %q", s)
+				}
+			}
+			if tc.name == "whole hours" && len(got) < 100 {
+				t.Errorf("got %d rows, want a non-trivial answer (>= 100)", len(got))
+			}
+		})
+	}
+}
+
+// TestUnparseableTimestampCounted checks that a record whose timestamp does not parse is
+// reported as skipped, as the decoder reports it, instead of vanishing.
+func TestUnparseableTimestampCounted(t *testing.T) {
+	root := t.TempDir()
+	good := recordLine(t, recOpt{ts: "2025-11-01T01:00:00Z", region: "us-east-1", arn: testARNs[0], model: testModels[0], op: "Converse", in: 5, out: 6})
+	bad := strings.Replace(good, `"timestamp":"2025-11-01T01:00:00Z"`, `"timestamp":"yesterday"`, 1)
+	writeLogs(t, root, []logFile{{region: "us-east-1", hour: mustTime(t, "2025-11-01T01:00:00Z"), name: "a.json.gz", lines: []string{good, bad, bad}}})
+	q := analytics.Query{Since: mustTime(t, "2025-11-01T00:00:00Z"), Until: mustTime(t, "2025-11-01T02:00:00Z"), Regions: []string{"us-east-1"}}
+	res, err := newWithExecutor(Config{}, newDuckExecutor(t, root)).Usage(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, wantSkip := referenceUsage(t, root, q)
+	if got, want := res.Skipped.MalformedLines, wantSkip.MalformedLines; got != want || got != 2 {
+		t.Errorf("malformed lines: got %d, want %d (decoder) and 2", got, want)
+	}
+	if got := len(res.Rows); got != 1 || res.Rows[0].Calls != 1 {
+		t.Errorf("rows: got %v, want one row of one call", rowLines(res.Rows))
+	}
+}

@@ -1,0 +1,222 @@
+package athena
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// Column is one result column: its name and its Athena (Trino) type as
+// ResultSetMetadata.ColumnInfo reports it ("varchar", "bigint", "boolean", "timestamp", …).
+type Column struct {
+	Name string
+	Type string
+}
+
+// value is a typed result value.
+type value struct {
+	null bool
+	s    string
+	i    int64
+	b    bool
+	t    time.Time
+}
+
+// parseValue parses Athena's text form of a value of type typ. Athena returns every value
+// as text (VarCharValue, or a CSV field); nil is SQL NULL.
+func parseValue(typ string, v *string) (value, error) {
+	if v == nil {
+		return value{null: true}, nil
+	}
+	base := strings.ToLower(typ)
+	if i := strings.IndexByte(base, '('); i >= 0 {
+		base = base[:i] // varchar(12), timestamp(3), decimal(38,0)
+	}
+	switch base {
+	case "varchar", "char", "string":
+		return value{s: *v}, nil
+	case "bigint", "integer", "int", "smallint", "tinyint":
+		n, err := strconv.ParseInt(*v, 10, 64)
+		if err != nil {
+			return value{}, fmt.Errorf("%s value %q: %w", typ, *v, err)
+		}
+		return value{i: n}, nil
+	case "decimal":
+		// sum() of a decimal column; only whole numbers are expected here.
+		n, err := strconv.ParseInt(strings.TrimSuffix(*v, ".0"), 10, 64)
+		if err != nil {
+			return value{}, fmt.Errorf("%s value %q: %w", typ, *v, err)
+		}
+		return value{i: n}, nil
+	case "boolean":
+		b, err := strconv.ParseBool(*v)
+		if err != nil {
+			return value{}, fmt.Errorf("%s value %q: %w", typ, *v, err)
+		}
+		return value{b: b}, nil
+	case "timestamp":
+		t, err := parseTimestamp(*v)
+		if err != nil {
+			return value{}, fmt.Errorf("%s value %q: %w", typ, *v, err)
+		}
+		return value{t: t}, nil
+	}
+	return value{}, fmt.Errorf("column type %q is not one the usage query returns", typ)
+}
+
+// parseTimestamp reads Athena's timestamp text ("2025-11-01 10:00:00.000", with " UTC" for a
+// timestamp with time zone in UTC).
+func parseTimestamp(s string) (time.Time, error) {
+	s = strings.TrimSuffix(s, " UTC")
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a timestamp")
+}
+
+// rowSink turns result rows into usage rows: it maps columns by name, parses values by their
+// type, builds the key with analytics.KeyFor and keeps the rows that pass Query.Match.
+type rowSink struct {
+	q      analytics.Query
+	region string
+	agg    *analytics.Aggregator
+	skip   *invocationlog.Skipped
+	cols   []Column
+	idx    map[string]int
+	n      int64
+}
+
+func newRowSink(q analytics.Query, region string, agg *analytics.Aggregator, skip *invocationlog.Skipped) *rowSink {
+	return &rowSink{q: q, region: region, agg: agg, skip: skip}
+}
+
+// wantColumns are the columns of a usage result, with the base types they must have.
+func wantColumns(metaKeys int) []Column {
+	cols := []Column{
+		{colHour, "timestamp"}, {colRegion, "varchar"}, {colAccount, "varchar"}, {colARN, "varchar"},
+		{colModel, "varchar"}, {colOperation, "varchar"}, {colErrorCode, "varchar"}, {colLongContext, "boolean"},
+	}
+	for i := range metaKeys {
+		cols = append(cols, Column{fmt.Sprintf("%s%d", metaColPrefix, i+1), "varchar"})
+	}
+	return append(cols,
+		Column{colCalls, "bigint"}, Column{colInput, "bigint"}, Column{colOutput, "bigint"},
+		Column{colCacheRead, "bigint"}, Column{colCacheWrite, "bigint"})
+}
+
+// setColumns checks the result's columns: each expected column present once, under its name.
+func (s *rowSink) setColumns(cols []Column) error {
+	s.cols = cols
+	s.idx = make(map[string]int, len(cols))
+	for i, c := range cols {
+		s.idx[strings.ToLower(c.Name)] = i
+	}
+	for _, w := range wantColumns(len(s.q.MetadataKeys)) {
+		if _, ok := s.idx[w.Name]; !ok {
+			return fmt.Errorf("result has no column %q (columns %v)", w.Name, cols)
+		}
+	}
+	return nil
+}
+
+// add takes one result row; cols are the result's columns (the same on every call).
+func (s *rowSink) add(cols []Column, vals []*string) error {
+	if s.cols == nil {
+		if err := s.setColumns(cols); err != nil {
+			return err
+		}
+	}
+	s.n++
+	if len(vals) != len(s.cols) {
+		return fmt.Errorf("result row %d has %d values for %d columns", s.n, len(vals), len(s.cols))
+	}
+	get := func(name string) (value, error) {
+		i := s.idx[name]
+		v, err := parseValue(s.cols[i].Type, vals[i])
+		if err != nil {
+			return value{}, fmt.Errorf("result row %d, column %s: %w", s.n, name, err)
+		}
+		return v, nil
+	}
+	var firstErr error
+	str := func(name string) string {
+		v, err := get(name)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return v.s
+	}
+	num := func(name string) int64 {
+		v, err := get(name)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return v.i
+	}
+	hour, err := get(colHour)
+	if err != nil {
+		return err
+	}
+	long, err := get(colLongContext)
+	if err != nil {
+		return err
+	}
+	rec := invocationlog.Record{
+		Timestamp: hour.t,
+		Region:    str(colRegion),
+		AccountID: str(colAccount),
+		Identity:  invocationlog.Identity{ARN: str(colARN)},
+		ModelID:   str(colModel),
+		Operation: str(colOperation),
+		ErrorCode: str(colErrorCode),
+	}
+	if n := len(s.q.MetadataKeys); n > 0 {
+		rec.RequestMetadata = make(map[string]string, n)
+		for i, k := range s.q.MetadataKeys {
+			if _, seen := rec.RequestMetadata[k]; !seen {
+				rec.RequestMetadata[k] = str(fmt.Sprintf("%s%d", metaColPrefix, i+1))
+			}
+		}
+	}
+	m := analytics.Measures{
+		Calls:            num(colCalls),
+		InputTokens:      num(colInput),
+		OutputTokens:     num(colOutput),
+		CacheReadTokens:  num(colCacheRead),
+		CacheWriteTokens: num(colCacheWrite),
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	if hour.null {
+		// Records whose timestamp did not parse: the local engine's decoder skips such
+		// a line as malformed; count them the same way.
+		s.skip.Add(invocationlog.Skip{
+			Reason: invocationlog.SkipMalformedLine,
+			File:   "athena:" + s.region,
+			Detail: fmt.Sprintf("%d record(s) of %s with a timestamp that is not ISO 8601", m.Calls, describeGroup(&rec)),
+		})
+		s.skip.MalformedLines += max(m.Calls-1, 0)
+		return nil
+	}
+	k := analytics.KeyFor(&rec, s.q.MetadataKeys)
+	// The row is a group, not a record: its context tier comes from the SQL, which computed
+	// it per record.
+	k.LongContext = long.b
+	if !s.q.Match(k) {
+		s.agg.Filtered += m.Calls
+		return nil
+	}
+	s.agg.AddRow(analytics.Row{Key: k, Measures: m})
+	return nil
+}
+
+func describeGroup(r *invocationlog.Record) string {
+	return fmt.Sprintf("account %s, caller %s, model %s", r.AccountID, r.Identity.ARN, r.ModelID)
+}

@@ -1,0 +1,315 @@
+package athena
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// Result column names of the usage query, in order; metadata columns meta_1… follow
+// long_context, the measures come last.
+const (
+	colHour        = "hour"
+	colRegion      = "region"
+	colAccount     = "account"
+	colARN         = "arn"
+	colModel       = "model"
+	colOperation   = "operation"
+	colErrorCode   = "error_code"
+	colLongContext = "long_context"
+	colCalls       = "calls"
+	colInput       = "input_tokens"
+	colOutput      = "output_tokens"
+	colCacheRead   = "cache_read_tokens"
+	colCacheWrite  = "cache_write_tokens"
+	metaColPrefix  = "meta_"
+)
+
+// maxParamLen is the longest execution parameter Athena accepts (characters).
+const maxParamLen = 1024
+
+// identRE is what a database or table name may be: Glue names are lower-case letters,
+// digits and underscores; nothing else reaches the SQL text.
+var identRE = regexp.MustCompile(`^[a-z0-9_]{1,255}$`)
+
+// appPattern extracts the role name of an assumed-role caller from an identity ARN, the same
+// way invocationlog.ParseARN splits it (arn:partition:sts:region:account:assumed-role/Role/…).
+// It has no '?' so that no engine can mistake it for a parameter.
+const appPattern = `^arn:[^:]*:sts:[^:]*:[^:]*:assumed-role/([^/]+)/`
+
+// partitionTime formats a delivery hour as the dt partition value (PartitionFormat).
+func partitionValue(t time.Time) string { return t.UTC().Format(invocationlog.HourFolderLayout) }
+
+// boundLayout formats a range bound for from_iso8601_timestamp, in milliseconds: Athena's
+// timestamps have millisecond precision.
+const boundLayout = "2006-01-02T15:04:05.000Z"
+
+// formatBound rounds t up to the next millisecond, so that for record timestamps of
+// millisecond precision or coarser (Bedrock writes seconds) `ts >= bound` and `ts < bound`
+// agree exactly with comparisons against t itself.
+func formatBound(t time.Time) string {
+	t = t.UTC()
+	if r := t.Sub(t.Truncate(time.Millisecond)); r > 0 {
+		t = t.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	return t.Format(boundLayout)
+}
+
+// Literal quotes s as a SQL string literal for an Athena execution parameter. Athena
+// substitutes execution parameters into the statement as SQL text, so a string value must
+// be a quoted literal; a quote inside it is doubled. Values Athena cannot carry, or that
+// have no business in a filter (empty, control characters, invalid UTF-8, longer than the
+// parameter limit once quoted), are refused rather than mangled.
+func Literal(s string) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("empty value")
+	}
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("value %q is not valid UTF-8", s)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return "", fmt.Errorf("value %q contains a control character", s)
+		}
+	}
+	lit := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	if n := utf8.RuneCountInString(lit); n > maxParamLen {
+		return "", fmt.Errorf("value %.40q… is too long for an Athena parameter (%d characters quoted, limit %d)", s, n, maxParamLen)
+	}
+	return lit, nil
+}
+
+// sqlBuilder writes SQL text and collects execution parameters in the order their '?'
+// placeholders occur.
+type sqlBuilder struct {
+	b      strings.Builder
+	params []string
+	err    error
+}
+
+func (s *sqlBuilder) w(parts ...string) {
+	for _, p := range parts {
+		s.b.WriteString(p)
+	}
+}
+
+// param writes one placeholder for value v (quoted with Literal).
+func (s *sqlBuilder) param(what, v string) {
+	lit, err := Literal(v)
+	if err != nil && s.err == nil {
+		s.err = fmt.Errorf("%s: %w", what, err)
+	}
+	s.params = append(s.params, lit)
+	s.b.WriteString("?")
+}
+
+// list writes "?, ?, …" for values.
+func (s *sqlBuilder) list(what string, vals []string) {
+	for i, v := range vals {
+		if i > 0 {
+			s.w(", ")
+		}
+		s.param(what, v)
+	}
+}
+
+// pushable reports whether a filter can be pushed into SQL: a filter holding an empty value
+// (which matches rows whose field is empty, such as the app of an IAM user) is left to the
+// Go side only, since the SQL superset predicates below need a non-empty needle.
+func pushable(vals []string) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	for _, v := range vals {
+		if v == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// buildSQL writes the usage query for q over database.table. Every user value goes through
+// a parameter. The filters pushed into SQL are supersets of analytics.Query.Match (the Go
+// side applies Match again to each row), so pushing them down never changes the answer:
+//
+//   - regions: region IN (…), exact.
+//   - apps: the role name extracted from the ARN, as ParseARN does, IN (…). It also keeps
+//     Identity Center roles (AWSReservedSSO_…), whose App is empty; Match drops them.
+//   - users: the ARN contains the user name (a session or user name is always part of it).
+//   - models: the modelId contains the value (the base model id is a suffix of every form).
+func buildSQL(database, table string, q analytics.Query) (string, []string, error) {
+	if !identRE.MatchString(database) {
+		return "", nil, fmt.Errorf("database name %q: want lower-case letters, digits and underscores", database)
+	}
+	if !identRE.MatchString(table) {
+		return "", nil, fmt.Errorf("table name %q: want lower-case letters, digits and underscores", table)
+	}
+	if err := q.Validate(); err != nil {
+		return "", nil, err
+	}
+	hours := invocationlog.Hours(q.Since, q.Until)
+	s := &sqlBuilder{}
+	s.w("-- bedrock-usage: Bedrock usage at the report grain, for one region's invocation logs.\n")
+	s.w("-- Parameters in order: requestMetadata keys (each twice), first and last delivery-hour partition,\n")
+	s.w("-- range start and end (ISO 8601, end excluded), then filter values.\n")
+	s.w("WITH calls AS (\n")
+	s.w("  SELECT\n")
+	s.w("    try(from_iso8601_timestamp(\"timestamp\")) AS ts,\n")
+	s.w("    coalesce(\"region\", '') AS region,\n")
+	s.w("    coalesce(\"accountid\", '') AS account,\n")
+	s.w("    coalesce(\"identity\".\"arn\", '') AS arn,\n")
+	s.w("    coalesce(\"modelid\", '') AS model,\n")
+	s.w("    coalesce(\"operation\", '') AS operation,\n")
+	s.w("    coalesce(\"errorcode\", '') AS error_code,\n")
+	s.w("    coalesce(\"input\".\"inputtokencount\", 0) AS in_tok,\n")
+	s.w("    coalesce(\"output\".\"outputtokencount\", 0) AS out_tok,\n")
+	s.w("    coalesce(\"input\".\"cachereadinputtokencount\", 0) AS cr_tok,\n")
+	s.w("    coalesce(\"input\".\"cachewriteinputtokencount\", 0) AS cw_tok")
+	// A requestMetadata key is looked up as given and then lower-cased: Hive's OpenX SerDe
+	// lower-cases map keys under case.insensitive (its default), Trino's reader keeps them.
+	for i, k := range q.MetadataKeys {
+		s.w(",\n    coalesce(element_at(\"requestmetadata\", ")
+		s.param("requestMetadata key", k)
+		s.w("), element_at(\"requestmetadata\", lower(")
+		s.param("requestMetadata key", k)
+		s.w(fmt.Sprintf(")), '') AS %s%d", metaColPrefix, i+1))
+	}
+	s.w("\n")
+	s.w("  FROM \"", database, "\".\"", table, "\"\n")
+	s.w("  WHERE \"dt\" BETWEEN ")
+	s.param("first partition", partitionValue(hours[0]))
+	s.w(" AND ")
+	s.param("last partition", partitionValue(hours[len(hours)-1]))
+	s.w("\n")
+	s.w("    AND \"$path\" NOT LIKE '%/data/%'\n")
+	s.w("    AND \"schematype\" = '", invocationlog.SchemaType, "'\n")
+	s.w(")\n")
+	s.w("SELECT\n")
+	s.w("  CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS ", colHour, ",\n")
+	// The CTE's column names are the result's: region, account, arn, model, operation, error_code.
+	s.w("  ", strings.Join([]string{colRegion, colAccount, colARN, colModel, colOperation, colErrorCode}, ", "), ",\n")
+	s.w(fmt.Sprintf("  in_tok + cr_tok + cw_tok > %d AS %s,\n", invocationlog.LongContextThreshold, colLongContext))
+	for i := range q.MetadataKeys {
+		s.w(fmt.Sprintf("  %s%d,\n", metaColPrefix, i+1))
+	}
+	s.w("  count(*) AS ", colCalls, ",\n")
+	s.w("  CAST(sum(in_tok) AS bigint) AS ", colInput, ",\n")
+	s.w("  CAST(sum(out_tok) AS bigint) AS ", colOutput, ",\n")
+	s.w("  CAST(sum(cr_tok) AS bigint) AS ", colCacheRead, ",\n")
+	s.w("  CAST(sum(cw_tok) AS bigint) AS ", colCacheWrite, "\n")
+	s.w("FROM calls\n")
+	// Records whose timestamp does not parse are kept (hour is NULL) so that they are
+	// counted as skipped instead of vanishing.
+	s.w("WHERE (ts IS NULL OR (ts >= from_iso8601_timestamp(")
+	s.param("range start", formatBound(q.Since))
+	s.w(") AND ts < from_iso8601_timestamp(")
+	s.param("range end", formatBound(q.Until))
+	s.w(")))\n")
+	if pushable(q.Regions) {
+		s.w("  AND region IN (")
+		s.list("region", q.Regions)
+		s.w(")\n")
+	}
+	if pushable(q.Apps) {
+		s.w("  AND coalesce(regexp_extract(arn, '", appPattern, "', 1), '') IN (")
+		s.list("app", q.Apps)
+		s.w(")\n")
+	}
+	if pushable(q.Users) {
+		s.w("  AND (")
+		for i, u := range q.Users {
+			if i > 0 {
+				s.w(" OR ")
+			}
+			s.w("strpos(arn, ")
+			s.param("user", u)
+			s.w(") > 0")
+		}
+		s.w(")\n")
+	}
+	if pushable(q.Models) {
+		s.w("  AND (")
+		for i, m := range q.Models {
+			if i > 0 {
+				s.w(" OR ")
+			}
+			s.w("strpos(model, ")
+			s.param("model", m)
+			s.w(") > 0")
+		}
+		s.w(")\n")
+	}
+	s.w("GROUP BY ")
+	for i := range 8 + len(q.MetadataKeys) {
+		if i > 0 {
+			s.w(", ")
+		}
+		s.w(fmt.Sprint(i + 1))
+	}
+	s.w("\n")
+	if s.err != nil {
+		return "", nil, s.err
+	}
+	return s.b.String(), s.params, nil
+}
+
+// InlineSQL returns the query of SQL(q) with its execution parameters written in place of
+// the placeholders: one statement to read, or to paste into the Athena console. The engine
+// itself always sends the parameters separately.
+func (s *Source) InlineSQL(q analytics.Query) (string, error) {
+	text, params, err := s.SQL(q)
+	if err != nil {
+		return "", err
+	}
+	return inline(text, params)
+}
+
+// inline replaces each '?' placeholder outside string literals, quoted identifiers and
+// comments with the next parameter.
+func inline(text string, params []string) (string, error) {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(text) {
+				if text[j] == c {
+					if j+1 < len(text) && text[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			b.WriteString(text[i:min(j+1, len(text))])
+			i = j
+		case c == '-' && i+1 < len(text) && text[i+1] == '-':
+			j := strings.IndexByte(text[i:], '\n')
+			if j < 0 {
+				j = len(text) - i - 1
+			}
+			b.WriteString(text[i : i+j+1])
+			i += j
+		case c == '?':
+			if n >= len(params) {
+				return "", fmt.Errorf("more placeholders than the %d parameters", len(params))
+			}
+			b.WriteString(params[n])
+			n++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if n != len(params) {
+		return "", fmt.Errorf("%d placeholders for %d parameters", n, len(params))
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,37 @@
+-- bedrock-usage: Bedrock usage at the report grain, for one region's invocation logs.
+-- Parameters in order: requestMetadata keys (each twice), first and last delivery-hour partition,
+-- range start and end (ISO 8601, end excluded), then filter values.
+WITH calls AS (
+  SELECT
+    try(from_iso8601_timestamp("timestamp")) AS ts,
+    coalesce("region", '') AS region,
+    coalesce("accountid", '') AS account,
+    coalesce("identity"."arn", '') AS arn,
+    coalesce("modelid", '') AS model,
+    coalesce("operation", '') AS operation,
+    coalesce("errorcode", '') AS error_code,
+    coalesce("input"."inputtokencount", 0) AS in_tok,
+    coalesce("output"."outputtokencount", 0) AS out_tok,
+    coalesce("input"."cachereadinputtokencount", 0) AS cr_tok,
+    coalesce("input"."cachewriteinputtokencount", 0) AS cw_tok,
+    coalesce(element_at("requestmetadata", ?), element_at("requestmetadata", lower(?)), '') AS meta_1,
+    coalesce(element_at("requestmetadata", ?), element_at("requestmetadata", lower(?)), '') AS meta_2
+  FROM "bedrock_analytics"."bedrock_invocation_logs"
+  WHERE "dt" BETWEEN ? AND ?
+    AND "$path" NOT LIKE '%/data/%'
+    AND "schematype" = 'ModelInvocationLog'
+)
+SELECT
+  CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS hour,
+  region, account, arn, model, operation, error_code,
+  in_tok + cr_tok + cw_tok > 200000 AS long_context,
+  meta_1,
+  meta_2,
+  count(*) AS calls,
+  CAST(sum(in_tok) AS bigint) AS input_tokens,
+  CAST(sum(out_tok) AS bigint) AS output_tokens,
+  CAST(sum(cr_tok) AS bigint) AS cache_read_tokens,
+  CAST(sum(cw_tok) AS bigint) AS cache_write_tokens
+FROM calls
+WHERE (ts IS NULL OR (ts >= from_iso8601_timestamp(?) AND ts < from_iso8601_timestamp(?)))
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10

@@ -1,0 +1,404 @@
+// Package local is the embedded engine: it reads Bedrock model invocation logs from a local
+// folder or an s3://bucket/prefix, decodes them in parallel on all cores and aggregates them
+// in process. Memory is bounded by the number of usage groups, not by the size of the input:
+// each worker streams one file at a time into its own analytics.Aggregator, and the
+// aggregators are merged at the end.
+//
+// Only the hour folders a query needs are read: in a folder tree that follows the Bedrock
+// layout ({prefix}AWSLogs/{account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/), whole
+// years, months, days, hours and regions outside the query are skipped without being opened;
+// on S3 only the hour prefixes in range are listed. Files outside the layout (a single NDJSON
+// file, a folder of them) are read and filtered by each record's own timestamp.
+package local
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// Engine is the value of analytics.Stats.Engine for this engine.
+const Engine = "local"
+
+// Source reads logs from a folder, a single file or an S3 prefix. It is safe for concurrent
+// use; each Usage call reads the logs again.
+type Source struct {
+	root     string
+	workers  int
+	fetchers int
+	lists    int
+	progOut  io.Writer
+	lister   lister
+
+	// S3 only.
+	client  S3API
+	awsCfg  *aws.Config
+	s3Opts  []func(*s3.Options)
+	resolve bool // look up the bucket's region (when the client is built here)
+}
+
+var _ analytics.Source = (*Source)(nil)
+
+// Option configures a Source.
+type Option func(*Source)
+
+// WithS3Client uses c for an s3:// root, as it is (its region is not changed).
+func WithS3Client(c S3API) Option { return func(s *Source) { s.client = c } }
+
+// WithAWSConfig builds the S3 client for an s3:// root from cfg (instead of the default
+// credential chain) with optFns applied, in the bucket's own region.
+func WithAWSConfig(cfg aws.Config, optFns ...func(*s3.Options)) Option {
+	return func(s *Source) {
+		s.awsCfg = &cfg
+		s.s3Opts = optFns
+	}
+}
+
+// WithWorkers sets the number of files decoded at once, each worker with its own
+// aggregator; the default is runtime.GOMAXPROCS(0).
+func WithWorkers(n int) Option {
+	return func(s *Source) {
+		if n > 0 {
+			s.workers = n
+		}
+	}
+}
+
+// WithFetchers sets the number of S3 GETs in flight (default 16). Objects up to 1 MiB are
+// read whole by the fetcher, larger ones are streamed into a decoder, so memory stays
+// bounded by about fetchers × 1 MiB whatever the number of workers.
+func WithFetchers(n int) Option {
+	return func(s *Source) {
+		if n > 0 {
+			s.fetchers = n
+		}
+	}
+}
+
+// WithListers sets the number of S3 hour prefixes listed at once (default 16).
+func WithListers(n int) Option {
+	return func(s *Source) {
+		if n > 0 {
+			s.lists = n
+		}
+	}
+}
+
+// WithProgress writes a single updating progress line to w (files done and found, records,
+// megabytes read and the read rate), at most ten times a second, ended by a newline.
+// Without it nothing is written.
+func WithProgress(w io.Writer) Option { return func(s *Source) { s.progOut = w } }
+
+// New returns a Source over a local folder, a single log file, or an "s3://bucket/prefix"
+// URL. For S3, unless WithS3Client is given, it loads the default AWS configuration and
+// looks up the bucket's region (one HeadBucket call).
+func New(ctx context.Context, root string, opts ...Option) (*Source, error) {
+	s := &Source{root: root, lists: 16}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.workers == 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	}
+	if bucket, prefix, ok := parseS3URL(root); ok {
+		if bucket == "" {
+			return nil, fmt.Errorf("local: %q: no bucket name", root)
+		}
+		if s.fetchers == 0 {
+			s.fetchers = 16
+		}
+		if s.client == nil {
+			c, err := newS3Client(ctx, bucket, s.awsCfg, s.s3Opts)
+			if err != nil {
+				return nil, fmt.Errorf("local: %s: %w", root, err)
+			}
+			s.client = c
+		}
+		s.lister = &s3Lister{client: s.client, bucket: bucket, prefix: prefix, conc: s.lists}
+		return s, nil
+	}
+	if s.fetchers == 0 {
+		s.fetchers = s.workers // opening a file is cheap: one opener per decoder
+	}
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("local: log source: %w", err)
+	}
+	fl := &folderLister{root: root, single: !info.IsDir()}
+	if !fl.single {
+		fl.fsys = os.DirFS(root)
+	}
+	s.lister = fl
+	return s, nil
+}
+
+// parseS3URL splits s3://bucket/prefix.
+func parseS3URL(u string) (bucket, prefix string, ok bool) {
+	rest, ok := strings.CutPrefix(u, "s3://")
+	if !ok {
+		return "", "", false
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	return bucket, prefix, true
+}
+
+// object is one file or S3 object to decode.
+type object struct {
+	name string // path or s3:// URL, for skip reports
+	open func(ctx context.Context) (io.ReadCloser, error)
+	// small is true for an object worth reading whole while it waits for a decoder (an S3
+	// object up to smallObject bytes): it frees the connection and hides the GET latency.
+	small bool
+}
+
+// smallObject is the largest S3 object a fetcher reads whole.
+const smallObject = 1 << 20
+
+// opened is an object ready to decode: its stream, or why it could not be opened.
+type opened struct {
+	name string
+	r    io.Reader
+	c    io.Closer
+	err  error
+}
+
+// sink receives what a lister finds.
+type sink struct {
+	ctx  context.Context
+	jobs chan<- object
+	st   *counters
+
+	mu       sync.Mutex
+	nonLog   invocationlog.Skipped // non-log objects (expected; merged last)
+	problems invocationlog.Skipped // listing problems (unreadable folders or prefixes)
+}
+
+// file queues a log file; it fails only when the run is cancelled.
+func (k *sink) file(o object) error {
+	k.st.found.Add(1) // before the send, so the progress line never shows done > found
+	select {
+	case k.jobs <- o:
+		return nil
+	case <-k.ctx.Done():
+		k.st.found.Add(-1)
+		return k.ctx.Err()
+	}
+}
+
+// skip counts an object that is not a log file, or a part that could not be listed.
+func (k *sink) skip(s invocationlog.Skip) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s.Reason == invocationlog.SkipNonLogObject {
+		k.nonLog.Add(s)
+	} else {
+		k.problems.Add(s)
+	}
+}
+
+// lister finds the files a query needs.
+type lister interface {
+	list(ctx context.Context, q analytics.Query, k *sink) error
+}
+
+// counters are shared by the workers and read by the progress line.
+type counters struct {
+	found, done, records, bytes atomic.Int64
+	listed                      atomic.Bool
+}
+
+// worker decodes files into its own aggregator.
+type worker struct {
+	agg     *analytics.Aggregator
+	skipped invocationlog.Skipped
+	files   int64
+	records int64
+	st      *counters
+}
+
+// Usage reads every log file the query needs and returns its usage rows.
+func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Result, error) {
+	if err := q.Validate(); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	st := new(counters)
+	jobs := make(chan object, s.workers*4)
+	k := &sink{ctx: runCtx, jobs: jobs, st: st}
+
+	var stopProgress func()
+	if s.progOut != nil {
+		stopProgress = startProgress(s.progOut, st, time.Now())
+	}
+
+	var listErr error
+	listDone := make(chan struct{})
+	go func() {
+		defer close(listDone)
+		defer close(jobs)
+		if err := s.lister.list(runCtx, q, k); err != nil {
+			listErr = err
+			cancel()
+		}
+		st.listed.Store(true)
+	}()
+
+	// Fetchers open objects (and read small S3 objects whole); workers decode them.
+	ready := make(chan opened, s.workers)
+	var fetchWG sync.WaitGroup
+	for range s.fetchers {
+		fetchWG.Go(func() {
+			for o := range jobs {
+				if runCtx.Err() != nil {
+					continue // drain
+				}
+				op := fetch(runCtx, o, &st.bytes)
+				select {
+				case ready <- op:
+				case <-runCtx.Done():
+					if op.c != nil {
+						op.c.Close()
+					}
+				}
+			}
+		})
+	}
+	go func() {
+		fetchWG.Wait()
+		close(ready)
+	}()
+
+	workers := make([]*worker, s.workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := &worker{agg: analytics.NewAggregator(q), st: st}
+		workers[i] = w
+		wg.Go(func() {
+			for op := range ready {
+				if runCtx.Err() == nil {
+					w.decode(runCtx, op)
+				}
+				if op.c != nil {
+					op.c.Close()
+				}
+				st.done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	<-listDone
+	if stopProgress != nil {
+		stopProgress()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if listErr != nil {
+		return nil, fmt.Errorf("local: %w", listErr)
+	}
+
+	total := analytics.NewAggregator(q)
+	res := &analytics.Result{Stats: analytics.Stats{Engine: Engine}}
+	for _, w := range workers {
+		total.Merge(w.agg)
+		res.Skipped.Merge(w.skipped)
+		res.Stats.Files += w.files
+		res.Stats.Records += w.records
+	}
+	res.Stats.Bytes = st.bytes.Load()
+	res.Skipped.Merge(k.problems)
+	res.Skipped.Merge(k.nonLog)
+	slices.SortStableFunc(res.Skipped.Samples, func(a, b invocationlog.Skip) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	res.Rows = total.Rows()
+	res.Stats.OutOfRange = total.OutOfRange
+	return res, nil
+}
+
+// fetch opens an object; a small one is read whole (a read error after some bytes keeps
+// them, and the decoder then sees the error after them).
+func fetch(ctx context.Context, o object, shared *atomic.Int64) opened {
+	rc, err := o.open(ctx)
+	if err != nil {
+		return opened{name: o.name, err: err}
+	}
+	cr := &countingReader{ctx: ctx, r: rc, shared: shared}
+	if !o.small {
+		return opened{name: o.name, r: cr, c: rc}
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(cr, smallObject+1))
+	r := io.Reader(bytes.NewReader(data))
+	switch {
+	case err != nil:
+		r = io.MultiReader(r, errReader{err})
+	case len(data) > smallObject:
+		// Larger than listed: not worth the surprise, read the rest as a stream.
+		return opened{name: o.name, r: io.MultiReader(r, cr), c: rc}
+	}
+	return opened{name: o.name, r: &countingReader{ctx: ctx, r: r}}
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// decode streams one opened file into the worker's aggregator.
+func (w *worker) decode(ctx context.Context, op opened) {
+	if op.err != nil {
+		if ctx.Err() == nil {
+			w.skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: op.name, Detail: op.err.Error()})
+		}
+		return
+	}
+	dec := invocationlog.NewDecoder(op.r, op.name)
+	var rec invocationlog.Record
+	var n int64
+	for dec.Next(&rec) {
+		w.agg.Add(&rec)
+		if n++; n%1024 == 0 {
+			w.st.records.Add(1024)
+		}
+	}
+	w.st.records.Add(n % 1024)
+	w.files++
+	w.records += dec.Records()
+	w.skipped.Merge(dec.Skipped())
+}
+
+// countingReader counts bytes as stored (in shared, when set) and stops when ctx is done.
+type countingReader struct {
+	ctx    context.Context
+	r      io.Reader
+	shared *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if c.shared != nil {
+		c.shared.Add(int64(n))
+	}
+	return n, err
+}

@@ -1,0 +1,366 @@
+package local
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
+)
+
+// plainRec is one generated record as read by plainRead.
+type plainRec struct {
+	ts            time.Time
+	region, model string
+	m             analytics.Measures
+}
+
+// plainFiles is what plainRead found.
+type plainFiles struct {
+	recs   []plainRec // every record of every log file
+	bodies int64      // files under data/
+	other  int64      // files that are not *.json.gz
+}
+
+// plainRead decodes every generated log file with gzip and encoding/json into maps (not with
+// the decoder under test).
+func plainRead(t *testing.T, root string) plainFiles {
+	t.Helper()
+	var s plainFiles
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch {
+		case strings.Contains(filepath.ToSlash(path), "/data/"):
+			s.bodies++
+			return nil
+		case !strings.HasSuffix(path, ".json.gz"):
+			s.other++
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(zr)
+		sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+		for sc.Scan() {
+			var m map[string]any
+			dec := json.NewDecoder(strings.NewReader(sc.Text()))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			ts, err := time.Parse(time.RFC3339Nano, m["timestamp"].(string))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			num := func(obj, key string) int64 {
+				o, _ := m[obj].(map[string]any)
+				n, ok := o[key].(json.Number)
+				if !ok {
+					return 0
+				}
+				v, err := n.Int64()
+				if err != nil {
+					t.Fatalf("%s: %s.%s: %v", path, obj, key, err)
+				}
+				return v
+			}
+			s.recs = append(s.recs, plainRec{ts: ts, region: m["region"].(string), model: m["modelId"].(string), m: analytics.Measures{
+				Calls:            1,
+				InputTokens:      num("input", "inputTokenCount"),
+				OutputTokens:     num("output", "outputTokenCount"),
+				CacheReadTokens:  num("input", "cacheReadInputTokenCount"),
+				CacheWriteTokens: num("input", "cacheWriteInputTokenCount"),
+			}})
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return zr.Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// plainSums are the records of [since, until) summed in total, by region and by model.
+type plainSums struct {
+	total          analytics.Measures
+	byReg, byModel map[string]analytics.Measures
+}
+
+func (p plainFiles) sum(since, until time.Time) plainSums {
+	s := plainSums{byReg: map[string]analytics.Measures{}, byModel: map[string]analytics.Measures{}}
+	for _, r := range p.recs {
+		if r.ts.Before(since) || !r.ts.Before(until) {
+			continue
+		}
+		s.total.Add(r.m)
+		for to, k := range map[*map[string]analytics.Measures]string{&s.byReg: r.region, &s.byModel: r.model} {
+			v := (*to)[k]
+			v.Add(r.m)
+			(*to)[k] = v
+		}
+	}
+	return s
+}
+
+// TestGenerated checks the engine's totals over ~20k generated records against sums computed
+// independently from the generated files.
+func TestGenerated(t *testing.T) {
+	root := t.TempDir()
+	since, until := mustTime("2025-11-01T00:00:00Z"), mustTime("2025-11-04T00:00:00Z")
+	gen, err := loggen.Generate(t.Context(), loggen.Config{Out: root, Since: since, Until: until, Seed: 7, Records: 20_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := plainRead(t, root)
+	src, err := New(t.Context(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name         string
+		since, until time.Time
+		// whole is true when the range reads every generated file.
+		whole bool
+	}{
+		{"whole range", since, until, true},
+		{"partial hours", mustTime("2025-11-01T13:30:00Z"), mustTime("2025-11-02T07:15:00Z"), false},
+		{"one hour", mustTime("2025-11-02T10:00:00Z"), mustTime("2025-11-02T11:00:00Z"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := plain.sum(tc.since, tc.until)
+			res, err := src.Usage(t.Context(), analytics.Query{Since: tc.since, Until: tc.until})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tot analytics.Measures
+			byReg, byModel := map[string]analytics.Measures{}, map[string]analytics.Measures{}
+			for _, r := range res.Rows {
+				tot.Add(r.Measures)
+				m := byReg[r.Region]
+				m.Add(r.Measures)
+				byReg[r.Region] = m
+				m = byModel[r.Model]
+				m.Add(r.Measures)
+				byModel[r.Model] = m
+			}
+			if tot != want.total {
+				t.Errorf("totals: got %+v, want %+v", tot, want.total)
+			}
+			if tot.Calls == 0 {
+				t.Errorf("no calls in range: the test proves nothing")
+			}
+			for _, c := range []struct {
+				name      string
+				got, want map[string]analytics.Measures
+			}{{"region", byReg, want.byReg}, {"model", byModel, want.byModel}} {
+				if len(c.got) != len(c.want) {
+					t.Errorf("%ss: got %d, want %d", c.name, len(c.got), len(c.want))
+				}
+				for k, w := range c.want {
+					if c.got[k] != w {
+						t.Errorf("%s %s: got %+v, want %+v", c.name, k, c.got[k], w)
+					}
+				}
+			}
+			if p := res.Skipped.Problems(); p != 0 {
+				t.Errorf("skipped problems: got %d (%v), want 0", p, res.Skipped.Samples)
+			}
+			if tc.whole {
+				for _, c := range []struct {
+					name      string
+					got, want int64
+				}{
+					{"Stats.Records", res.Stats.Records, int64(len(plain.recs))},
+					{"Stats.Records vs loggen", res.Stats.Records, gen.Records},
+					{"Stats.Files", res.Stats.Files, gen.Files},
+					{"Skipped.NonLogObjects", res.Skipped.NonLogObjects, plain.bodies + plain.other},
+					{"calls vs loggen", tot.Calls, gen.Records},
+				} {
+					if c.got != c.want {
+						t.Errorf("%s: got %d, want %d", c.name, c.got, c.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// benchTree is the folder BenchmarkLocal and BenchmarkGunzip read: $BEDROCK_USAGE_BENCH_LOGS
+// when set (generated there on first use and kept), else a temporary one. Either is generated
+// with $BEDROCK_USAGE_BENCH_RECORDS records (default 200000) over a week.
+func benchTree(b *testing.B) string {
+	b.Helper()
+	dir := os.Getenv("BEDROCK_USAGE_BENCH_LOGS")
+	if dir != "" {
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+	} else {
+		dir = b.TempDir()
+	}
+	n := 200_000
+	if s := os.Getenv("BEDROCK_USAGE_BENCH_RECORDS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("BEDROCK_USAGE_BENCH_RECORDS: %v", err)
+		}
+		n = v
+	}
+	tmp := dir + ".tmp"
+	os.RemoveAll(tmp)
+	_, err := loggen.Generate(b.Context(), loggen.Config{
+		Out: tmp, Since: mustTime("2025-11-01T00:00:00Z"), Until: mustTime("2025-11-08T00:00:00Z"), Seed: 1, Records: n,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// peakHeap samples the heap in use until stop is called and returns its maximum.
+func peakHeap() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak.Load()
+	}
+}
+
+// BenchmarkLocal reads a generated tree with the local engine and reports records/s, MB/s of
+// gzip read and the peak heap in use.
+func BenchmarkLocal(b *testing.B) {
+	root := benchTree(b)
+	src, err := New(b.Context(), root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := analytics.Query{Since: mustTime("2000-01-01T00:00:00Z"), Until: mustTime("2100-01-01T00:00:00Z")}
+	runtime.GC()
+	stop := peakHeap()
+	cpu0 := cpuTime()
+	var records, bytes int64
+	groups := 0
+	for b.Loop() {
+		res, err := src.Usage(b.Context(), q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p := res.Skipped.Problems(); p != 0 {
+			b.Fatalf("%d problems: %v", p, res.Skipped.Samples)
+		}
+		groups = len(res.Rows)
+		records += res.Stats.Records
+		bytes += res.Stats.Bytes
+	}
+	cpu := cpuTime() - cpu0
+	peak := stop()
+	sec := b.Elapsed().Seconds()
+	if cpu > 0 && records > 0 {
+		// CPU time per record is steadier than wall time on a shared machine.
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(records), "cpu-ns/record")
+	}
+	b.ReportMetric(float64(records)/sec, "records/s")
+	b.ReportMetric(float64(bytes)/1e6/sec, "MB/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(bytes)/1e6/cpu.Seconds(), "MB/cpu-s")
+	}
+	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
+	b.ReportMetric(float64(groups), "groups")
+}
+
+// BenchmarkGunzip is the floor BenchmarkLocal is measured against: the same files, gunzipped
+// in parallel by as many workers, into io.Discard.
+func BenchmarkGunzip(b *testing.B) {
+	root := benchTree(b)
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json.gz") && !strings.Contains(filepath.ToSlash(path), "/data/") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bytes atomic.Int64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		jobs := make(chan string)
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				var zr gzip.Reader
+				for p := range jobs {
+					f, err := os.Open(p)
+					if err != nil {
+						b.Error(err)
+						continue
+					}
+					cr := &countingReader{ctx: b.Context(), r: bufio.NewReaderSize(f, 256<<10), shared: &bytes}
+					if err := zr.Reset(cr); err != nil {
+						b.Error(err)
+					} else if _, err := io.Copy(io.Discard, &zr); err != nil {
+						b.Error(err)
+					}
+					f.Close()
+				}
+			})
+		}
+		for _, p := range files {
+			jobs <- p
+		}
+		close(jobs)
+		wg.Wait()
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(bytes.Load())/1e6/cpu.Seconds(), "MB/cpu-s")
+	}
+	b.ReportMetric(float64(bytes.Load())/1e6/b.Elapsed().Seconds(), "MB/s")
+}

@@ -1,0 +1,329 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// S3API is what the engine needs from an S3 client.
+type S3API interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+var _ S3API = (*s3.Client)(nil)
+
+// bucketHeader finds a bucket's region.
+type bucketHeader interface {
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, optFns ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+}
+
+var _ bucketHeader = (*s3.Client)(nil)
+
+// newS3Client builds a client from cfg (or the default configuration) in the bucket's region.
+func newS3Client(ctx context.Context, bucket string, cfg *aws.Config, optFns []func(*s3.Options)) (*s3.Client, error) {
+	if cfg == nil {
+		c, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		cfg = &c
+	}
+	c := cfg.Copy()
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	client := s3.NewFromConfig(c, optFns...)
+	region, err := bucketRegion(ctx, client, bucket)
+	if err != nil {
+		return nil, err
+	}
+	if region != "" && region != c.Region {
+		opts := append(slices.Clone(optFns), func(o *s3.Options) { o.Region = region })
+		client = s3.NewFromConfig(c, opts...)
+	}
+	return client, nil
+}
+
+// bucketRegion asks S3 where a bucket lives: HeadBucket answers with x-amz-bucket-region,
+// also on the redirect or access-denied answer of another region's endpoint. An empty
+// region means unknown (keep the configured one); only a missing bucket is an error here,
+// anything else shows up, clearer, on the first listing.
+func bucketRegion(ctx context.Context, c bucketHeader, bucket string) (string, error) {
+	out, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	if err == nil {
+		return aws.ToString(out.BucketRegion), nil
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		if re.Response.StatusCode == http.StatusNotFound {
+			return "", fmt.Errorf("bucket %q not found: %w", bucket, err)
+		}
+		return re.Response.Header.Get("X-Amz-Bucket-Region"), nil
+	}
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	return "", nil
+}
+
+// s3Lister finds log objects under an S3 prefix.
+type s3Lister struct {
+	client S3API
+	bucket string
+	prefix string
+	conc   int
+}
+
+// unit is one account and region's log folder.
+type unit struct{ account, region string }
+
+func (l *s3Lister) url(key string) string { return "s3://" + l.bucket + "/" + key }
+
+func (l *s3Lister) list(ctx context.Context, q analytics.Query, k *sink) error {
+	prefix := l.prefix
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	base, sub := prefix, ""
+	var fixed []string // account [, region] fixed by the prefix
+	if i := strings.Index(prefix, "AWSLogs/"); i >= 0 && (i == 0 || prefix[i-1] == '/') {
+		base = prefix[:i]
+		parts := strings.Split(strings.TrimSuffix(prefix[i+len("AWSLogs/"):], "/"), "/")
+		if parts[0] == "" {
+			parts = nil
+		}
+		if len(parts) >= 2 && parts[1] != logsDir {
+			return fmt.Errorf("s3://%s/%s is not a Bedrock model invocation log prefix (want …AWSLogs/{account}/%s/…)", l.bucket, l.prefix, logsDir)
+		}
+		fixed = parts[:min(len(parts), 3)]
+		if len(parts) >= 2 {
+			fixed = slices.Delete(slices.Clone(fixed), 1, 2) // drop BedrockModelInvocationLogs
+		}
+		if len(parts) > 3 {
+			sub = prefix // a year, month, day or hour folder: list only what is below it
+		}
+	}
+
+	var accounts []string
+	if len(fixed) >= 1 {
+		accounts = fixed[:1]
+	} else {
+		dirs, err := l.listDirs(ctx, base+"AWSLogs/", k)
+		if err != nil {
+			return err
+		}
+		accounts = dirs
+		if len(accounts) == 0 {
+			// Not the Bedrock layout: read every log file under the prefix.
+			return l.listFlat(ctx, q, base, k)
+		}
+	}
+	var units []unit
+	for _, a := range accounts {
+		if len(fixed) >= 2 {
+			units = append(units, unit{a, fixed[1]})
+			continue
+		}
+		regions, err := l.listDirs(ctx, base+"AWSLogs/"+a+"/"+logsDir+"/", k)
+		if err != nil {
+			return err
+		}
+		for _, r := range regions {
+			units = append(units, unit{a, r})
+		}
+	}
+
+	hours := invocationlog.Hours(q.Since, q.Until)
+	var prefixes []string
+	for _, u := range units {
+		if len(q.Regions) > 0 && !slices.Contains(q.Regions, u.region) {
+			continue
+		}
+		for _, p := range hourPrefixes(base, u, hours) {
+			switch {
+			case sub == "" || strings.HasPrefix(p, sub):
+				prefixes = append(prefixes, p)
+			case strings.HasPrefix(sub, p):
+				prefixes = append(prefixes, sub)
+			}
+		}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(l.conc, 1))
+	for _, p := range prefixes {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return l.listObjects(gctx, p, k) })
+	}
+	return g.Wait()
+}
+
+// hourPrefixes are the prefixes to list for a unit's delivery hours (consecutive, as
+// invocationlog.Hours returns them): one per hour, except that a day whose 24 hours are all
+// needed is listed once through its day prefix, which holds exactly those hours.
+func hourPrefixes(base string, u unit, hours []time.Time) []string {
+	var out []string
+	for i := 0; i < len(hours); {
+		h := hours[i]
+		if h.Hour() == 0 && i+24 <= len(hours) {
+			out = append(out, invocationlog.RegionPrefix(base, u.account, u.region)+h.Format("2006/01/02")+"/")
+			i += 24
+			continue
+		}
+		out = append(out, invocationlog.HourPrefix(base, u.account, u.region, h))
+		i++
+	}
+	return out
+}
+
+// listDirs lists the sub-folders of prefix; objects directly in it are counted as non-log.
+func (l *s3Lister) listDirs(ctx context.Context, prefix string, k *sink) ([]string, error) {
+	var dirs []string
+	p := s3.NewListObjectsV2Paginator(l.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(l.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/"),
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, l.listErr(prefix, err)
+		}
+		for _, cp := range out.CommonPrefixes {
+			d := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), prefix), "/")
+			if d != "" {
+				dirs = append(dirs, d)
+			}
+		}
+		for _, o := range out.Contents {
+			k.skip(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: l.url(aws.ToString(o.Key)), Detail: "not a log file"})
+		}
+	}
+	return dirs, nil
+}
+
+// listObjects queues every log object under an hour prefix. A listing that fails for a
+// reason other than access or a missing bucket is counted as unreadable, not fatal.
+func (l *s3Lister) listObjects(ctx context.Context, prefix string, k *sink) error {
+	p := s3.NewListObjectsV2Paginator(l.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(l.bucket), Prefix: aws.String(prefix),
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if fatalListError(err) {
+				return l.listErr(prefix, err)
+			}
+			k.skip(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: l.url(prefix), Detail: "listing failed: " + err.Error()})
+			return nil
+		}
+		for _, o := range out.Contents {
+			key := aws.ToString(o.Key)
+			if !invocationlog.IsLogFile(key) {
+				k.skip(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: l.url(key), Detail: "not a log file"})
+				continue
+			}
+			if err := k.file(l.object(key, aws.ToInt64(o.Size))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// listFlat reads every log object under a prefix that does not follow the Bedrock layout
+// (keys that do follow it are still pruned by hour and region).
+func (l *s3Lister) listFlat(ctx context.Context, q analytics.Query, prefix string, k *sink) error {
+	pr := newPruner(q)
+	p := s3.NewListObjectsV2Paginator(l.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(l.bucket), Prefix: aws.String(prefix),
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return l.listErr(prefix, err)
+		}
+		for _, o := range out.Contents {
+			key := aws.ToString(o.Key)
+			if i := strings.LastIndex(key, "/"); i >= 0 && !pr.keepDir(key[:i]) {
+				continue
+			}
+			if !invocationlog.IsLogFile("/" + strings.TrimPrefix(key, prefix)) {
+				k.skip(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: l.url(key), Detail: "not a log file"})
+				continue
+			}
+			if err := k.file(l.object(key, aws.ToInt64(o.Size))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// object is a log object whose body is streamed into the decoder.
+func (l *s3Lister) object(key string, size int64) object {
+	return object{name: l.url(key), small: size <= smallObject, open: func(ctx context.Context) (io.ReadCloser, error) {
+		out, err := l.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(l.bucket), Key: aws.String(key)})
+		if err != nil {
+			return nil, err
+		}
+		return out.Body, nil
+	}}
+}
+
+func (l *s3Lister) listErr(prefix string, err error) error {
+	msg := "listing"
+	switch {
+	case isCode(err, "NoSuchBucket") || statusOf(err) == http.StatusNotFound:
+		msg = "bucket not found, listing"
+	case isCode(err, "AccessDenied", "AllAccessDisabled") || statusOf(err) == http.StatusForbidden:
+		msg = "access denied (the caller needs s3:ListBucket on the bucket and s3:GetObject on its logs), listing"
+	}
+	return fmt.Errorf("%s s3://%s/%s: %w", msg, l.bucket, prefix, err)
+}
+
+// fatalListError is an error that every other listing would hit too.
+func fatalListError(err error) bool {
+	if isCode(err, "NoSuchBucket", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId",
+		"SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "PermanentRedirect") {
+		return true
+	}
+	switch statusOf(err) {
+	case http.StatusForbidden, http.StatusNotFound, http.StatusMovedPermanently:
+		return true
+	}
+	return false
+}
+
+func isCode(err error, codes ...string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && slices.Contains(codes, ae.ErrorCode())
+}
+
+func statusOf(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.StatusCode
+	}
+	return 0
+}

@@ -1,0 +1,538 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+const testBucket = "bedrock-logs-123456789012-us-east-1"
+
+// request is one request the fake S3 server saw.
+type request struct {
+	method, key, prefix, delimiter string
+	authorization                  string
+}
+
+// fakeS3 is gofakes3 behind an httptest server that records requests and can inject faults.
+type fakeS3 struct {
+	srv *httptest.Server
+
+	mu   sync.Mutex
+	reqs []request
+	// fault, when set, answers a request instead of gofakes3 (status 0: pass through).
+	fault func(r request) (status int, code string)
+	// header is added to every response.
+	header http.Header
+	// cut, when it returns n > 0 for a GET, sends the object's headers and first n bytes
+	// and drops the connection.
+	cut func(r request) int
+}
+
+func newFakeS3(t *testing.T) *fakeS3 {
+	t.Helper()
+	f := &fakeS3{}
+	h := gofakes3.New(s3mem.New()).Server()
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		rq := request{method: r.Method, key: key, prefix: r.URL.Query().Get("prefix"), delimiter: r.URL.Query().Get("delimiter"), authorization: r.Header.Get("Authorization")}
+		f.mu.Lock()
+		f.reqs = append(f.reqs, rq)
+		fault := f.fault
+		for k, v := range f.header {
+			w.Header()[k] = v
+		}
+		f.mu.Unlock()
+		if f.cut != nil && r.Method == http.MethodGet {
+			if n := f.cut(rq); n > 0 {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes()[:n])
+				w.(http.Flusher).Flush()
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+				return
+			}
+		}
+		if fault != nil {
+			if status, code := fault(rq); status != 0 {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(status)
+				if r.Method != http.MethodHead {
+					w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>injected</Message></Error>`))
+				}
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeS3) options(o *s3.Options) {
+	o.BaseEndpoint = aws.String(f.srv.URL)
+	o.UsePathStyle = true
+	o.RetryMaxAttempts = 1
+}
+
+func (f *fakeS3) config() aws.Config {
+	return aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	}
+}
+
+func (f *fakeS3) client() *s3.Client { return s3.NewFromConfig(f.config(), f.options) }
+
+func (f *fakeS3) requests() []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := slices.Clone(f.reqs)
+	f.reqs = nil
+	return r
+}
+
+// upload creates the bucket and puts every file under prefix.
+func (f *fakeS3) upload(t *testing.T, prefix string, files []file) {
+	t.Helper()
+	c := f.client()
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range files {
+		files[i].fill(t)
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(prefix + files[i].rel), Body: bytes.NewReader(files[i].data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.requests()
+}
+
+func TestS3(t *testing.T) {
+	fk := newFakeS3(t)
+	files := testTree(t)
+	fk.upload(t, "bedrock-logs/", append(slices.Clone(files), looseFiles(t)...))
+	regionDir := "bedrock-logs/AWSLogs/" + testAccount + "/BedrockModelInvocationLogs/us-east-1"
+	onlyUSEast1 := func(fs []file) []file {
+		var out []file
+		for _, f := range fs {
+			if f.region == "us-east-1" {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	onlyDay := func(fs []file) []file {
+		var out []file
+		for _, f := range onlyUSEast1(fs) {
+			if strings.HasPrefix(f.hour, "2025-11-03") {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	prefixes := []struct {
+		name, url string
+		files     func([]file) []file
+	}{
+		{"prefix without slash", "s3://" + testBucket + "/bedrock-logs", nil},
+		{"prefix with slash", "s3://" + testBucket + "/bedrock-logs/", nil},
+		{"AWSLogs", "s3://" + testBucket + "/bedrock-logs/AWSLogs/", nil},
+		{"account", "s3://" + testBucket + "/bedrock-logs/AWSLogs/" + testAccount, nil},
+		{"region folder", "s3://" + testBucket + "/" + regionDir + "/", onlyUSEast1},
+		{"day folder", "s3://" + testBucket + "/" + regionDir + "/2025/11/03", onlyDay},
+	}
+	for _, p := range prefixes {
+		t.Run(p.name, func(t *testing.T) {
+			src, err := New(t.Context(), p.url, WithS3Client(fk.client()), WithWorkers(4), WithListers(3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range queryCases() {
+				t.Run(tc.name, func(t *testing.T) {
+					res, err := src.Usage(t.Context(), tc.q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fs := files
+					if p.files != nil {
+						fs = p.files(files)
+					}
+					check(t, res, tc.q, expect(fs, tc.q))
+				})
+			}
+		})
+	}
+}
+
+// TestS3ListsOnlyHoursInRange records every request: account and region discovery with
+// delimiter listings, then one listing per hour prefix in range (and the hour after; a day
+// whose 24 hours are all needed through its day prefix), then GETs of exactly the log
+// objects found there.
+func TestS3ListsOnlyHoursInRange(t *testing.T) {
+	fk := newFakeS3(t)
+	files := testTree(t)
+	fk.upload(t, "bedrock-logs/", append(slices.Clone(files), looseFiles(t)...))
+	src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs", WithS3Client(fk.client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		q       analytics.Query
+		regions []string
+		hours   []string
+	}{
+		{"two hours, all regions",
+			analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")},
+			[]string{"eu-central-1", "us-east-1"}, []string{"2025/11/03/10/", "2025/11/03/11/", "2025/11/03/12/"}},
+		{"half an hour, one region",
+			analytics.Query{Since: mustTime("2025-11-03T11:30:00Z"), Until: mustTime("2025-11-03T12:00:00Z"), Regions: []string{"us-east-1"}},
+			[]string{"us-east-1"}, []string{"2025/11/03/11/", "2025/11/03/12/"}},
+		{"a whole day and its edges",
+			analytics.Query{Since: mustTime("2025-11-02T22:00:00Z"), Until: mustTime("2025-11-04T00:30:00Z")},
+			[]string{"eu-central-1", "us-east-1"}, []string{"2025/11/02/22/", "2025/11/02/23/", "2025/11/03/", "2025/11/04/00/", "2025/11/04/01/"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := src.Usage(t.Context(), tc.q); err != nil {
+				t.Fatal(err)
+			}
+			var dirLists, hourLists, gets []string
+			for _, r := range fk.requests() {
+				switch {
+				case r.method == http.MethodGet && r.delimiter != "":
+					dirLists = append(dirLists, r.prefix)
+				case r.method == http.MethodGet && r.key == "":
+					hourLists = append(hourLists, r.prefix)
+				case r.method == http.MethodGet:
+					gets = append(gets, r.key)
+				default:
+					t.Errorf("unexpected %s %q", r.method, r.key)
+				}
+			}
+			base := "bedrock-logs/AWSLogs/"
+			wantDirs := []string{base, base + testAccount + "/BedrockModelInvocationLogs/"}
+			var wantHours, wantGets []string
+			for _, reg := range tc.regions {
+				for _, h := range tc.hours {
+					hp := base + testAccount + "/BedrockModelInvocationLogs/" + reg + "/" + h
+					wantHours = append(wantHours, hp)
+					for _, f := range files {
+						if strings.HasPrefix("bedrock-logs/"+f.rel, hp) && !f.body {
+							wantGets = append(wantGets, "bedrock-logs/"+f.rel)
+						}
+					}
+				}
+			}
+			for _, c := range []struct {
+				name      string
+				got, want []string
+			}{
+				{"delimiter listings", dirLists, wantDirs},
+				{"hour listings", hourLists, wantHours},
+				{"GETs", gets, wantGets},
+			} {
+				slices.Sort(c.got)
+				slices.Sort(c.want)
+				if !slices.Equal(c.got, c.want) {
+					t.Errorf("%s:\n got %q\nwant %q", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestS3Faults(t *testing.T) {
+	q := analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")}
+	hour11 := "bedrock-logs/" + layoutDir("us-east-1", "2025-11-03T11:00:00Z")
+	tests := []struct {
+		name  string
+		fault func(r request) (int, string)
+		// wantErr is part of the error Usage must fail with; empty means success.
+		wantErr string
+		// drop are files whose records are lost; unreadable is how many skips that adds.
+		drop       func(f file) bool
+		unreadable int64
+		sample     string
+	}{
+		{
+			name: "access denied on discovery",
+			fault: func(r request) (int, string) {
+				if r.delimiter != "" {
+					return http.StatusForbidden, "AccessDenied"
+				}
+				return 0, ""
+			},
+			wantErr: "access denied",
+		},
+		{
+			name: "access denied on an hour listing",
+			fault: func(r request) (int, string) {
+				if r.key == "" && r.prefix == hour11 {
+					return http.StatusForbidden, "AccessDenied"
+				}
+				return 0, ""
+			},
+			wantErr: "access denied",
+		},
+		{
+			name: "server error on an hour listing",
+			fault: func(r request) (int, string) {
+				if r.key == "" && r.prefix == hour11 {
+					return http.StatusInternalServerError, "InternalError"
+				}
+				return 0, ""
+			},
+			drop:       func(f file) bool { return strings.HasPrefix("bedrock-logs/"+f.rel, hour11) },
+			unreadable: 1,
+			sample:     "s3://" + testBucket + "/" + hour11,
+		},
+		{
+			name: "GET denied for one object",
+			fault: func(r request) (int, string) {
+				if strings.HasSuffix(r.key, "/a.json.gz") {
+					return http.StatusForbidden, "AccessDenied"
+				}
+				return 0, ""
+			},
+			drop:       func(f file) bool { return strings.HasSuffix(f.rel, "/a.json.gz") },
+			unreadable: 1,
+			sample:     "s3://" + testBucket + "/bedrock-logs/" + layoutDir("us-east-1", "2025-11-03T10:00:00Z") + "a.json.gz",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fk := newFakeS3(t)
+			files := testTree(t)
+			fk.upload(t, "bedrock-logs/", files)
+			fk.fault = tc.fault
+			src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := src.Usage(t.Context(), q)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept, dropped []file
+			for _, f := range files {
+				if tc.drop(f) {
+					dropped = append(dropped, f)
+				} else {
+					kept = append(kept, f)
+				}
+			}
+			w := expect(kept, q)
+			if strings.Contains(tc.name, "listing") {
+				// Nothing under the prefix was seen, so its non-log objects are not counted.
+			} else {
+				w.nonLog += expect(dropped, q).nonLog
+			}
+			w.unreadable += tc.unreadable
+			check(t, res, q, w)
+			found := false
+			for _, s := range res.Skipped.Samples {
+				if s.Reason == invocationlog.SkipUnreadableFile && s.File == tc.sample {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("samples %v: want an unreadable_file sample for %s", res.Skipped.Samples, tc.sample)
+			}
+		})
+	}
+}
+
+func TestS3MissingBucket(t *testing.T) {
+	fk := newFakeS3(t)
+	fk.upload(t, "bedrock-logs/", nil)
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{"given client", []Option{WithS3Client(fk.client())}},
+		{"client built from config", []Option{WithAWSConfig(fk.config(), fk.options)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src, err := New(t.Context(), "s3://no-such-bucket/bedrock-logs/", tc.opts...)
+			if err == nil {
+				_, err = src.Usage(t.Context(), analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")})
+			}
+			if err == nil || !strings.Contains(err.Error(), "not found") {
+				t.Errorf("got error %v, want one saying the bucket was not found", err)
+			}
+		})
+	}
+}
+
+// TestS3BucketRegion: without WithS3Client the source asks the bucket's region (HeadBucket)
+// and signs its requests for that region.
+func TestS3BucketRegion(t *testing.T) {
+	fk := newFakeS3(t)
+	files := testTree(t)
+	fk.upload(t, "bedrock-logs/", files)
+	fk.header = http.Header{"X-Amz-Bucket-Region": {"eu-central-1"}}
+	src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs", WithAWSConfig(fk.config(), fk.options))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")}
+	res, err := src.Usage(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, q, expect(files, q))
+	reqs := fk.requests()
+	if len(reqs) == 0 || reqs[0].method != http.MethodHead {
+		t.Fatalf("first request: got %+v, want HEAD of the bucket", reqs)
+	}
+	for _, r := range reqs[1:] {
+		if !strings.Contains(r.authorization, "/eu-central-1/s3/aws4_request") {
+			t.Errorf("%s %s %s signed with %q, want the bucket's region eu-central-1", r.method, r.key, r.prefix, r.authorization)
+			break
+		}
+	}
+}
+
+func TestS3Cancel(t *testing.T) {
+	fk := newFakeS3(t)
+	files := testTree(t)
+	fk.upload(t, "bedrock-logs/", files)
+	ctx, cancel := context.WithCancel(t.Context())
+	fk.fault = func(r request) (int, string) {
+		cancel() // cancel as soon as the engine talks to S3
+		return 0, ""
+	}
+	src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs", WithS3Client(fk.client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Usage(ctx, analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")})
+	if err != context.Canceled {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestS3FlatPrefix: a prefix without the Bedrock layout below it is read whole, each record
+// filtered by its own timestamp.
+func TestS3FlatPrefix(t *testing.T) {
+	fk := newFakeS3(t)
+	var files []file
+	for _, f := range looseFiles(t) {
+		if !strings.Contains(f.rel, "CloudTrail") {
+			files = append(files, f)
+		}
+	}
+	fk.upload(t, "exports/", files)
+	q := analytics.Query{Since: mustTime("2025-11-03T00:00:00Z"), Until: mustTime("2025-11-04T00:00:00Z")}
+	src, err := New(t.Context(), "s3://"+testBucket+"/exports", WithS3Client(fk.client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := src.Usage(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := expect(files, q)
+	if w.files != 1 || w.nonLog != 1 || w.totals.Calls != 1 {
+		t.Fatalf("test expectation: got %+v, want one file, one non-log object, one call", w)
+	}
+	check(t, res, q, w)
+}
+
+// TestS3BodyFaults: an object cut off mid-body keeps the records before the fault and is
+// counted unreadable; an object over smallObject is streamed and counted in full.
+func TestS3BodyFaults(t *testing.T) {
+	q := analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")}
+	hour := "2025-11-03T11:00:00Z"
+	c := func(ts string, in int64) call {
+		return call{ts: ts, region: "us-east-1", user: "WebPortal", model: haiku, in: in, out: in / 10}
+	}
+	three := []call{c("2025-11-03T11:01:00Z", 10), c("2025-11-03T11:02:00Z", 20), c("2025-11-03T11:03:00Z", 40)}
+	plain := file{rel: layoutDir("us-east-1", hour) + "cut.json", region: "us-east-1", hour: hour, calls: three}
+	plain.fill(t)
+	twoLines := len(ndjson(t, three[:2]))
+
+	// A big file: records with incompressible bodies, over smallObject once gzipped.
+	var big []call
+	for i := range 700 {
+		big = append(big, c(time.Date(2025, 11, 3, 11, 10, 0, 0, time.UTC).Add(time.Duration(i)*time.Second).Format(time.RFC3339), int64(i)))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var raw bytes.Buffer
+	for _, bc := range big {
+		rec := bc.record()
+		noise := make([]byte, 3000)
+		for i := range noise {
+			noise[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[rng.IntN(36)]
+		}
+		rec.Input.InputBodyJSON = json.RawMessage(`{"prompt":"` + string(noise) + `"}`)
+		b, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.Write(append(b, '\n'))
+	}
+	bigFile := file{rel: layoutDir("us-east-1", hour) + "big.json.gz", region: "us-east-1", hour: hour, calls: big, data: gz(t, raw.Bytes())}
+	if len(bigFile.data) <= smallObject {
+		t.Fatalf("big file is %d bytes, want over %d", len(bigFile.data), smallObject)
+	}
+
+	fk := newFakeS3(t)
+	files := []file{plain, bigFile}
+	fk.upload(t, "bedrock-logs/", files)
+	fk.cut = func(r request) int {
+		if strings.HasSuffix(r.key, "/cut.json") {
+			return twoLines
+		}
+		return 0
+	}
+	src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()), WithFetchers(2), WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := src.Usage(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutKept := plain
+	cutKept.calls = three[:2]
+	cutKept.data = plain.data[:twoLines]
+	w := expect([]file{cutKept, bigFile}, q)
+	w.unreadable = 1
+	check(t, res, q, w)
+}

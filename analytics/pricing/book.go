@@ -1,0 +1,352 @@
+package pricing
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// File is a price file: the embedded book, a user override file, or the output of
+// `pricing refresh`. All share this format (see README, "How to add a model price").
+type File struct {
+	Version  int    `json:"version"`
+	Currency string `json:"currency,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+	// Models names the base model ids and, for refresh, the product names the AWS Price List
+	// uses for them (matched exactly).
+	Models  map[string]ModelInfo `json:"models,omitempty"`
+	Entries []Entry              `json:"entries"`
+}
+
+// ModelInfo describes a base model.
+type ModelInfo struct {
+	Name           string   `json:"name,omitempty"`
+	PriceListNames []string `json:"price_list_names,omitempty"`
+}
+
+// Entry is one dated price of one base model for some inference scopes, in every
+// commercial region (Regions empty) or in the listed regions only.
+type Entry struct {
+	Model  string   `json:"model"`
+	Scopes []Scope  `json:"scopes"`
+	Region []string `json:"regions,omitempty"`
+	From   string   `json:"from"`
+	Until  string   `json:"until,omitempty"`
+	Rates
+	LongContext *Rates `json:"long_context,omitempty"`
+	Source      string `json:"source,omitempty"`
+	Checked     string `json:"checked,omitempty"`
+	Note        string `json:"note,omitempty"`
+
+	// where the entry was read: file name and line, for messages.
+	origin string
+	from   int64 // unix seconds, inclusive
+	until  int64 // unix seconds, exclusive; maxTime when open
+}
+
+// Rates are USD per million tokens. A nil rate is one the book does not know: tokens of
+// that kind make the usage unpriced.
+type Rates struct {
+	Input        *decimal.Decimal `json:"input"`
+	Output       *decimal.Decimal `json:"output"`
+	CacheWrite   *decimal.Decimal `json:"cache_write,omitempty"`
+	CacheWrite1h *decimal.Decimal `json:"cache_write_1h,omitempty"`
+	CacheRead    *decimal.Decimal `json:"cache_read,omitempty"`
+}
+
+// Origin says where the entry was read ("book.json:123", "prices.json:7").
+func (e *Entry) Origin() string { return e.origin }
+
+// EffectiveFrom and EffectiveUntil are the entry's date range (Until zero when open).
+func (e *Entry) EffectiveFrom() time.Time { return time.Unix(e.from, 0).UTC() }
+
+// EffectiveUntil is the first instant the entry no longer applies; zero when open-ended.
+func (e *Entry) EffectiveUntil() time.Time {
+	if e.until == maxTime {
+		return time.Time{}
+	}
+	return time.Unix(e.until, 0).UTC()
+}
+
+// Covers reports whether the entry is in effect at t.
+func (e *Entry) Covers(t time.Time) bool {
+	s := t.Unix()
+	return s >= e.from && s < e.until
+}
+
+const maxTime = int64(1<<63 - 1)
+
+const dateLayout = "2006-01-02"
+
+// ParseFile reads a price file. name is used in messages. Every entry is validated: an
+// error names the file, the line of the entry and the field.
+func ParseFile(name string, data []byte) (*File, error) {
+	f := &File{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	lineOf := func(off int64) int { return 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n")) }
+	syntax := func(err error) error {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return fmt.Errorf("%s:%d: %w", name, lineOf(se.Offset), err)
+		case errors.As(err, &te):
+			return fmt.Errorf("%s:%d: field %s: %w", name, lineOf(te.Offset), te.Field, err)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("%s: unexpected end of file", name)
+		}
+		return fmt.Errorf("%s:%d: %w", name, lineOf(dec.InputOffset()), err)
+	}
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, syntax(err)
+	}
+	sawEntries := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntax(err)
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "version":
+			err = dec.Decode(&f.Version)
+		case "currency":
+			err = dec.Decode(&f.Currency)
+		case "unit":
+			err = dec.Decode(&f.Unit)
+		case "comment":
+			err = dec.Decode(&f.Comment)
+		case "models":
+			err = dec.Decode(&f.Models)
+		case "entries":
+			sawEntries = true
+			if err = expectDelim(dec, '['); err != nil {
+				break
+			}
+			for dec.More() {
+				// InputOffset is the end of the previous token; the entry starts after
+				// whitespace and a comma, so skip those to report the entry's own line.
+				off := dec.InputOffset()
+				for off < int64(len(data)) && strings.ContainsRune(" \t\r\n,", rune(data[off])) {
+					off++
+				}
+				var e Entry
+				if err = dec.Decode(&e); err != nil {
+					break
+				}
+				e.origin = fmt.Sprintf("%s:%d", name, lineOf(off))
+				f.Entries = append(f.Entries, e)
+			}
+			if err == nil {
+				err = expectDelim(dec, ']')
+			}
+		default:
+			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, models, entries)", name, lineOf(dec.InputOffset()), key)
+		}
+		if err != nil {
+			return nil, syntax(err)
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return nil, syntax(err)
+	}
+	if !sawEntries {
+		return nil, fmt.Errorf("%s: no \"entries\" array", name)
+	}
+	if f.Version != 1 {
+		return nil, fmt.Errorf("%s: version %d is not supported (want 1)", name, f.Version)
+	}
+	if f.Currency != "" && f.Currency != "USD" {
+		return nil, fmt.Errorf("%s: currency %q is not supported (prices are USD)", name, f.Currency)
+	}
+	for i := range f.Entries {
+		if err := f.Entries[i].validate(); err != nil {
+			return nil, fmt.Errorf("%s: entry %d (%s): %w", f.Entries[i].origin, i, f.Entries[i].Model, err)
+		}
+	}
+	if err := checkOverlaps(f.Entries); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if got, ok := tok.(json.Delim); !ok || got != d {
+		return fmt.Errorf("expected %q, found %v", d, tok)
+	}
+	return nil
+}
+
+func (e *Entry) validate() error {
+	if strings.TrimSpace(e.Model) == "" {
+		return errors.New("model: empty")
+	}
+	if strings.TrimSpace(e.Model) != e.Model {
+		return fmt.Errorf("model: %q has surrounding spaces", e.Model)
+	}
+	if len(e.Scopes) == 0 {
+		return errors.New("scopes: empty (want some of in-region, geo, global)")
+	}
+	seen := map[Scope]bool{}
+	for _, s := range e.Scopes {
+		switch s {
+		case ScopeInRegion, ScopeGeo, ScopeGlobal:
+		default:
+			return fmt.Errorf("scopes: %q is not in-region, geo or global", s)
+		}
+		if seen[s] {
+			return fmt.Errorf("scopes: %q listed twice", s)
+		}
+		seen[s] = true
+	}
+	for _, r := range e.Region {
+		if r == "" || strings.TrimSpace(r) != r {
+			return fmt.Errorf("regions: %q is not a region", r)
+		}
+	}
+	from, err := time.Parse(dateLayout, e.From)
+	if err != nil {
+		return fmt.Errorf("from: %q is not a YYYY-MM-DD date", e.From)
+	}
+	e.from, e.until = from.Unix(), maxTime
+	if e.Until != "" {
+		until, err := time.Parse(dateLayout, e.Until)
+		if err != nil {
+			return fmt.Errorf("until: %q is not a YYYY-MM-DD date", e.Until)
+		}
+		if !until.After(from) {
+			return fmt.Errorf("until: %s is not after from %s", e.Until, e.From)
+		}
+		e.until = until.Unix()
+	}
+	if err := e.Rates.validate(""); err != nil {
+		return err
+	}
+	if e.LongContext != nil {
+		if err := e.LongContext.validate("long_context."); err != nil {
+			return err
+		}
+	}
+	if e.Checked != "" {
+		if _, err := time.Parse(dateLayout, e.Checked); err != nil {
+			return fmt.Errorf("checked: %q is not a YYYY-MM-DD date", e.Checked)
+		}
+	}
+	return nil
+}
+
+func (r *Rates) validate(prefix string) error {
+	// An input price without an output price (or the reverse) is an incomplete entry: refuse
+	// it rather than price the missing half at zero.
+	if r.Input == nil {
+		return fmt.Errorf("%sinput: missing (every entry needs input and output rates)", prefix)
+	}
+	if r.Output == nil {
+		return fmt.Errorf("%soutput: missing (every entry needs input and output rates)", prefix)
+	}
+	for _, f := range r.fields() {
+		if f.v != nil && f.v.IsNegative() {
+			return fmt.Errorf("%s%s: negative rate %s", prefix, f.name, f.v)
+		}
+	}
+	return nil
+}
+
+type namedRate struct {
+	name string
+	v    *decimal.Decimal
+}
+
+func (r *Rates) fields() []namedRate {
+	return []namedRate{
+		{"input", r.Input}, {"output", r.Output}, {"cache_write", r.CacheWrite},
+		{"cache_write_1h", r.CacheWrite1h}, {"cache_read", r.CacheRead},
+	}
+}
+
+// entryKey is one cell of the index: exact base model id, scope and region ("" for the
+// entry that applies to every commercial region).
+type entryKey struct {
+	model  string
+	scope  Scope
+	region string
+}
+
+func (e *Entry) keys() []entryKey {
+	regions := e.Region
+	if len(regions) == 0 {
+		regions = []string{""}
+	}
+	var ks []entryKey
+	for _, s := range e.Scopes {
+		for _, r := range regions {
+			ks = append(ks, entryKey{e.Model, s, r})
+		}
+	}
+	return ks
+}
+
+// checkOverlaps fails when two entries apply to the same model, scope and region on the
+// same date: the book must give exactly one price.
+func checkOverlaps(entries []Entry) error {
+	byKey := map[entryKey][]*Entry{}
+	for i := range entries {
+		for _, k := range entries[i].keys() {
+			byKey[k] = append(byKey[k], &entries[i])
+		}
+	}
+	keys := make([]entryKey, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.model != b.model {
+			return a.model < b.model
+		}
+		if a.scope != b.scope {
+			return a.scope < b.scope
+		}
+		return a.region < b.region
+	})
+	for _, k := range keys {
+		es := byKey[k]
+		sort.SliceStable(es, func(i, j int) bool { return es[i].from < es[j].from })
+		for i := 1; i < len(es); i++ {
+			if es[i].from < es[i-1].until {
+				where := "every commercial region"
+				if k.region != "" {
+					where = k.region
+				}
+				return fmt.Errorf("%s and %s overlap: both price %s (%s, %s) on %s",
+					es[i-1].origin, es[i].origin, k.model, k.scope, where, es[i].From)
+			}
+		}
+	}
+	return nil
+}
+
+// Marshal writes f in the book's format (indented JSON, one entry per object).
+func (f *File) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

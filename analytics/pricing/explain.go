@@ -1,0 +1,89 @@
+package pricing
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Explanation says how a model id is priced: what it resolved to, which entry applied and why.
+type Explanation struct {
+	ModelID    string
+	Model      string // resolved base model id
+	Name       string // display name from the book, if any
+	Scope      Scope
+	Region     string
+	At         time.Time
+	Resolution string // how the model id was parsed or resolved
+	Entry      *Entry // the entry that applies
+	Layer      string // "embedded book" or the override file's path
+	Why        string // why this entry (layer, region, dates)
+}
+
+// Explain resolves modelID and finds the entry that prices it in region at t. It returns an
+// *UnpricedError (with whatever was resolved) when there is none.
+func (b *Book) Explain(ctx context.Context, modelID, region string, t time.Time) (*Explanation, error) {
+	r := b.resolve(ctx, modelID)
+	ex := &Explanation{ModelID: modelID, Model: r.model, Scope: r.scope, Region: region, At: t, Resolution: r.how, Name: b.ModelName(r.model)}
+	if r.reason != "" {
+		return ex, &UnpricedError{ModelID: modelID, Region: region, Reason: r.reason, Model: r.model, Scope: r.scope}
+	}
+	c, regional, _ := b.lookup(r.model, r.scope, region, t)
+	if c == nil {
+		return ex, &UnpricedError{ModelID: modelID, Region: region, Model: r.model, Scope: r.scope,
+			Reason: b.missReason(r.model, r.scope, region, t)}
+	}
+	ex.Entry, ex.Layer = c.entry, c.layer.name
+	where := "the entry for every commercial region"
+	if regional {
+		where = "the entry for " + region
+	}
+	until := "open-ended"
+	if c.entry.Until != "" {
+		until = "until " + c.entry.Until + " (exclusive)"
+	}
+	kind := "override file"
+	if c.layer == embeddedIdx {
+		kind = "embedded book"
+	}
+	ex.Why = fmt.Sprintf("%s (%s): %s, scope %s, effective from %s, %s; in effect on %s",
+		kind, c.entry.origin, where, r.scope, c.entry.From, until, t.UTC().Format(dateLayout))
+	if len(b.layers) > 1 && c.layer != b.layers[0] {
+		ex.Why += "; the override file has no entry for it"
+	}
+	return ex, nil
+}
+
+// Listing is one entry of a book listing with the layer it comes from.
+type Listing struct {
+	Entry *Entry
+	Layer string
+	Name  string
+}
+
+// Entries lists the book's entries (override layers first, as they take precedence), those
+// in effect at t only when t is not zero, sorted by model, scope and region.
+func (b *Book) Entries(t time.Time) []Listing {
+	var out []Listing
+	for _, l := range b.layers {
+		for i := range l.file.Entries {
+			e := &l.file.Entries[i]
+			if !t.IsZero() && !e.Covers(t) {
+				continue
+			}
+			out = append(out, Listing{Entry: e, Layer: l.name, Name: b.ModelName(e.Model)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, c := out[i].Entry, out[j].Entry
+		if a.Model != c.Model {
+			return a.Model < c.Model
+		}
+		if a.Scopes[0] != c.Scopes[0] {
+			return a.Scopes[0] < c.Scopes[0]
+		}
+		return a.from < c.from
+	})
+	return out
+}

@@ -1,0 +1,560 @@
+package pricing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
+	"github.com/shopspring/decimal"
+)
+
+// PriceLister is the Price List Query API call refresh needs.
+type PriceLister interface {
+	GetProducts(ctx context.Context, in *awspricing.GetProductsInput, optFns ...func(*awspricing.Options)) (*awspricing.GetProductsOutput, error)
+}
+
+var _ PriceLister = (*awspricing.Client)(nil)
+
+// PriceListServices are the Price List service codes that carry Bedrock model prices:
+// first-party models (Amazon Nova, Meta Llama, …) and Marketplace models (Anthropic, …).
+var PriceListServices = []string{"AmazonBedrock", "AmazonBedrockFoundationModels"}
+
+// PriceListRegions are the regions the Price List Query API is served from.
+var PriceListRegions = []string{"us-east-1", "eu-central-1", "ap-south-1"}
+
+// RefreshResult is a price file built from the Price List and what could not go in it.
+type RefreshResult struct {
+	File     *File
+	Products int      // products read
+	Refused  []string // incomplete or contradictory entries, not written
+	Unmapped []string // Price List model names the book maps to no model id
+	Skipped  []string // price dimensions not understood (unit or kind), not used
+}
+
+// Refresh reads every page of GetProducts for PriceListServices and builds a price file in
+// the book's format. Product names are mapped to base model ids exactly, through the
+// price_list_names of book's models; other names are reported, never guessed. An entry is
+// written only when it has both an input and an output rate.
+func Refresh(ctx context.Context, client PriceLister, book *File, now time.Time) (*RefreshResult, error) {
+	names := map[string]string{}
+	for id, m := range book.Models {
+		for _, n := range m.PriceListNames {
+			names[n] = id
+		}
+	}
+	res := &RefreshResult{}
+	acc := newAccumulator()
+	unmapped := map[string]bool{}
+	for _, svc := range PriceListServices {
+		var token *string
+		for page := 1; ; page++ {
+			out, err := client.GetProducts(ctx, &awspricing.GetProductsInput{
+				ServiceCode: aws.String(svc),
+				NextToken:   token,
+				MaxResults:  aws.Int32(100),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("pricing GetProducts %s page %d: %w", svc, page, err)
+			}
+			for i, raw := range out.PriceList {
+				res.Products++
+				var p plProduct
+				if err := json.Unmarshal([]byte(raw), &p); err != nil {
+					res.Skipped = append(res.Skipped, fmt.Sprintf("%s page %d product %d: not JSON: %v", svc, page, i, err))
+					continue
+				}
+				name := p.modelName()
+				if name == "" {
+					continue // not a model (guardrails, knowledge bases, …)
+				}
+				id, ok := names[name]
+				if !ok {
+					if p.hasTokenPrice() {
+						unmapped[name] = true
+					}
+					continue
+				}
+				acc.add(svc, id, name, &p, res)
+			}
+			if out.NextToken == nil || *out.NextToken == "" {
+				break
+			}
+			token = out.NextToken
+		}
+	}
+	res.Unmapped = sortedKeys(unmapped)
+	res.File = acc.file(book, now, res)
+	sort.Strings(res.Refused)
+	sort.Strings(res.Skipped)
+	return res, nil
+}
+
+type plProduct struct {
+	Product struct {
+		ProductFamily string            `json:"productFamily"`
+		Attributes    map[string]string `json:"attributes"`
+		SKU           string            `json:"sku"`
+	} `json:"product"`
+	ServiceCode string `json:"serviceCode"`
+	Terms       struct {
+		OnDemand map[string]struct {
+			EffectiveDate   string `json:"effectiveDate"`
+			PriceDimensions map[string]struct {
+				Unit         string            `json:"unit"`
+				Description  string            `json:"description"`
+				PricePerUnit map[string]string `json:"pricePerUnit"`
+			} `json:"priceDimensions"`
+		} `json:"OnDemand"`
+	} `json:"terms"`
+}
+
+// modelName is the name the Price List gives the model: servicename for Marketplace models
+// ("Claude Haiku 4.5 (Amazon Bedrock Edition)"), model for first-party ones ("Nova Pro").
+func (p *plProduct) modelName() string {
+	a := p.Product.Attributes
+	if s := strings.TrimSpace(a["servicename"]); s != "" && s != "Amazon Bedrock" && s != "Amazon Bedrock Service" {
+		return s
+	}
+	return strings.TrimSpace(a["model"])
+}
+
+func (p *plProduct) hasTokenPrice() bool {
+	for _, t := range p.Terms.OnDemand {
+		for _, d := range t.PriceDimensions {
+			if strings.Contains(strings.ToLower(d.Description+" "+d.Unit+" "+p.Product.Attributes["inferenceType"]), "token") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dimension is one understood price: which rate, for which scopes, tier, in $/MTok.
+type dimension struct {
+	field  int // rInput…
+	scopes string
+	long   bool
+	mult   decimal.Decimal // price × mult = $/MTok
+}
+
+// classify reads a price dimension: the label is the part of the description after its last
+// "|" ("Million Input Tokens Global"), or the inferenceType attribute of first-party products
+// ("Input tokens"). ok is false for prices that are not standard on-demand token prices
+// (batch, priority, flex, provisioned, latency-optimized, images…); err for token prices whose
+// unit or kind is not understood.
+func classify(p *plProduct, unit, description string) (dimension, bool, error) {
+	a := p.Product.Attributes
+	label := description
+	if i := strings.LastIndex(label, "|"); i >= 0 {
+		label = label[i+1:]
+	}
+	l := strings.ToLower(label + " " + a["inferenceType"])
+	if f := a["feature"]; f != "" && f != "On-demand Inference" {
+		return dimension{}, false, nil
+	}
+	for _, not := range []string{"batch", "priority", "flex", "provisioned", "reserved", "latency", "custom", "image", "video", "audio", "second", "hour "} {
+		if strings.Contains(l, not) && !(not == "hour " && strings.Contains(l, "cache write")) {
+			return dimension{}, false, nil
+		}
+	}
+	if !strings.Contains(l, "token") {
+		return dimension{}, false, nil
+	}
+	var d dimension
+	switch {
+	case strings.Contains(l, "cache read"):
+		d.field = rCacheRead
+	case strings.Contains(l, "cache write") && (strings.Contains(l, "1 hour") || strings.Contains(l, "1h")):
+		d.field = rCacheWrite1h
+	case strings.Contains(l, "cache write"):
+		d.field = rCacheWrite
+	case strings.Contains(l, "input"):
+		d.field = rInput
+	case strings.Contains(l, "output") || strings.Contains(l, "response"):
+		d.field = rOutput
+	default:
+		return dimension{}, false, fmt.Errorf("token price of unknown kind %q", label)
+	}
+	d.long = strings.Contains(l, "long context")
+	switch {
+	case strings.Contains(l, "global"):
+		d.scopes = "global"
+	case strings.Contains(l, "cris") || strings.Contains(l, "geo") || strings.Contains(l, "cross-region") || strings.Contains(l, "cross region"):
+		d.scopes = "geo"
+	case strings.Contains(l, "regional"):
+		d.scopes = "in-region"
+	default:
+		d.scopes = "in-region,geo"
+	}
+	u := strings.ToLower(strings.TrimSpace(unit))
+	var per int32 // tokens per unit, in thousands: 1 (per 1K) or 1000 (per 1M)
+	switch {
+	case u == "1k tokens" || u == "1k token" || u == "thousand tokens":
+		per = 1
+	case u == "1m tokens" || u == "1m token" || u == "million tokens":
+		per = 1000
+	case u == "units" || u == "unit" || u == "":
+		switch ll := strings.ToLower(label); {
+		case strings.HasPrefix(ll, "million ") || strings.Contains(ll, "per 1 million") || strings.Contains(ll, "per million"):
+			per = 1000
+		case strings.Contains(ll, "per 1,000") || strings.Contains(ll, "per 1k") || strings.Contains(ll, "thousand"):
+			per = 1
+		}
+	}
+	if per == 0 {
+		return dimension{}, false, fmt.Errorf("unit %q of %q is not per 1K or per 1M tokens", unit, label)
+	}
+	d.mult = decimal.NewFromInt32(1000 / per)
+	return d, true, nil
+}
+
+type groupKey struct {
+	model, region, scopes string
+	long                  bool
+}
+
+type group struct {
+	rates     [nRates]*decimal.Decimal
+	effective string
+	conflict  []string
+	names     map[string]bool
+}
+
+type accumulator struct {
+	groups map[groupKey]*group
+}
+
+func newAccumulator() *accumulator { return &accumulator{groups: map[groupKey]*group{}} }
+
+func (a *accumulator) add(svc, id, name string, p *plProduct, res *RefreshResult) {
+	region := p.Product.Attributes["regionCode"]
+	for _, term := range p.Terms.OnDemand {
+		for _, dim := range term.PriceDimensions {
+			d, ok, err := classify(p, dim.Unit, dim.Description)
+			if err != nil {
+				res.Skipped = append(res.Skipped, fmt.Sprintf("%s %s (%s): %v", name, region, p.Product.SKU, err))
+				continue
+			}
+			if !ok {
+				continue
+			}
+			if region == "" {
+				res.Skipped = append(res.Skipped, fmt.Sprintf("%s (%s): product has no regionCode", name, p.Product.SKU))
+				continue
+			}
+			usd, found := dim.PricePerUnit["USD"]
+			price, perr := decimal.NewFromString(usd)
+			if !found || perr != nil || price.IsNegative() {
+				res.Skipped = append(res.Skipped, fmt.Sprintf("%s %s (%s): price %q is not a USD amount", name, region, p.Product.SKU, usd))
+				continue
+			}
+			rate := price.Mul(d.mult) // per 1K × 1000, or per 1M × 1
+			k := groupKey{id, region, d.scopes, d.long}
+			g := a.groups[k]
+			if g == nil {
+				g = &group{names: map[string]bool{}}
+				a.groups[k] = g
+			}
+			g.names[name] = true
+			if prev := g.rates[d.field]; prev != nil && !prev.Equal(rate) {
+				g.conflict = append(g.conflict, fmt.Sprintf("%s %s vs %s", rateName(d.field), prev, rate))
+				continue
+			}
+			g.rates[d.field] = &rate
+			if day := dateOf(term.EffectiveDate); day > g.effective {
+				g.effective = day
+			}
+		}
+	}
+}
+
+func rateName(i int) string {
+	return [...]string{"input", "output", "cache_write", "cache_write_1h", "cache_read"}[i]
+}
+
+func dateOf(s string) string {
+	if len(s) >= 10 {
+		if _, err := time.Parse(dateLayout, s[:10]); err == nil {
+			return s[:10]
+		}
+	}
+	return ""
+}
+
+func (g *group) count() int {
+	n := 0
+	for _, r := range g.rates {
+		if r != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (g *group) toRates() Rates {
+	return Rates{Input: g.rates[rInput], Output: g.rates[rOutput], CacheWrite: g.rates[rCacheWrite], CacheWrite1h: g.rates[rCacheWrite1h], CacheRead: g.rates[rCacheRead]}
+}
+
+// file turns the groups into entries: complete ones only, one all-regions entry per model and
+// scopes when every commercial region has the same rates, region entries otherwise.
+func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File {
+	type regional struct {
+		region    string
+		rates     Rates
+		long      *Rates
+		effective string
+	}
+	byModelScope := map[[2]string][]regional{}
+	refusedModel := map[string]bool{} // a model with a refused region is not generalised
+	for k, g := range a.groups {
+		if k.long {
+			continue
+		}
+		where := fmt.Sprintf("%s in %s (%s)", k.model, k.region, k.scopes)
+		if len(g.conflict) > 0 {
+			res.Refused = append(res.Refused, where+": contradictory prices: "+strings.Join(g.conflict, "; "))
+			refusedModel[k.model] = true
+			continue
+		}
+		r := g.toRates()
+		if err := r.validate(""); err != nil {
+			res.Refused = append(res.Refused, where+": incomplete: "+err.Error())
+			refusedModel[k.model] = true
+			continue
+		}
+		reg := regional{region: k.region, rates: r, effective: g.effective}
+		if lg := a.groups[groupKey{k.model, k.region, k.scopes, true}]; lg != nil {
+			lr := lg.toRates()
+			if len(lg.conflict) > 0 {
+				res.Refused = append(res.Refused, where+": contradictory long-context prices: "+strings.Join(lg.conflict, "; "))
+				refusedModel[k.model] = true
+				continue
+			}
+			if err := lr.validate("long_context."); err != nil {
+				res.Refused = append(res.Refused, where+": incomplete: "+err.Error())
+				refusedModel[k.model] = true
+				continue
+			}
+			reg.long = &lr
+			if lg.effective > reg.effective {
+				reg.effective = lg.effective
+			}
+		}
+		byModelScope[[2]string{k.model, k.scopes}] = append(byModelScope[[2]string{k.model, k.scopes}], reg)
+	}
+	for k, g := range a.groups {
+		if k.long && a.groups[groupKey{k.model, k.region, k.scopes, false}] == nil {
+			res.Refused = append(res.Refused, fmt.Sprintf("%s in %s (%s): long-context prices without standard prices (%d rates)", k.model, k.region, k.scopes, g.count()))
+		}
+	}
+	today := now.UTC().Format(dateLayout)
+	f := &File{Version: 1, Currency: "USD", Unit: "per million tokens",
+		Comment: "Built by `bedrock-usage pricing refresh` from the AWS Price List Query API on " + today + ". Review before use; use as --prices FILE.",
+		Models:  map[string]ModelInfo{}}
+	for ms, regs := range byModelScope {
+		model, scopes := ms[0], ms[1]
+		var commercial, separate []regional
+		for _, r := range regs {
+			if separatePricing(r.region) {
+				separate = append(separate, r)
+			} else {
+				commercial = append(commercial, r)
+			}
+		}
+		sort.Slice(commercial, func(i, j int) bool { return commercial[i].region < commercial[j].region })
+		sort.Slice(separate, func(i, j int) bool { return separate[i].region < separate[j].region })
+		// One entry for every commercial region only when several regions agree and none of
+		// the model's regions was refused; otherwise one entry per region, never generalised.
+		same := len(commercial) > 1 && !refusedModel[model]
+		for _, r := range commercial[min(1, len(commercial)):] {
+			if !sameRates(&r.rates, &commercial[0].rates) || !sameRates(r.long, commercial[0].long) {
+				same = false
+			}
+		}
+		mk := func(regions []string, r regional, effective string) Entry {
+			e := Entry{Model: model, Scopes: splitScopes(scopes), Region: regions, From: effective, Rates: r.rates, LongContext: r.long,
+				Source: "AWS Price List Query API (pricing:GetProducts, services " + strings.Join(PriceListServices, ", ") + ")", Checked: today}
+			if e.From == "" {
+				e.From = today
+				e.Note = "the Price List gave no effective date; from is the refresh date"
+			}
+			return e
+		}
+		if same {
+			eff := ""
+			for _, r := range commercial {
+				if r.effective > eff {
+					eff = r.effective
+				}
+			}
+			f.Entries = append(f.Entries, mk(nil, commercial[0], eff))
+		} else {
+			separate = append(separate, commercial...)
+		}
+		for _, r := range separate {
+			f.Entries = append(f.Entries, mk([]string{r.region}, r, r.effective))
+		}
+		if m, ok := book.Models[model]; ok {
+			f.Models[model] = m
+		}
+	}
+	sort.Slice(f.Entries, func(i, j int) bool {
+		a, b := f.Entries[i], f.Entries[j]
+		if a.Model != b.Model {
+			return a.Model < b.Model
+		}
+		if a.Scopes[0] != b.Scopes[0] {
+			return a.Scopes[0] < b.Scopes[0]
+		}
+		return strings.Join(a.Region, ",") < strings.Join(b.Region, ",")
+	})
+	return f
+}
+
+func splitScopes(s string) []Scope {
+	var out []Scope
+	for _, p := range strings.Split(s, ",") {
+		out = append(out, Scope(p))
+	}
+	return out
+}
+
+func sameRates(a, b *Rates) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	af, bf := a.fields(), b.fields()
+	for i := range af {
+		x, y := af[i].v, bf[i].v
+		if (x == nil) != (y == nil) || (x != nil && !x.Equal(*y)) {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Difference is one way a refreshed price file differs from a book.
+type Difference struct {
+	Model, Region string // Region "" for the all-regions entry
+	Scope         Scope
+	What          string // "new", "changed", "missing"
+	Detail        string
+}
+
+func (d Difference) String() string {
+	if d.Scope == "" {
+		return fmt.Sprintf("%-7s %s: %s", d.What, d.Model, d.Detail)
+	}
+	where := "all commercial regions"
+	if d.Region != "" {
+		where = d.Region
+	}
+	return fmt.Sprintf("%-7s %s %s %s: %s", d.What, d.Model, d.Scope, where, d.Detail)
+}
+
+// Diff compares a refreshed file with the book's prices in effect at t: rates that changed,
+// prices the book lacks, and models of the book with Price List names that the refresh did
+// not find.
+func Diff(b *Book, f *File, t time.Time) []Difference {
+	var out []Difference
+	found := map[string]bool{}
+	for i := range f.Entries {
+		e := &f.Entries[i]
+		found[e.Model] = true
+		regions := e.Region
+		if len(regions) == 0 {
+			regions = []string{""}
+		}
+		for _, s := range e.Scopes {
+			for _, r := range regions {
+				c, _, _ := b.lookup(e.Model, s, r, t)
+				if c == nil {
+					out = append(out, Difference{e.Model, r, s, "new", "not priced by the book: " + ratesString(&e.Rates, e.LongContext)})
+					continue
+				}
+				if d := rateChanges(&c.entry.Rates, &e.Rates, ""); d != "" {
+					out = append(out, Difference{e.Model, r, s, "changed", d + " (book " + c.entry.origin + ")"})
+				}
+				if (c.entry.LongContext == nil) != (e.LongContext == nil) {
+					out = append(out, Difference{e.Model, r, s, "changed", fmt.Sprintf("long context: book %s, Price List %s", ratesOrNone(c.entry.LongContext), ratesOrNone(e.LongContext))})
+				} else if e.LongContext != nil {
+					if d := rateChanges(c.entry.LongContext, e.LongContext, "long_context."); d != "" {
+						out = append(out, Difference{e.Model, r, s, "changed", d + " (book " + c.entry.origin + ")"})
+					}
+				}
+			}
+		}
+	}
+	for _, l := range b.layers {
+		for id, m := range l.file.Models {
+			if len(m.PriceListNames) > 0 && !found[id] {
+				out = append(out, Difference{Model: id, What: "missing", Detail: "no complete price under " + strings.Join(m.PriceListNames, ", ")})
+				found[id] = true
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, c := out[i], out[j]
+		if a.Model != c.Model {
+			return a.Model < c.Model
+		}
+		if a.Scope != c.Scope {
+			return a.Scope < c.Scope
+		}
+		return a.Region < c.Region
+	})
+	return out
+}
+
+func rateChanges(old, new *Rates, prefix string) string {
+	var parts []string
+	of, nf := old.fields(), new.fields()
+	for i := range of {
+		o, n := of[i].v, nf[i].v
+		switch {
+		case o == nil && n == nil:
+		case o == nil:
+			parts = append(parts, fmt.Sprintf("%s%s none → %s", prefix, of[i].name, n))
+		case n == nil:
+			parts = append(parts, fmt.Sprintf("%s%s %s → none", prefix, of[i].name, o))
+		case !o.Equal(*n):
+			parts = append(parts, fmt.Sprintf("%s%s %s → %s", prefix, of[i].name, o, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ratesString(r *Rates, long *Rates) string {
+	var parts []string
+	for _, f := range r.fields() {
+		if f.v != nil {
+			parts = append(parts, f.name+" "+f.v.String())
+		}
+	}
+	s := strings.Join(parts, ", ")
+	if long != nil {
+		s += "; long context " + ratesString(long, nil)
+	}
+	return s
+}
+
+func ratesOrNone(r *Rates) string {
+	if r == nil {
+		return "none"
+	}
+	return ratesString(r, nil)
+}

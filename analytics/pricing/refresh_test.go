@@ -1,0 +1,240 @@
+package pricing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
+)
+
+// marketplaceProduct builds an AmazonBedrockFoundationModels product in the Price List's shape
+// (servicename names the model; the dimension description ends with the price's label).
+func marketplaceProduct(sku, servicename, region, label, unit, usd string) string {
+	return product(sku, "AmazonBedrockFoundationModels", map[string]string{
+		"servicename": servicename, "regionCode": region, "servicecode": "AmazonBedrockFoundationModels",
+		"usagetype": "USE1-MP:USE1_" + strings.ReplaceAll(label, " ", "") + "-Units",
+	}, "AWS Marketplace software usage|"+region+"|"+label, unit, usd)
+}
+
+// firstPartyProduct builds an AmazonBedrock product (model and inferenceType attributes).
+func firstPartyProduct(sku, model, region, inferenceType, feature, unit, usd string) string {
+	return product(sku, "AmazonBedrock", map[string]string{
+		"servicename": "Amazon Bedrock", "model": model, "regionCode": region, "inferenceType": inferenceType,
+		"feature": feature, "usagetype": "USE1-" + strings.ReplaceAll(model, " ", "") + "-" + strings.ReplaceAll(strings.ToLower(inferenceType), " ", "-"),
+	}, fmt.Sprintf("$%s per %s %s", usd, unit, inferenceType), unit, usd)
+}
+
+func product(sku, service string, attrs map[string]string, description, unit, usd string) string {
+	term := sku + ".JRTCKXETXF"
+	rate := term + ".6YS6EN2CT7"
+	p := map[string]any{
+		"product":     map[string]any{"productFamily": "Machine Learning", "attributes": attrs, "sku": sku},
+		"serviceCode": service,
+		"terms": map[string]any{"OnDemand": map[string]any{term: map[string]any{
+			"priceDimensions": map[string]any{rate: map[string]any{
+				"unit": unit, "endRange": "Inf", "description": description, "appliesTo": []string{},
+				"rateCode": rate, "beginRange": "0", "pricePerUnit": map[string]string{"USD": usd},
+			}},
+			"sku": sku, "effectiveDate": "2025-11-01T00:00:00Z", "offerTermCode": "JRTCKXETXF", "termAttributes": map[string]string{},
+		}}},
+		"version":         "20251101000000",
+		"publicationDate": "2025-11-01T00:00:00Z",
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// fakePriceList serves AWSPriceListService.GetProducts (JSON 1.1), pageSize products a page.
+type fakePriceList struct {
+	mu       sync.Mutex
+	products map[string][]string
+	pageSize int
+	requests []string
+}
+
+func (f *fakePriceList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if r.Method != http.MethodPost || r.Header.Get("X-Amz-Target") != "AWSPriceListService.GetProducts" ||
+		r.Header.Get("Content-Type") != "application/x-amz-json-1.1" {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	var in struct {
+		ServiceCode string
+		NextToken   string
+		MaxResults  int
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	f.requests = append(f.requests, in.ServiceCode+"@"+in.NextToken)
+	f.mu.Unlock()
+	all := f.products[in.ServiceCode]
+	start := 0
+	fmt.Sscanf(in.NextToken, "page-%d", &start)
+	end := min(start+f.pageSize, len(all))
+	out := map[string]any{"FormatVersion": "aws_v1", "PriceList": all[start:end]}
+	if end < len(all) {
+		out["NextToken"] = fmt.Sprintf("page-%d", end)
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(w).Encode(out)
+}
+
+func newFakePricingClient(t *testing.T, f *fakePriceList) *awspricing.Client {
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return awspricing.New(awspricing.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:   srv.Client(),
+	})
+}
+
+// RefreshFixture is a Price List in the real shape, used here and by the CLI tests.
+func refreshFixture() map[string][]string {
+	const h45 = "Claude Haiku 4.5 (Amazon Bedrock Edition)"
+	const s4 = "Claude Sonnet 4 (Amazon Bedrock Edition)"
+	var mp []string
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		mp = append(mp,
+			marketplaceProduct("H1"+region, h45, region, "Million Input Tokens Regional", "Units", "1.10"),
+			marketplaceProduct("H2"+region, h45, region, "Million Response Tokens Regional", "Units", "5.50"),
+			marketplaceProduct("H3"+region, h45, region, "Million Cache Read Input Tokens Regional", "Units", "0.11"),
+			marketplaceProduct("H4"+region, h45, region, "Million Cache Write Input Tokens Regional", "Units", "1.375"),
+			marketplaceProduct("H5"+region, h45, region, "Million Input Tokens Global", "1M tokens", "1.00"),
+			marketplaceProduct("H6"+region, h45, region, "Million Response Tokens Global", "1M tokens", "5.00"),
+			marketplaceProduct("H7"+region, h45, region, "Million Batch Input Tokens Global", "Units", "0.50"),
+		)
+	}
+	mp = append(mp,
+		// A changed price: Sonnet 4 input in us-east-1 only, and an input without an output
+		// in ap-south-1 (refused, not written with a zero output).
+		marketplaceProduct("S1", s4, "us-east-1", "Million Input Tokens", "Units", "3.50"),
+		marketplaceProduct("S2", s4, "us-east-1", "Million Response Tokens", "Units", "15"),
+		marketplaceProduct("S3", s4, "ap-south-1", "Million Input Tokens", "Units", "3"),
+		marketplaceProduct("X1", "Mystery Model (Amazon Bedrock Edition)", "us-east-1", "Million Input Tokens", "Units", "1"),
+		marketplaceProduct("G1", h45, "us-gov-west-1", "Million Input Tokens Regional", "Units", "1.32"),
+		marketplaceProduct("G2", h45, "us-gov-west-1", "Million Response Tokens Regional", "Units", "6.60"),
+	)
+	fp := []string{
+		firstPartyProduct("N1", "Nova Pro", "us-east-1", "Input tokens", "On-demand Inference", "1K tokens", "0.0008"),
+		firstPartyProduct("N2", "Nova Pro", "us-east-1", "Output tokens", "On-demand Inference", "1K tokens", "0.0032"),
+		firstPartyProduct("N3", "Nova Pro", "us-east-1", "Input tokens priority", "On-demand Inference", "1K tokens", "0.0014"),
+		firstPartyProduct("N4", "Nova Pro", "us-east-1", "Input tokens", "Batch Inference", "1K tokens", "0.0004"),
+		firstPartyProduct("L1", "Llama 3.3 70B", "us-east-1", "Input tokens", "On-demand Inference", "1K tokens", "0.00072"),
+		firstPartyProduct("L2", "Llama 3.3 70B", "us-east-1", "Output tokens", "On-demand Inference", "1K tokens", "0.00072"),
+		firstPartyProduct("Z1", "Nova Pro", "us-west-2", "Input tokens", "On-demand Inference", "Requests", "20"),
+	}
+	return map[string][]string{"AmazonBedrockFoundationModels": mp, "AmazonBedrock": fp}
+}
+
+func TestRefresh(t *testing.T) {
+	f := &fakePriceList{products: refreshFixture(), pageSize: 4}
+	client := newFakePricingClient(t, f)
+	book, err := EmbeddedBook()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	res, err := Refresh(context.Background(), client, book, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProducts := len(f.products["AmazonBedrock"]) + len(f.products["AmazonBedrockFoundationModels"])
+	if res.Products != wantProducts {
+		t.Errorf("read %d products, want %d (all pages of both services)", res.Products, wantProducts)
+	}
+	// Every page of both services was asked for.
+	pages := func(n int) int { return (n + f.pageSize - 1) / f.pageSize }
+	if got := len(f.requests); got != pages(len(f.products["AmazonBedrock"]))+pages(len(f.products["AmazonBedrockFoundationModels"])) {
+		t.Errorf("made %d requests: %v", got, f.requests)
+	}
+
+	type row struct{ model, scopes, regions, input, output, cw, cr string }
+	var got []row
+	str := func(d interface{ String() string }, ok bool) string {
+		if !ok {
+			return "-"
+		}
+		return d.String()
+	}
+	for _, e := range res.File.Entries {
+		var sc []string
+		for _, s := range e.Scopes {
+			sc = append(sc, string(s))
+		}
+		got = append(got, row{e.Model, strings.Join(sc, ","), strings.Join(e.Region, ","),
+			str(e.Input, e.Input != nil), str(e.Output, e.Output != nil), str(e.CacheWrite, e.CacheWrite != nil), str(e.CacheRead, e.CacheRead != nil)})
+	}
+	want := []row{
+		{"amazon.nova-pro-v1:0", "in-region,geo", "us-east-1", "0.8", "3.2", "-", "-"},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", "global", "", "1", "5", "-", "-"},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", "in-region", "", "1.1", "5.5", "1.375", "0.11"},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", "in-region", "us-gov-west-1", "1.32", "6.6", "-", "-"},
+		{"anthropic.claude-sonnet-4-20250514-v1:0", "in-region,geo", "us-east-1", "3.5", "15", "-", "-"},
+		{"meta.llama3-3-70b-instruct-v1:0", "in-region,geo", "us-east-1", "0.72", "0.72", "-", "-"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d entries %+v, want %d %+v", len(got), got, len(want), want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if len(res.Refused) != 1 || !strings.Contains(res.Refused[0], "anthropic.claude-sonnet-4-20250514-v1:0 in ap-south-1") || !strings.Contains(res.Refused[0], "output: missing") {
+		t.Errorf("refused %q, want the ap-south-1 Sonnet 4 input without output", res.Refused)
+	}
+	if len(res.Unmapped) != 1 || res.Unmapped[0] != "Mystery Model (Amazon Bedrock Edition)" {
+		t.Errorf("unmapped %q, want the mystery model", res.Unmapped)
+	}
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], `unit "Requests"`) {
+		t.Errorf("skipped %q, want the per-hour dimension", res.Skipped)
+	}
+
+	// The written file reads back as a valid price file.
+	data, err := res.File.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseFile("refreshed.json", data); err != nil {
+		t.Fatalf("refreshed file does not parse: %v\n%s", err, data)
+	}
+
+	// Differences from the embedded book.
+	b := mustLoad(t)
+	diff := Diff(b, res.File, now)
+	var lines []string
+	for _, d := range diff {
+		lines = append(lines, d.String())
+	}
+	joined := strings.Join(lines, "\n")
+	for _, w := range []string{
+		"changed anthropic.claude-sonnet-4-20250514-v1:0 geo us-east-1: input 3 → 3.5, cache_write 3.75 → none, cache_read 0.3 → none",
+		"new     anthropic.claude-haiku-4-5-20251001-v1:0 in-region us-gov-west-1: not priced by the book: input 1.32, output 6.6",
+		"changed anthropic.claude-haiku-4-5-20251001-v1:0 global all commercial regions: cache_write 1.25 → none, cache_write_1h 2 → none, cache_read 0.1 → none",
+		"missing anthropic.claude-opus-4-5-20251101-v1:0",
+	} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("diff lacks %q:\n%s", w, joined)
+		}
+	}
+	// Nova Pro's input and output match the book; the fixture has no cache-read row.
+	if strings.Contains(joined, "amazon.nova-pro-v1:0 geo us-east-1: input") {
+		t.Errorf("Nova Pro's input did not change, diff says:\n%s", joined)
+	}
+}

@@ -1,0 +1,345 @@
+package analytics
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+)
+
+// ReportSchema names the JSON contract of a report; see the README.
+const ReportSchema = "bedrock-usage/report@1"
+
+// Pricer prices usage; *pricing.Book implements it. It returns a *pricing.UnpricedError for
+// usage it has no price for.
+type Pricer interface {
+	Cost(ctx context.Context, u pricing.Usage) (pricing.Cost, error)
+}
+
+var _ Pricer = (*pricing.Book)(nil)
+
+// Totals are the measures of a report line: calls, tokens and cost. Cost covers the priced
+// calls only; UnpricedCalls and UnpricedTokens say what is left out of it.
+type Totals struct {
+	Calls            int64
+	FailedCalls      int64
+	InputTokens      int64
+	OutputTokens     int64
+	CacheReadTokens  int64
+	CacheWriteTokens int64
+	Cost             decimal.Decimal
+	UnpricedCalls    int64
+	UnpricedTokens   int64
+}
+
+// Tokens is the sum of all four token counts.
+func (t Totals) Tokens() int64 {
+	return t.InputTokens + t.OutputTokens + t.CacheReadTokens + t.CacheWriteTokens
+}
+
+func (t *Totals) add(o Totals) {
+	t.Calls += o.Calls
+	t.FailedCalls += o.FailedCalls
+	t.InputTokens += o.InputTokens
+	t.OutputTokens += o.OutputTokens
+	t.CacheReadTokens += o.CacheReadTokens
+	t.CacheWriteTokens += o.CacheWriteTokens
+	t.Cost = t.Cost.Add(o.Cost)
+	t.UnpricedCalls += o.UnpricedCalls
+	t.UnpricedTokens += o.UnpricedTokens
+}
+
+// PricedRow is a usage row with its cost.
+type PricedRow struct {
+	Row
+	// Model is the resolved base model (from the price book when priced, otherwise the
+	// logged id without profile prefix or ARN).
+	Model   string
+	Scope   pricing.Scope
+	Totals  Totals
+	Priced  bool
+	Unprice string // why it is unpriced
+}
+
+// Dimension is a column a view groups by.
+type Dimension struct {
+	Name  string // JSON key and CSV column
+	Title string // table heading
+	value func(r *PricedRow, meta []string) string
+}
+
+// MetadataPrefix introduces a requestMetadata key in --group-by: metadata.tenant_id.
+const MetadataPrefix = "metadata."
+
+var dimensions = []Dimension{
+	{"principal", "Principal", func(r *PricedRow, _ []string) string { return r.Principal }},
+	{"kind", "Kind", func(r *PricedRow, _ []string) string { return r.PrincipalKind }},
+	{"app", "App", func(r *PricedRow, _ []string) string { return r.App }},
+	{"user", "User", func(r *PricedRow, _ []string) string { return r.User }},
+	{"model", "Model", func(r *PricedRow, _ []string) string { return r.Model }},
+	{"model_id", "Model ID", func(r *PricedRow, _ []string) string { return r.Row.Model }},
+	{"scope", "Scope", func(r *PricedRow, _ []string) string { return string(r.Scope) }},
+	{"region", "Region", func(r *PricedRow, _ []string) string { return r.Region }},
+	{"account", "Account", func(r *PricedRow, _ []string) string { return r.Account }},
+	{"operation", "Operation", func(r *PricedRow, _ []string) string { return r.Operation }},
+	{"error_code", "Error", func(r *PricedRow, _ []string) string { return r.ErrorCode }},
+	{"tier", "Tier", func(r *PricedRow, _ []string) string {
+		if r.LongContext {
+			return "long-context"
+		}
+		return "standard"
+	}},
+	{"date", "Date", func(r *PricedRow, _ []string) string { return r.Hour.Format(time.DateOnly) }},
+	{"hour", "Hour (UTC)", func(r *PricedRow, _ []string) string { return r.Hour.Format("2006-01-02T15:00Z") }},
+}
+
+// DimensionNames lists the dimensions --group-by accepts (besides metadata.KEY).
+func DimensionNames() []string {
+	names := make([]string, len(dimensions))
+	for i, d := range dimensions {
+		names[i] = d.Name
+	}
+	return names
+}
+
+// ParseDimensions parses --group-by names. metadata.KEY dimensions are returned with the
+// metadata keys they need, in order, so the query can ask for them.
+func ParseDimensions(names []string) ([]Dimension, []string, error) {
+	var dims []Dimension
+	var meta []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if key, ok := strings.CutPrefix(n, MetadataPrefix); ok {
+			if key == "" {
+				return nil, nil, fmt.Errorf("--group-by %q: name a requestMetadata key, as in metadata.tenant_id", n)
+			}
+			i := slices.Index(meta, key)
+			if i < 0 {
+				meta = append(meta, key)
+				i = len(meta) - 1
+			}
+			dims = append(dims, Dimension{Name: n, Title: key, value: func(_ *PricedRow, m []string) string { return m[i] }})
+			continue
+		}
+		j := slices.IndexFunc(dimensions, func(d Dimension) bool { return d.Name == n })
+		if j < 0 {
+			return nil, nil, fmt.Errorf("--group-by %q: unknown dimension; use one of %s, or metadata.KEY", n, strings.Join(DimensionNames(), ", "))
+		}
+		dims = append(dims, dimensions[j])
+	}
+	return dims, meta, nil
+}
+
+func mustDims(names ...string) []Dimension {
+	d, _, err := ParseDimensions(names)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// View is a named grouping of a report.
+type View struct {
+	Name  string // JSON key: by_principal, …
+	Title string
+	Dims  []Dimension
+	// ByTime orders lines by their keys (daily, hourly) instead of by cost.
+	ByTime bool
+}
+
+// StandardViews are the views every report carries, in order.
+var StandardViews = []View{
+	{Name: "by_principal", Title: "By principal (role or user)", Dims: mustDims("principal")},
+	{Name: "by_app_user", Title: "By application and user", Dims: mustDims("app", "user")},
+	{Name: "by_model", Title: "By model", Dims: mustDims("model")},
+	{Name: "by_region", Title: "By region", Dims: mustDims("region")},
+	{Name: "daily", Title: "Daily", Dims: mustDims("date"), ByTime: true},
+	{Name: "hourly", Title: "Hourly", Dims: mustDims("hour"), ByTime: true},
+}
+
+// GroupsView is the name of the view --group-by adds.
+const GroupsView = "groups"
+
+// Line is one line of a view: its key values (in the view's dimension order) and totals.
+type Line struct {
+	Keys []string
+	Totals
+}
+
+// ViewResult is a computed view.
+type ViewResult struct {
+	View
+	Lines []Line
+}
+
+// UnpricedModel is a model the price book could not price, with what it left out.
+type UnpricedModel struct {
+	ModelID string
+	Region  string
+	Reason  string
+	Totals
+}
+
+// Report is a computed usage and cost report, ready for a renderer.
+type Report struct {
+	Since, Until time.Time
+	GeneratedAt  time.Time
+	Source       string
+	Totals       Totals
+	Views        []ViewResult
+	Unpriced     []UnpricedModel
+	Skipped      invocationlog.Skipped
+	Stats        Stats
+	Failures     []string
+	// Rows are the priced grain rows the views were built from.
+	Rows []PricedRow
+}
+
+// View returns the computed view with the given name, or nil.
+func (r *Report) View(name string) *ViewResult {
+	for i := range r.Views {
+		if r.Views[i].Name == name {
+			return &r.Views[i]
+		}
+	}
+	return nil
+}
+
+// ReportOptions configure BuildReport.
+type ReportOptions struct {
+	Source      string
+	GeneratedAt time.Time
+	// GroupBy adds a "groups" view over these dimensions.
+	GroupBy []Dimension
+	// MetadataKeys are the query's metadata keys (the order of Key.Meta values).
+	MetadataKeys []string
+}
+
+// BuildReport prices every row and computes the views. Pricing happens here, once, in Go,
+// whatever the engine. Only a Pricer error other than *pricing.UnpricedError fails it.
+func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts ReportOptions) (*Report, error) {
+	rep := &Report{
+		Since: q.Since, Until: q.Until, GeneratedAt: opts.GeneratedAt.UTC(), Source: opts.Source,
+		Skipped: res.Skipped, Stats: res.Stats,
+	}
+	for _, f := range res.Failures {
+		rep.Failures = append(rep.Failures, f.Error())
+	}
+	unpriced := map[[3]string]*UnpricedModel{}
+	rep.Rows = make([]PricedRow, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		pr, err := priceRow(ctx, row, p)
+		if err != nil {
+			return nil, err
+		}
+		if !pr.Priced {
+			k := [3]string{row.Model, row.Region, pr.Unprice}
+			u := unpriced[k]
+			if u == nil {
+				u = &UnpricedModel{ModelID: row.Model, Region: row.Region, Reason: pr.Unprice}
+				unpriced[k] = u
+			}
+			u.add(pr.Totals)
+		}
+		rep.Totals.add(pr.Totals)
+		rep.Rows = append(rep.Rows, pr)
+	}
+	for _, u := range unpriced {
+		rep.Unpriced = append(rep.Unpriced, *u)
+	}
+	slices.SortFunc(rep.Unpriced, func(a, b UnpricedModel) int {
+		return cmp.Or(cmp.Compare(b.Calls, a.Calls), strings.Compare(a.ModelID, b.ModelID), strings.Compare(a.Region, b.Region))
+	})
+	for _, v := range StandardViews {
+		rep.Views = append(rep.Views, computeView(v, rep.Rows, opts.MetadataKeys))
+	}
+	if len(opts.GroupBy) > 0 {
+		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys))
+	}
+	return rep, nil
+}
+
+func dimNames(ds []Dimension) string {
+	n := make([]string, len(ds))
+	for i, d := range ds {
+		n[i] = d.Name
+	}
+	return strings.Join(n, ", ")
+}
+
+func priceRow(ctx context.Context, row Row, p Pricer) (PricedRow, error) {
+	pr := PricedRow{Row: row, Model: BaseModelID(row.Model)}
+	pr.Totals = Totals{
+		Calls: row.Calls, InputTokens: row.InputTokens, OutputTokens: row.OutputTokens,
+		CacheReadTokens: row.CacheReadTokens, CacheWriteTokens: row.CacheWriteTokens,
+	}
+	if row.Failed() {
+		pr.Totals.FailedCalls = row.Calls
+	}
+	c, err := p.Cost(ctx, pricing.Usage{
+		ModelID: row.Model, Region: row.Region, Time: row.Hour, LongContext: row.LongContext,
+		InputTokens: row.InputTokens, OutputTokens: row.OutputTokens,
+		CacheReadTokens: row.CacheReadTokens, CacheWriteTokens: row.CacheWriteTokens,
+	})
+	var ue *pricing.UnpricedError
+	switch {
+	case errors.As(err, &ue):
+		pr.Unprice = ue.Reason
+		pr.Totals.UnpricedCalls = row.Calls
+		pr.Totals.UnpricedTokens = pr.Totals.Tokens()
+		return pr, nil
+	case err != nil:
+		return pr, fmt.Errorf("pricing %s in %s: %w", row.Model, row.Region, err)
+	}
+	pr.Priced = true
+	pr.Totals.Cost = c.Total
+	pr.Scope = c.Scope
+	if c.Model != "" {
+		pr.Model = c.Model
+	}
+	return pr, nil
+}
+
+func computeView(v View, rows []PricedRow, metaKeys []string) ViewResult {
+	idx := map[string]int{}
+	var lines []Line
+	for i := range rows {
+		r := &rows[i]
+		meta := r.MetaValues(len(metaKeys))
+		keys := make([]string, len(v.Dims))
+		for j, d := range v.Dims {
+			keys[j] = d.value(r, meta)
+		}
+		id := strings.Join(keys, "\x00")
+		n, ok := idx[id]
+		if !ok {
+			n = len(lines)
+			idx[id] = n
+			lines = append(lines, Line{Keys: keys})
+		}
+		lines[n].add(r.Totals)
+	}
+	slices.SortFunc(lines, func(a, b Line) int {
+		if !v.ByTime {
+			if c := b.Cost.Cmp(a.Cost); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(b.Tokens(), a.Tokens()); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(b.Calls, a.Calls); c != 0 {
+				return c
+			}
+		}
+		return slices.Compare(a.Keys, b.Keys)
+	})
+	return ViewResult{View: v, Lines: lines}
+}

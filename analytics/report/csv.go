@@ -1,0 +1,54 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+)
+
+// CSV writes the selected views as one table in long form: a "view" column, one column per
+// dimension used by any selected view (empty where a view does not have it), then the
+// measures. Costs are exact decimals.
+func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
+	views := selectViews(rep, opts.Views, false)
+	var cols []string
+	for _, v := range views {
+		for _, d := range v.Dims {
+			if !slices.Contains(cols, d.Name) {
+				cols = append(cols, d.Name)
+			}
+		}
+	}
+	cw := csv.NewWriter(w)
+	head := append([]string{"view"}, cols...)
+	head = append(head, "calls", "failed_calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "unpriced_calls")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+	for _, v := range views {
+		for _, l := range v.Lines {
+			rec := make([]string, 0, len(head))
+			rec = append(rec, v.Name)
+			for _, c := range cols {
+				val := ""
+				for j, d := range v.Dims {
+					if d.Name == c {
+						val = l.Keys[j]
+					}
+				}
+				rec = append(rec, val)
+			}
+			rec = append(rec, i64(l.Calls), i64(l.FailedCalls), i64(l.InputTokens), i64(l.OutputTokens),
+				i64(l.CacheReadTokens), i64(l.CacheWriteTokens), l.Cost.String(), i64(l.UnpricedCalls))
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

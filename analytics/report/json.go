@@ -1,0 +1,159 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+)
+
+// JSON writes the report as the documented contract "bedrock-usage/report@1" (see the
+// README): costs are decimal strings, times RFC 3339 UTC, keys in a fixed order.
+func JSON(w io.Writer, rep *analytics.Report) error {
+	var b obj
+	b.open()
+	b.str("schema", analytics.ReportSchema)
+	b.str("generated_at", rep.GeneratedAt.Format(time.RFC3339))
+	b.str("source", rep.Source)
+	b.str("engine", rep.Stats.Engine)
+	b.key("period")
+	b.open()
+	b.str("since", rep.Since.UTC().Format(time.RFC3339))
+	b.str("until", rep.Until.UTC().Format(time.RFC3339))
+	b.close()
+	b.key("totals")
+	b.open()
+	measures(&b, rep.Totals)
+	b.int("unpriced_tokens", rep.Totals.UnpricedTokens)
+	b.close()
+	for _, v := range rep.Views {
+		if v.Name == analytics.GroupsView {
+			b.key("group_by")
+			names := make([]string, len(v.Dims))
+			for i, d := range v.Dims {
+				names[i] = d.Name
+			}
+			b.raw(names)
+		}
+		b.key(v.Name)
+		b.buf.WriteByte('[')
+		for i, l := range v.Lines {
+			if i > 0 {
+				b.buf.WriteByte(',')
+			}
+			b.open()
+			for j, d := range v.Dims {
+				b.str(d.Name, l.Keys[j])
+			}
+			measures(&b, l.Totals)
+			b.close()
+		}
+		b.buf.WriteByte(']')
+		b.first = false
+	}
+	b.key("unpriced")
+	b.buf.WriteByte('[')
+	for i, u := range rep.Unpriced {
+		if i > 0 {
+			b.buf.WriteByte(',')
+		}
+		b.open()
+		b.str("model_id", u.ModelID)
+		b.str("region", u.Region)
+		b.str("reason", u.Reason)
+		b.int("calls", u.Calls)
+		b.int("tokens", u.Tokens())
+		b.close()
+	}
+	b.buf.WriteByte(']')
+	b.first = false
+	b.key("skipped")
+	b.raw(rep.Skipped)
+	b.key("scan")
+	b.open()
+	s := rep.Stats
+	if s.Engine == "athena" {
+		b.int("queries", int64(s.Queries))
+		b.int("bytes_scanned", s.BytesScanned)
+		b.str("query_cost_usd", s.QueryCostUSD.String())
+	} else {
+		b.int("files", s.Files)
+		b.int("bytes", s.Bytes)
+		b.int("records", s.Records)
+		b.int("out_of_range", s.OutOfRange)
+	}
+	b.close()
+	b.key("failures")
+	if rep.Failures == nil {
+		b.raw([]string{})
+	} else {
+		b.raw(rep.Failures)
+	}
+	b.close()
+	var out bytes.Buffer
+	if err := json.Indent(&out, b.buf.Bytes(), "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err := w.Write(out.Bytes())
+	return err
+}
+
+func measures(b *obj, t analytics.Totals) {
+	b.int("calls", t.Calls)
+	b.int("failed_calls", t.FailedCalls)
+	b.int("input_tokens", t.InputTokens)
+	b.int("output_tokens", t.OutputTokens)
+	b.int("cache_read_tokens", t.CacheReadTokens)
+	b.int("cache_write_tokens", t.CacheWriteTokens)
+	b.str("cost_usd", t.Cost.String())
+	b.int("unpriced_calls", t.UnpricedCalls)
+}
+
+// obj writes a JSON object with keys in the order they are added.
+type obj struct {
+	buf   bytes.Buffer
+	first bool
+}
+
+func (o *obj) open() {
+	o.buf.WriteByte('{')
+	o.first = true
+}
+
+func (o *obj) close() {
+	o.buf.WriteByte('}')
+	o.first = false
+}
+
+func (o *obj) key(k string) {
+	if !o.first {
+		o.buf.WriteByte(',')
+	}
+	o.first = false
+	o.raw(k)
+	o.buf.WriteByte(':')
+}
+
+func (o *obj) raw(v any) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain values are written
+	}
+	o.buf.Write(j)
+	o.first = false
+}
+
+func (o *obj) str(k, v string) {
+	o.key(k)
+	o.raw(v)
+}
+
+func (o *obj) int(k string, v int64) {
+	o.key(k)
+	o.buf.WriteString(strconv.FormatInt(v, 10))
+	o.first = false
+}

@@ -1,0 +1,83 @@
+// Package report renders an analytics.Report: a table for terminals, CSV, the JSON contract
+// bedrock-usage/report@1, Markdown for CI job summaries and pull-request comments, and a
+// self-contained HTML page (also what `bedrock-usage serve` shows).
+// Renderers only format; every number comes computed in the Report.
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+)
+
+// Formats are the output formats, in the order --help lists them.
+var Formats = []string{"table", "csv", "json", "markdown", "html"}
+
+// Options shape the human formats (table, markdown) and CSV.
+type Options struct {
+	// Top limits the lines of each view in table and markdown output (0: all). Daily and
+	// hourly views are never cut. JSON always carries every line.
+	Top int
+	// Views selects the views to show in table, markdown and CSV output, by name; empty
+	// means the default set (every standard view but hourly for table and markdown; all
+	// for CSV). A --group-by view is always shown.
+	Views []string
+}
+
+// Render writes rep in format.
+func Render(w io.Writer, rep *analytics.Report, format string, opts Options) error {
+	switch format {
+	case "json":
+		return JSON(w, rep)
+	case "table":
+		return Table(w, rep, opts)
+	case "csv":
+		return CSV(w, rep, opts)
+	case "markdown", "md":
+		return Markdown(w, rep, opts)
+	case "html":
+		return HTML(w, rep, opts)
+	}
+	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// ViewNames lists the views Options.Views accepts.
+func ViewNames() []string {
+	var n []string
+	for _, v := range analytics.StandardViews {
+		n = append(n, v.Name)
+	}
+	return append(n, analytics.GroupsView)
+}
+
+// selectViews picks the views to show.
+func selectViews(rep *analytics.Report, names []string, human bool) []analytics.ViewResult {
+	var out []analytics.ViewResult
+	for _, v := range rep.Views {
+		switch {
+		case len(names) > 0:
+			if !slices.Contains(names, v.Name) {
+				continue
+			}
+		case v.Name == analytics.GroupsView:
+		case human && v.Name == "hourly":
+			continue
+		case human && rep.View(analytics.GroupsView) != nil:
+			// With --group-by, the human formats focus on the grouping.
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// limit cuts a view to its top n lines, except time views.
+func limit(v analytics.ViewResult, n int) ([]analytics.Line, int) {
+	if n <= 0 || v.ByTime || len(v.Lines) <= n {
+		return v.Lines, 0
+	}
+	return v.Lines[:n], len(v.Lines) - n
+}

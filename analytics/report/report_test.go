@@ -1,0 +1,208 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+)
+
+var update = flag.Bool("update", os.Getenv("UPDATE_GOLDEN") != "", "rewrite golden files")
+
+// fixedPricer prices two models at round test rates (USD per million tokens) and nothing
+// else, so renderer goldens do not move when the real price book does.
+type fixedPricer struct{}
+
+var testRates = map[string][4]int64{ // input, output, cache read, cache write
+	"anthropic.claude-3-haiku-20240307-v1:0":    {1, 5, 0, 0},
+	"anthropic.claude-sonnet-4-5-20250929-v1:0": {3, 15, 1, 4},
+}
+
+func (fixedPricer) Cost(_ context.Context, u pricing.Usage) (pricing.Cost, error) {
+	base := invocationlog.BaseModelID(u.ModelID)
+	r, ok := testRates[base]
+	if !ok {
+		return pricing.Cost{}, &pricing.UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: "not in the test book"}
+	}
+	m := func(tokens, rate int64) decimal.Decimal { return decimal.New(tokens*rate, -6) }
+	c := pricing.Cost{
+		Input: m(u.InputTokens, r[0]), Output: m(u.OutputTokens, r[1]),
+		CacheRead: m(u.CacheReadTokens, r[2]), CacheWrite: m(u.CacheWriteTokens, r[3]), Model: base, Scope: pricing.ScopeInRegion,
+	}
+	c.Total = c.Input.Add(c.Output).Add(c.CacheRead).Add(c.CacheWrite)
+	return c, nil
+}
+
+func rec(ts, arn, model string, in, out, cr, cw int64, errCode string, meta map[string]string) *invocationlog.Record {
+	t, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		panic(err)
+	}
+	return &invocationlog.Record{
+		SchemaType: invocationlog.SchemaType, Timestamp: t, AccountID: "123456789012", Region: "us-east-1",
+		Identity: invocationlog.Identity{ARN: arn}, Operation: invocationlog.OpConverse, ModelID: model,
+		Input:     invocationlog.Input{InputTokenCount: in, CacheReadInputTokenCount: cr, CacheWriteInputTokenCount: cw},
+		Output:    invocationlog.Output{OutputTokenCount: out},
+		ErrorCode: errCode, RequestMetadata: meta,
+	}
+}
+
+const (
+	chatbot = "arn:aws:sts::123456789012:assumed-role/ChatbotApp-BedrockRole/session-a"
+	docproc = "arn:aws:sts::123456789012:assumed-role/DocumentProcessorApp-BedrockRole/batch|1"
+	mobile  = "arn:aws:iam::123456789012:user/apps/MobileApp"
+	haiku   = "anthropic.claude-3-haiku-20240307-v1:0"
+	sonnet  = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+)
+
+func testReport(t *testing.T, groupBy ...string) *analytics.Report {
+	t.Helper()
+	dims, meta, err := analytics.ParseDimensions(groupBy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := analytics.Query{
+		Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 5, 0, 0, 0, 0, time.UTC),
+		MetadataKeys: meta,
+	}
+	agg := analytics.NewAggregator(q)
+	for _, r := range []*invocationlog.Record{
+		rec("2025-11-03T09:15:00Z", chatbot, haiku, 1200, 300, 0, 0, "", map[string]string{"tenant_id": "acme"}),
+		rec("2025-11-03T09:40:00Z", chatbot, haiku, 800, 200, 0, 0, "", map[string]string{"tenant_id": "globex"}),
+		rec("2025-11-03T10:05:00Z", chatbot, sonnet, 5000, 1000, 20000, 3000, "", nil),
+		rec("2025-11-03T10:06:00Z", chatbot, sonnet, 4000, 0, 0, 0, "ThrottlingException", nil),
+		rec("2025-11-04T14:00:00Z", docproc, sonnet, 210000, 4000, 0, 0, "", map[string]string{"tenant_id": "acme"}),
+		rec("2025-11-04T15:30:00Z", mobile, haiku, 100, 50, 0, 0, "", nil),
+		rec("2025-11-04T16:00:00Z", mobile, "dummy-model-v1", 70, 30, 0, 0, "", nil),
+		rec("2025-11-05T00:00:00Z", mobile, haiku, 999, 999, 0, 0, "", nil), // at until: out of range
+	} {
+		agg.Add(r)
+	}
+	res := &analytics.Result{Rows: agg.Rows(), Stats: analytics.Stats{Engine: "local", Files: 3, Bytes: 4096, Records: 8, OutOfRange: agg.OutOfRange}}
+	res.Skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipMalformedLine, File: "logs/a.json.gz", Line: 7, Detail: "unexpected end of JSON input"})
+	res.Skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: "logs/data/x.json.gz", Detail: "body object"})
+	rep, err := analytics.BuildReport(context.Background(), q, res, fixedPricer{}, analytics.ReportOptions{
+		Source: "testdata", GeneratedAt: time.Date(2025, 11, 6, 8, 0, 0, 0, time.UTC), GroupBy: dims, MetadataKeys: meta,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review):\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		name, format string
+		groupBy      []string
+		opts         Options
+	}{
+		{"report.table.txt", "table", nil, Options{Top: 10}},
+		{"report.md", "markdown", nil, Options{Top: 2}},
+		{"report.csv", "csv", nil, Options{}},
+		{"report.json", "json", nil, Options{}},
+		{"groups.table.txt", "table", []string{"app", "metadata.tenant_id"}, Options{Top: 10}},
+		{"groups.json", "json", []string{"app", "metadata.tenant_id"}, Options{}},
+		{"by-model.csv", "csv", nil, Options{Views: []string{"by_model"}}},
+		{"report.html", "html", nil, Options{Top: 10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, testReport(t, tt.groupBy...), tt.format, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+// TestJSONContract checks the documented keys and that every view adds up to the totals.
+func TestJSONContract(t *testing.T) {
+	var buf bytes.Buffer
+	if err := JSON(&buf, testReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if got, want := doc["schema"], "bedrock-usage/report@1"; got != want {
+		t.Errorf("schema: got %v, want %v", got, want)
+	}
+	for _, k := range []string{"period", "totals", "by_principal", "by_app_user", "by_model", "by_region", "daily", "hourly", "skipped"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("key %q missing", k)
+		}
+	}
+	totals := doc["totals"].(map[string]any)
+	// Independently: the 7 in-range records above.
+	wantCalls, wantIn, wantCost := 7.0, 1200.0+800+5000+4000+210000+100+70, decimal.RequireFromString("0")
+	// haiku: (1200+800+100)*1 + (300+200+50)*5 ; sonnet: (5000+4000+210000)*3 + (1000+4000)*15 + 20000*1 + 3000*4
+	wantCost = decimal.New((2100*1+550*5)+(219000*3+5000*15+20000*1+3000*4), -6)
+	if got := totals["calls"]; got != wantCalls {
+		t.Errorf("totals.calls: got %v, want %v", got, wantCalls)
+	}
+	if got := totals["input_tokens"]; got != wantIn {
+		t.Errorf("totals.input_tokens: got %v, want %v", got, wantIn)
+	}
+	if got := decimal.RequireFromString(totals["cost_usd"].(string)); !got.Equal(wantCost) {
+		t.Errorf("totals.cost_usd: got %s, want %s", got, wantCost)
+	}
+	if got, want := totals["unpriced_calls"], 1.0; got != want {
+		t.Errorf("totals.unpriced_calls: got %v, want %v", got, want)
+	}
+	if got, want := totals["failed_calls"], 1.0; got != want {
+		t.Errorf("totals.failed_calls: got %v, want %v", got, want)
+	}
+	for _, view := range []string{"by_principal", "by_app_user", "by_model", "by_region", "daily", "hourly"} {
+		var calls float64
+		cost := decimal.Zero
+		for _, l := range doc[view].([]any) {
+			m := l.(map[string]any)
+			calls += m["calls"].(float64)
+			cost = cost.Add(decimal.RequireFromString(m["cost_usd"].(string)))
+		}
+		if calls != wantCalls || !cost.Equal(wantCost) {
+			t.Errorf("%s adds up to %v calls and %s USD, want %v and %s", view, calls, cost, wantCalls, wantCost)
+		}
+	}
+	if got := doc["skipped"].(map[string]any)["malformed_lines"]; got != 1.0 {
+		t.Errorf("skipped.malformed_lines: got %v, want 1", got)
+	}
+}
+
+func TestRenderUnknownFormat(t *testing.T) {
+	err := Render(&bytes.Buffer{}, testReport(t), "yaml", Options{})
+	if err == nil || !strings.Contains(err.Error(), "unknown format") {
+		t.Errorf("got %v, want an unknown-format error", err)
+	}
+}

@@ -1,0 +1,290 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+)
+
+var measureTitles = []string{"Calls", "Failed", "Input", "Output", "Cache read", "Cache write", "Cost (USD)"}
+
+func measureCells(t analytics.Totals) []string {
+	return []string{
+		num(t.Calls), num(t.FailedCalls), num(t.InputTokens), num(t.OutputTokens),
+		num(t.CacheReadTokens), num(t.CacheWriteTokens), costCell(t),
+	}
+}
+
+// num formats an integer with thousands separators.
+func num(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// usd formats money to the cent with separators; amounts under a cent show as <$0.01.
+func usd(d decimal.Decimal) string {
+	if d.IsZero() {
+		return "$0.00"
+	}
+	if d.IsPositive() && d.LessThan(decimal.New(1, -2)) {
+		return "<$0.01"
+	}
+	r := d.StringFixed(2)
+	whole, frac, _ := strings.Cut(r, ".")
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	return "$" + num(w) + "." + frac
+}
+
+// costCell marks costs that leave out unpriced calls: "unpriced" when nothing was priced,
+// a trailing * when part was.
+func costCell(t analytics.Totals) string {
+	switch {
+	case t.Calls > 0 && t.UnpricedCalls == t.Calls:
+		return "unpriced"
+	case t.UnpricedCalls > 0:
+		return usd(t.Cost) + "*"
+	}
+	return usd(t.Cost)
+}
+
+func period(rep *analytics.Report) string {
+	until := rep.Until.UTC()
+	return fmt.Sprintf("%s to %s (UTC)", rep.Since.UTC().Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"))
+}
+
+func summaryLines(rep *analytics.Report) []string {
+	t := rep.Totals
+	lines := []string{
+		fmt.Sprintf("%s calls (%s failed) · %s input · %s output · %s cache read · %s cache write tokens",
+			num(t.Calls), num(t.FailedCalls), num(t.InputTokens), num(t.OutputTokens), num(t.CacheReadTokens), num(t.CacheWriteTokens)),
+		fmt.Sprintf("Cost: %s", usd(t.Cost)),
+	}
+	if t.UnpricedCalls > 0 {
+		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) not in the price book; * marks costs that leave them out",
+			num(t.UnpricedCalls), num(t.UnpricedTokens))
+	}
+	return lines
+}
+
+func unpricedLines(rep *analytics.Report) []string {
+	var out []string
+	for _, u := range rep.Unpriced {
+		out = append(out, fmt.Sprintf("%s in %s: %s calls, %s tokens (%s)", u.ModelID, u.Region, num(u.Calls), num(u.Tokens()), u.Reason))
+	}
+	return out
+}
+
+func skippedLines(rep *analytics.Report) []string {
+	s := rep.Skipped
+	if s.Total() == 0 {
+		return nil
+	}
+	out := []string{fmt.Sprintf("Skipped: %d malformed lines, %d unreadable files, %d non-log objects, %d other records",
+		s.MalformedLines, s.UnreadableFiles, s.NonLogObjects, s.OtherRecords)}
+	for _, k := range s.Samples {
+		if k.Reason == "non_log_object" {
+			continue
+		}
+		out = append(out, "  "+k.String())
+	}
+	return out
+}
+
+func scanLine(rep *analytics.Report) string {
+	s := rep.Stats
+	if s.Engine == "athena" {
+		return fmt.Sprintf("Athena: %d queries, %s scanned, query cost %s", s.Queries, bytesHuman(s.BytesScanned), usd(s.QueryCostUSD))
+	}
+	return fmt.Sprintf("Read %s files (%s), %s records", num(s.Files), bytesHuman(s.Bytes), num(s.Records))
+}
+
+func bytesHuman(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// Table writes the report for a terminal.
+func Table(w io.Writer, rep *analytics.Report, opts Options) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "Bedrock usage, %s\nSource: %s\n", period(rep), rep.Source)
+	for _, l := range summaryLines(rep) {
+		fmt.Fprintln(ew, l)
+	}
+	for _, v := range selectViews(rep, opts.Views, true) {
+		fmt.Fprintf(ew, "\n%s\n", strings.ToUpper(v.Title))
+		var head []string
+		for _, d := range v.Dims {
+			head = append(head, strings.ToUpper(d.Title))
+		}
+		for _, m := range measureTitles {
+			head = append(head, strings.ToUpper(m))
+		}
+		lines, more := limit(v, opts.Top)
+		rows := [][]string{head}
+		for _, l := range lines {
+			cells := make([]string, 0, len(head))
+			for _, k := range l.Keys {
+				cells = append(cells, orDash(k))
+			}
+			rows = append(rows, append(cells, measureCells(l.Totals)...))
+		}
+		writeAligned(ew, rows, len(v.Dims))
+		if more > 0 {
+			fmt.Fprintf(ew, "… and %d more (--top 0 shows all)\n", more)
+		}
+	}
+	if u := unpricedLines(rep); len(u) > 0 {
+		fmt.Fprintln(ew, "\nUNPRICED (not in the price book; tokens counted, no cost)")
+		for _, l := range u {
+			fmt.Fprintln(ew, "  "+l)
+		}
+	}
+	fmt.Fprintln(ew)
+	for _, l := range skippedLines(rep) {
+		fmt.Fprintln(ew, l)
+	}
+	for _, f := range rep.Failures {
+		fmt.Fprintln(ew, "FAILED: "+f)
+	}
+	fmt.Fprintln(ew, scanLine(rep))
+	return ew.err
+}
+
+// writeAligned writes rows as columns two spaces apart: the first left columns aligned
+// left (keys), the rest right (numbers).
+func writeAligned(w io.Writer, rows [][]string, left int) {
+	var width []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i < left {
+				b.WriteString(c)
+				if i < len(r)-1 {
+					b.WriteString(pad)
+				}
+			} else {
+				b.WriteString(pad + c)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Markdown writes the report for a CI job summary or a pull-request comment.
+func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "## Bedrock usage, %s\n\n", period(rep))
+	t := rep.Totals
+	fmt.Fprintln(ew, "| Calls | Failed | Input | Output | Cache read | Cache write | Cost (USD) |")
+	fmt.Fprintln(ew, "|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(ew, "| %s |\n\n", strings.Join(measureCells(t), " | "))
+	if t.UnpricedCalls > 0 {
+		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced**: their models are not in the price book, so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))
+		for _, l := range unpricedLines(rep) {
+			fmt.Fprintf(ew, "> - %s\n", mdEscape(l))
+		}
+		fmt.Fprintln(ew)
+	}
+	for _, v := range selectViews(rep, opts.Views, true) {
+		fmt.Fprintf(ew, "### %s\n\n", v.Title)
+		var head, align []string
+		for _, d := range v.Dims {
+			head = append(head, d.Title)
+			align = append(align, "---")
+		}
+		for _, m := range measureTitles {
+			head = append(head, m)
+			align = append(align, "---:")
+		}
+		fmt.Fprintf(ew, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
+		lines, more := limit(v, opts.Top)
+		for _, l := range lines {
+			cells := make([]string, 0, len(head))
+			for _, k := range l.Keys {
+				cells = append(cells, mdEscape(orDash(k)))
+			}
+			cells = append(cells, measureCells(l.Totals)...)
+			fmt.Fprintf(ew, "| %s |\n", strings.Join(cells, " | "))
+		}
+		if more > 0 {
+			fmt.Fprintf(ew, "\n_… and %d more._\n", more)
+		}
+		fmt.Fprintln(ew)
+	}
+	if sk := skippedLines(rep); len(sk) > 0 {
+		fmt.Fprintf(ew, "<details><summary>%s</summary>\n\n", mdEscape(sk[0]))
+		for _, l := range sk[1:] {
+			fmt.Fprintf(ew, "- `%s`\n", strings.ReplaceAll(strings.TrimSpace(l), "`", "'"))
+		}
+		fmt.Fprint(ew, "\n</details>\n\n")
+	}
+	for _, f := range rep.Failures {
+		fmt.Fprintf(ew, "> [!CAUTION]\n> Missing from this report: %s\n\n", mdEscape(f))
+	}
+	fmt.Fprintf(ew, "<sub>%s · source %s · generated %s by bedrock-usage</sub>\n", mdEscape(scanLine(rep)), mdEscape(rep.Source), rep.GeneratedAt.Format(time.RFC3339))
+	return ew.err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ").Replace(s)
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
+)
+
+// sums are totals computed from raw files with plain encoding/json, independently of the
+// decoder and engine under test.
+type sums struct {
+	Calls, Failed, Input, Output, CacheRead, CacheWrite float64
+}
+
+func independentSums(t *testing.T, dir string, since, until time.Time) sums {
+	t.Helper()
+	var s sums
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json.gz") || strings.Contains(path, "/data/") {
+			return err
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(zr)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if m["schemaType"] != "ModelInvocationLog" {
+				continue
+			}
+			ts, err := time.Parse(time.RFC3339Nano, m["timestamp"].(string))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if ts.Before(since) || !ts.Before(until) {
+				continue
+			}
+			num := func(obj, key string) float64 {
+				o, _ := m[obj].(map[string]any)
+				v, _ := o[key].(float64)
+				return v
+			}
+			s.Calls++
+			if e, _ := m["errorCode"].(string); e != "" {
+				s.Failed++
+			}
+			s.Input += num("input", "inputTokenCount")
+			s.CacheRead += num("input", "cacheReadInputTokenCount")
+			s.CacheWrite += num("input", "cacheWriteInputTokenCount")
+			s.Output += num("output", "outputTokenCount")
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func totalsOf(t *testing.T, out []byte) (sums, map[string]any) {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out)
+	}
+	tot := doc["totals"].(map[string]any)
+	f := func(k string) float64 { return tot[k].(float64) }
+	return sums{f("calls"), f("failed_calls"), f("input_tokens"), f("output_tokens"), f("cache_read_tokens"), f("cache_write_tokens")}, doc
+}
+
+// generated writes a small generated log tree once per test binary.
+var generatedDir string
+
+func generate(t *testing.T) string {
+	t.Helper()
+	if generatedDir != "" {
+		return generatedDir
+	}
+	dir, err := os.MkdirTemp("", "bedrock-usage-cli-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = loggen.Generate(context.Background(), loggen.Config{
+		Out: dir, Seed: 7, Records: 20000,
+		Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 15, 0, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	generatedDir = dir
+	return dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if generatedDir != "" {
+		os.RemoveAll(generatedDir)
+	}
+	os.Exit(code)
+}
+
+func TestReportTotalsMatchIndependentSums(t *testing.T) {
+	dir := generate(t)
+	tests := []struct {
+		name         string
+		since, until string
+		from, to     time.Time
+	}{
+		{"whole range", "2025-11-01", "2025-11-14", time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 11, 15, 0, 0, 0, 0, time.UTC)},
+		{"mid-range instants", "2025-11-03T10:30:00Z", "2025-11-05T07:00:00Z", time.Date(2025, 11, 3, 10, 30, 0, 0, time.UTC), time.Date(2025, 11, 5, 7, 0, 0, 0, time.UTC)},
+		{"one day", "2025-11-10", "2025-11-10", time.Date(2025, 11, 10, 0, 0, 0, 0, time.UTC), time.Date(2025, 11, 11, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cli := newTestCLI(t)
+			if code := cli.run("report", "--source", dir, "--since", tt.since, "--until", tt.until, "--format", "json"); code != 0 {
+				t.Fatalf("exit %d: %s", code, cli.errOut)
+			}
+			got, doc := totalsOf(t, cli.out.Bytes())
+			want := independentSums(t, dir, tt.from, tt.to)
+			if got != want {
+				t.Errorf("totals: got %+v, want %+v", got, want)
+			}
+			if want.Calls == 0 {
+				t.Fatalf("the range holds no records; the test proves nothing")
+			}
+			if sk := doc["skipped"].(map[string]any); sk["malformed_lines"].(float64) != 0 || sk["unreadable_files"].(float64) != 0 {
+				t.Errorf("skipped: got %v, want no malformed lines or unreadable files", sk)
+			}
+		})
+	}
+}
+
+func TestReportFromS3(t *testing.T) {
+	dir := generate(t)
+	backend := s3mem.New()
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	defer srv.Close()
+	cli := newTestCLI(t)
+	cli.withEndpoint(srv.URL)
+	cli.f.S3Options = []func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = true }}
+	if err := backend.CreateBucket("bedrock-logs-123456789012-us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		_, err = backend.PutObject("bedrock-logs-123456789012-us-east-1", filepath.ToSlash(rel), map[string]string{}, strings.NewReader(string(b)), int64(len(b)), nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := cli.run("report", "--source", "s3://bedrock-logs-123456789012-us-east-1/bedrock-logs/", "--since", "2025-11-02", "--until", "2025-11-04", "--format", "json"); code != 0 {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	got, _ := totalsOf(t, cli.out.Bytes())
+	want := independentSums(t, dir, time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC), time.Date(2025, 11, 5, 0, 0, 0, 0, time.UTC))
+	if got != want {
+		t.Errorf("totals from S3: got %+v, want %+v", got, want)
+	}
+}
+
+func TestReportExitCodes(t *testing.T) {
+	gen := generate(t)
+	bad := t.TempDir()
+	hour := filepath.Join(bad, "AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2025/11/03/10")
+	if err := os.MkdirAll(hour, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good := `{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2025-11-03T10:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:iam::123456789012:user/ann"},"region":"us-east-1","requestId":"r1","operation":"Converse","modelId":"anthropic.claude-3-haiku-20240307-v1:0","input":{"inputTokenCount":10},"output":{"outputTokenCount":5}}`
+	unknown := strings.Replace(good, "anthropic.claude-3-haiku-20240307-v1:0", "dummy-model-v1", 1)
+	if err := os.WriteFile(filepath.Join(hour, "a.json"), []byte(good+"\n{not json\n"+unknown+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"ok", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03"}, exitOK},
+		{"strict with a malformed line", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict"}, exitData},
+		{"strict pricing with an unknown model", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict-pricing"}, exitData},
+		{"over budget", []string{"report", "--source", gen, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "0.01"}, exitOverBudget},
+		{"under budget", []string{"report", "--source", gen, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "1000000000"}, exitOK},
+		{"bad format", []string{"report", "--source", bad, "--format", "yaml"}, exitUsage},
+		{"bad since", []string{"report", "--source", bad, "--since", "last tuesday"}, exitUsage},
+		{"since after until", []string{"report", "--source", bad, "--since", "2025-11-05", "--until", "2025-11-01"}, exitUsage},
+		{"unknown group-by", []string{"report", "--source", bad, "--group-by", "color"}, exitUsage},
+		{"no source", []string{"report"}, exitUsage},
+		{"unknown flag", []string{"report", "--colour"}, exitUsage},
+		{"missing folder", []string{"report", "--source", filepath.Join(bad, "nope")}, exitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cli := newTestCLI(t)
+			args := tt.args
+			if !strings.Contains(strings.Join(args, " "), "--format") {
+				args = append(args, "--format", "json")
+			}
+			if got := cli.run(args...); got != tt.want {
+				t.Errorf("exit code: got %d, want %d; stderr: %s", got, tt.want, cli.errOut)
+			}
+			if tt.want != exitOK && !strings.Contains(cli.errOut.String(), "bedrock-usage: ") {
+				t.Errorf("stderr: got %q, want an error message", cli.errOut)
+			}
+		})
+	}
+}

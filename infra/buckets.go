@@ -1,0 +1,192 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// BedrockServicePrincipal is the principal that delivers invocation logs.
+const BedrockServicePrincipal = "bedrock.amazonaws.com"
+
+// BedrockSourceArn is the aws:SourceArn every grant to Bedrock is limited to.
+func BedrockSourceArn(account, region string) string {
+	return "arn:aws:bedrock:" + region + ":" + account + ":*"
+}
+
+// confusedDeputy is the condition block every grant to bedrock.amazonaws.com carries: only
+// Bedrock acting for this account in this region.
+func confusedDeputy(account, region string) *map[string]any {
+	return &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": account},
+		"ArnLike":      map[string]any{"aws:SourceArn": BedrockSourceArn(account, region)},
+	}
+}
+
+func bedrockPrincipal(account, region string) awsiam.IPrincipal {
+	return awsiam.NewServicePrincipal(jsii.String(BedrockServicePrincipal), &awsiam.ServicePrincipalOpts{
+		Conditions: confusedDeputy(account, region),
+	})
+}
+
+// hardened is the bucket configuration every bucket of the app shares.
+func hardened(name string) *awss3.BucketProps {
+	return &awss3.BucketProps{
+		BucketName:        jsii.String(name),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	}
+}
+
+// LogKeyProps configures NewLogKey.
+type LogKeyProps struct {
+	Account, Region string
+}
+
+// NewLogKey creates the customer-managed KMS key for the log and analytics buckets. Its policy
+// keeps CDK's default (the account administers the key through IAM) and lets Bedrock generate
+// data keys only under the confused-deputy conditions. The key is retained with the buckets:
+// deleting it would make the retained logs unreadable.
+func NewLogKey(scope constructs.Construct, id string, props LogKeyProps) awskms.Key {
+	key := awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+		Description:       jsii.String("bedrock-usage: encrypts Bedrock invocation logs and Athena results in " + props.Region),
+		Alias:             jsii.String("alias/bedrock-usage-logs"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("BedrockLogDelivery"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(BedrockServicePrincipal), nil)},
+		Actions:    jsii.Strings("kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: confusedDeputy(props.Account, props.Region),
+	}), jsii.Bool(false))
+	return key
+}
+
+// AccessLogBucketProps configures NewAccessLogBucket.
+type AccessLogBucketProps struct {
+	BucketName     string
+	ExpirationDays int
+}
+
+// NewAccessLogBucket creates the bucket that receives the S3 server access logs of the log
+// and analytics buckets. It is SSE-S3 encrypted (S3 cannot deliver access logs to an SSE-KMS
+// bucket) and does not log its own access (that would loop).
+func NewAccessLogBucket(scope constructs.Construct, id string, props AccessLogBucketProps) awss3.Bucket {
+	p := hardened(props.BucketName)
+	p.LifecycleRules = &[]*awss3.LifecycleRule{{
+		Id:                                  jsii.String("expire-access-logs"),
+		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays))),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+	}}
+	b := awss3.NewBucket(scope, jsii.String(id), p)
+	suppress(b, "AwsSolutions-S1", "This is the server-access-log target of the log and analytics buckets; logging its own access would deliver logs about log deliveries in an endless loop.")
+	return b
+}
+
+// LogBucketProps configures NewLogBucket.
+type LogBucketProps struct {
+	Account, Region string
+	BucketName      string
+	// Existing uses a bucket the account already logs to; the app then manages neither its
+	// settings nor its policy (a bucket has one policy document, and CloudFormation would
+	// replace the owner's).
+	Existing bool
+	// Prefix is the log key prefix with its trailing slash.
+	Prefix string
+	// Key is the KMS key; nil encrypts with SSE-S3.
+	Key            awskms.IKey
+	AccessLogs     awss3.IBucket
+	TransitionDays int // to Intelligent-Tiering; 0 never
+	ExpirationDays int // 0 never
+}
+
+// LogBucket is the bucket Bedrock writes invocation logs to.
+type LogBucket struct {
+	constructs.Construct
+	Bucket awss3.IBucket
+	// Policy is the bucket policy that lets Bedrock write; nil for an existing bucket.
+	Policy awss3.BucketPolicy
+}
+
+// NewLogBucket creates (or imports) the log bucket and grants Bedrock s3:PutObject under
+// {prefix}AWSLogs/{account}/BedrockModelInvocationLogs/ only, under the confused-deputy
+// conditions.
+func NewLogBucket(scope constructs.Construct, id string, props LogBucketProps) *LogBucket {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	lb := &LogBucket{Construct: c}
+	if props.Existing {
+		lb.Bucket = awss3.Bucket_FromBucketName(c, jsii.String("Bucket"), jsii.String(props.BucketName))
+		return lb
+	}
+	p := hardened(props.BucketName)
+	if props.Key != nil {
+		p.Encryption = awss3.BucketEncryption_KMS
+		p.EncryptionKey = props.Key
+		p.BucketKeyEnabled = jsii.Bool(true)
+	}
+	p.ServerAccessLogsBucket = props.AccessLogs
+	p.ServerAccessLogsPrefix = jsii.String(props.BucketName + "/")
+	rule := &awss3.LifecycleRule{
+		Id:                                  jsii.String("log-storage"),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+	}
+	if props.TransitionDays > 0 {
+		rule.Transitions = &[]*awss3.Transition{{
+			StorageClass:    awss3.StorageClass_INTELLIGENT_TIERING(),
+			TransitionAfter: awscdk.Duration_Days(jsii.Number(float64(props.TransitionDays))),
+		}}
+	}
+	if props.ExpirationDays > 0 {
+		rule.Expiration = awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays)))
+	}
+	p.LifecycleRules = &[]*awss3.LifecycleRule{rule}
+	b := awss3.NewBucket(c, jsii.String("Bucket"), p)
+	b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("BedrockInvocationLogDelivery"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(BedrockServicePrincipal), nil)},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  jsii.Strings(bucketArn(props.BucketName) + "/" + props.Prefix + "AWSLogs/" + props.Account + "/BedrockModelInvocationLogs/*"),
+		Conditions: confusedDeputy(props.Account, props.Region),
+	}))
+	lb.Bucket = b
+	lb.Policy = b.Policy()
+	return lb
+}
+
+// AnalyticsBucketProps configures NewAnalyticsBucket.
+type AnalyticsBucketProps struct {
+	BucketName     string
+	Key            awskms.IKey // nil: SSE-S3
+	AccessLogs     awss3.IBucket
+	ExpirationDays int
+}
+
+// NewAnalyticsBucket creates the Athena results bucket: hardened like the log bucket, results
+// expire after ExpirationDays.
+func NewAnalyticsBucket(scope constructs.Construct, id string, props AnalyticsBucketProps) awss3.Bucket {
+	p := hardened(props.BucketName)
+	if props.Key != nil {
+		p.Encryption = awss3.BucketEncryption_KMS
+		p.EncryptionKey = props.Key
+		p.BucketKeyEnabled = jsii.Bool(true)
+	}
+	p.ServerAccessLogsBucket = props.AccessLogs
+	p.ServerAccessLogsPrefix = jsii.String(props.BucketName + "/")
+	p.LifecycleRules = &[]*awss3.LifecycleRule{{
+		Id:                                  jsii.String("expire-results"),
+		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays))),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	}}
+	return awss3.NewBucket(scope, jsii.String(id), p)
+}
+
+func bucketArn(name string) string { return "arn:aws:s3:::" + name }

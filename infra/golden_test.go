@@ -1,0 +1,75 @@
+package infra
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGoldenTemplates compares each stack of the default app (cdk.json, account
+// 123456789012) with infra/testdata/{stack}.template.json, so that a change to the
+// infrastructure shows in a pull request as a change to these files. UPDATE_GOLDEN=1
+// rewrites them.
+func TestGoldenTemplates(t *testing.T) {
+	s := app(t, "default")
+	update := os.Getenv("UPDATE_GOLDEN") != ""
+	for _, name := range s.names() {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join("testdata", name+".template.json")
+			got := s.raw[name]
+			if update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("reading golden template: %v (run UPDATE_GOLDEN=1 go test ./infra -run TestGoldenTemplates)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("template %s differs from %s:\n%s\nIf the change is intended, run UPDATE_GOLDEN=1 go test ./infra -run TestGoldenTemplates and commit the file; `make diff` shows it as a CloudFormation diff.",
+					name, path, diffHint(string(want), string(got)))
+			}
+		})
+	}
+	if update {
+		return
+	}
+	// No stale golden file: each one belongs to a stack of the app.
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.template.json"))
+	for _, f := range files {
+		stack := strings.TrimSuffix(filepath.Base(f), ".template.json")
+		if _, ok := s.raw[stack]; !ok {
+			t.Errorf("golden file %s has no stack in the app; delete it", f)
+		}
+	}
+}
+
+// diffHint shows the first differing line of two texts with a few lines of context.
+func diffHint(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	i := 0
+	for i < len(wl) && i < len(gl) && wl[i] == gl[i] {
+		i++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "first difference at line %d (golden %d lines, synthesized %d lines)\n", i+1, len(wl), len(gl))
+	from := max(0, i-3)
+	for j := from; j < i; j++ {
+		fmt.Fprintf(&b, "   %s\n", wl[j])
+	}
+	for j := i; j < min(len(wl), i+4); j++ {
+		fmt.Fprintf(&b, " - %s\n", wl[j])
+	}
+	for j := i; j < min(len(gl), i+4); j++ {
+		fmt.Fprintf(&b, " + %s\n", gl[j])
+	}
+	return b.String()
+}

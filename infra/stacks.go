@@ -1,0 +1,181 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// RegionalStackProps configures NewRegionalStack.
+type RegionalStackProps struct {
+	Config Config
+	Region string
+}
+
+// NewRegionalStack creates BedrockUsage-{region}: the key (optional), the access-log, log and
+// analytics buckets, the Glue table, the Athena workgroup and the logging configuration. It
+// holds no named IAM resource: IAM names are global, and a role named here would collide
+// with the same role of the next region's stack. The only roles are the custom resource's
+// function role and the CloudWatch delivery role, both named by CloudFormation per stack.
+func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awscdk.Stack {
+	cfg, region := props.Config, props.Region
+	stack := awscdk.NewStack(scope, jsii.String(RegionalStackName(region)), &awscdk.StackProps{
+		Env:         &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(region)},
+		Description: jsii.String("bedrock-usage: Bedrock invocation logging and analytics in " + region),
+	})
+
+	var key awskms.IKey
+	if cfg.KMS {
+		key = NewLogKey(stack, "LogKey", LogKeyProps{Account: cfg.Account, Region: region})
+	}
+	accessLogs := NewAccessLogBucket(stack, "AccessLogBucket", AccessLogBucketProps{
+		BucketName:     cfg.AccessLogBucketName(region),
+		ExpirationDays: cfg.AccessLogExpirationDays,
+	})
+	_, existing := cfg.ExistingLogBuckets[region]
+	logs := NewLogBucket(stack, "LogBucket", LogBucketProps{
+		Account:        cfg.Account,
+		Region:         region,
+		BucketName:     cfg.LogBucketName(region),
+		Existing:       existing,
+		Prefix:         cfg.LogPrefix,
+		Key:            key,
+		AccessLogs:     accessLogs,
+		TransitionDays: cfg.LogTransitionDays,
+		ExpirationDays: cfg.LogExpirationDays,
+	})
+	analytics := NewAnalyticsBucket(stack, "AnalyticsBucket", AnalyticsBucketProps{
+		BucketName:     cfg.AnalyticsBucketName(region),
+		Key:            key,
+		AccessLogs:     accessLogs,
+		ExpirationDays: cfg.ResultsExpirationDays,
+	})
+	NewLogTable(stack, "Catalog", LogTableProps{
+		Account:         cfg.Account,
+		Bucket:          cfg.LogBucketName(region),
+		RegionPrefix:    cfg.RegionLogPrefix(region),
+		ProjectionStart: cfg.ProjectionStart,
+	})
+	wg := NewWorkGroup(stack, "WorkGroup", WorkGroupProps{
+		OutputLocation:     cfg.ResultsLocation(region),
+		Key:                key,
+		BytesScannedCutoff: cfg.BytesScannedCutoff,
+		Account:            cfg.Account,
+	})
+	wg.Node().AddDependency(analytics)
+
+	var deps []constructs.IConstruct
+	if logs.Policy != nil {
+		deps = append(deps, logs.Policy)
+	}
+	if key != nil {
+		deps = append(deps, key)
+	}
+	logging := NewInvocationLogging(stack, "InvocationLogging", InvocationLoggingProps{
+		Account:    cfg.Account,
+		Region:     region,
+		Bucket:     cfg.LogBucketName(region),
+		Prefix:     cfg.LogPrefix,
+		Delivery:   cfg.Delivery,
+		CloudWatch: cfg.CloudWatch,
+		DependsOn:  deps,
+	})
+
+	out := func(id, value, desc string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
+	}
+	out("LogBucketName", cfg.LogBucketName(region), "Bucket Bedrock writes invocation logs to")
+	out("LogPrefix", cfg.RegionLogPrefix(region), "Key prefix of this region's logs (bedrock-usage report --source s3://BUCKET/PREFIX)")
+	out("AnalyticsBucketName", cfg.AnalyticsBucketName(region), "Bucket of Athena query results")
+	out("AccessLogBucketName", cfg.AccessLogBucketName(region), "Bucket of S3 server access logs")
+	out("DatabaseName", DatabaseName, "Glue database")
+	out("TableName", TableName, "Glue table over the invocation logs (partition projection on dt)")
+	out("WorkGroupName", WorkGroupName, "Athena workgroup")
+	out("ResultsLocation", cfg.ResultsLocation(region), "Athena output location (enforced by the workgroup)")
+	if key != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("KeyArn"), &awscdk.CfnOutputProps{Value: key.KeyArn(), Description: jsii.String("KMS key of the log and analytics buckets")})
+	}
+	if logging.LogGroup != nil {
+		out("LogGroupName", CloudWatchLogGroupName, "CloudWatch Logs group of the second delivery")
+	}
+	return stack
+}
+
+// AccountStackProps configures NewAccountStack.
+type AccountStackProps struct {
+	Config Config
+}
+
+// NewAccountStack creates BedrockUsage-Account in the home region: the application roles,
+// the reporting role and, when configured, the GitHub Actions OIDC provider. IAM is global,
+// so these exist once per account.
+func NewAccountStack(scope constructs.Construct, props AccountStackProps) awscdk.Stack {
+	cfg := props.Config
+	stack := awscdk.NewStack(scope, jsii.String(AccountStackName), &awscdk.StackProps{
+		Env:         &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.HomeRegion)},
+		Description: jsii.String("bedrock-usage: account-wide IAM roles for Bedrock applications and usage reporting"),
+	})
+	for _, app := range cfg.Apps {
+		role := NewAppRole(stack, app+"Role", AppRoleProps{
+			App:        app,
+			Account:    cfg.Account,
+			Regions:    cfg.Regions,
+			Families:   cfg.ModelFamilies,
+			Principals: cfg.AppPrincipals,
+		})
+		awscdk.NewCfnOutput(stack, jsii.String(app+"RoleArn"), &awscdk.CfnOutputProps{Value: role.RoleArn(), Description: jsii.String("Role of " + app)})
+	}
+	var provider *string
+	if cfg.GitHub.Repo != "" {
+		if cfg.GitHub.OIDCProviderARN != "" {
+			provider = jsii.String(cfg.GitHub.OIDCProviderARN)
+		} else {
+			p := NewGitHubOIDCProvider(stack, "GitHubOIDCProvider")
+			provider = p.OidcProviderArn()
+		}
+		awscdk.NewCfnOutput(stack, jsii.String("GitHubOIDCProviderArn"), &awscdk.CfnOutputProps{Value: provider, Description: jsii.String("GitHub Actions OIDC provider")})
+	}
+	logBuckets, resultBuckets := map[string]string{}, map[string]string{}
+	for _, r := range cfg.Regions {
+		logBuckets[r] = cfg.LogBucketName(r)
+		resultBuckets[r] = cfg.AnalyticsBucketName(r)
+	}
+	reporting := NewReportingRole(stack, "ReportingRole", ReportingRoleProps{
+		RoleName:      cfg.ReportingRoleName,
+		Account:       cfg.Account,
+		Regions:       cfg.Regions,
+		LogBuckets:    logBuckets,
+		LogPrefix:     cfg.LogPrefix,
+		ResultBuckets: resultBuckets,
+		KMS:           cfg.KMS,
+		Principals:    cfg.ReportingPrincipals,
+		GitHub:        cfg.GitHub,
+		OIDCProvider:  provider,
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("ReportingRoleArn"), &awscdk.CfnOutputProps{Value: reporting.RoleArn(), Description: jsii.String("Read-only reporting role (CI)")})
+	return stack
+}
+
+// Stacks is what Build created.
+type Stacks struct {
+	Account  awscdk.Stack
+	Regional map[string]awscdk.Stack // by region
+}
+
+// Build adds every stack of cfg to app: BedrockUsage-Account and one BedrockUsage-{region}
+// per configured region.
+func Build(app awscdk.App, cfg Config) Stacks {
+	s := Stacks{Regional: map[string]awscdk.Stack{}}
+	s.Account = NewAccountStack(app, AccountStackProps{Config: cfg})
+	for _, r := range cfg.Regions {
+		s.Regional[r] = NewRegionalStack(app, RegionalStackProps{Config: cfg, Region: r})
+	}
+	return s
+}
+
+// ConfigFromApp reads the Config from the app's context (cdk.json and -c flags);
+// defaultAccount is CDK_DEFAULT_ACCOUNT.
+func ConfigFromApp(app awscdk.App, defaultAccount string) (Config, error) {
+	return LoadConfig(func(k string) any { return app.Node().TryGetContext(jsii.String(k)) }, defaultAccount)
+}
