@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
 .PHONY: test fmt-check vet build demo bench
 
-DEMO_RECORDS ?= 100000
+DEMO_RECORDS ?= 50000
 
 build:
 	$(GO) build -o bin/bedrock-usage ./cmd/bedrock-usage
@@ -32,9 +32,9 @@ bench:
 demo: build
 	@dir=$$(mktemp -d -t bedrock-usage-demo.XXXXXX) && \
 	echo "Generating a month of synthetic Bedrock invocation logs into $$dir" && \
-	./bin/bedrock-usage logs generate --out "$$dir" --since 30d --records $(DEMO_RECORDS) --seed 1 && \
-	./bin/bedrock-usage report --source "$$dir" --since 30d --format table --top 8 && \
-	echo && echo "Logs kept in $$dir; try: ./bin/bedrock-usage report --source $$dir --since 30d --group-by metadata.tenant_id"
+	./bin/bedrock-usage logs generate --out "$$dir/logs" --since 30d --records $(DEMO_RECORDS) --seed 1 --profile-map "$$dir/profiles.json" && \
+	./bin/bedrock-usage report --source "$$dir/logs" --since 30d --profile-map "$$dir/profiles.json" --offline --format table --top 8 && \
+	echo && echo "Logs kept in $$dir/logs; try: ./bin/bedrock-usage report --source $$dir/logs --since 30d --profile-map $$dir/profiles.json --group-by metadata.tenant_id"
 
 # ---- Infrastructure (CDK app in cmd/cdkapp, stacks in infra) --------------------------------
 # The CDK CLI is pinned in package.json / package-lock.json and installed into node_modules.
@@ -51,8 +51,11 @@ CDK_ONLINE := $(if $(OFFLINE),,$(AWS_CREDENTIALS))
 
 .PHONY: synth diff
 
+# The go.mod marks node_modules as another module, so `go build ./...` and `go vet ./...`
+# skip the Go templates that the aws-cdk package ships.
 node_modules/.bin/cdk: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@printf 'module example.invalid/node_modules\n' > node_modules/go.mod
 	@touch $@
 
 # Writes cdk.out (templates, assets, cdk-nag reports); fails on unsuppressed cdk-nag findings.

@@ -87,9 +87,7 @@ func NewAccessLogBucket(scope constructs.Construct, id string, props AccessLogBu
 		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays))),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
 	}}
-	b := awss3.NewBucket(scope, jsii.String(id), p)
-	suppress(b, "AwsSolutions-S1", "This is the server-access-log target of the log and analytics buckets; logging its own access would deliver logs about log deliveries in an endless loop.")
-	return b
+	return awss3.NewBucket(scope, jsii.String(id), p)
 }
 
 // LogBucketProps configures NewLogBucket.

@@ -163,8 +163,9 @@ func (c Config) ResultsLocation(region string) string {
 // AppRoleName is an application's role name.
 func AppRoleName(app string) string { return app + appRoleSuffix }
 
-// Known regions: the commercial regions where Bedrock is offered (an unknown name is almost
-// always a typo, and it would otherwise surface only as a failed deployment).
+// Known regions: the commercial-partition (aws) regions where Bedrock is offered. An unknown
+// name is almost always a typo, and would otherwise surface only as a failed deployment; the
+// app writes aws-partition ARNs, so GovCloud and China regions are not supported.
 var knownRegions = []string{
 	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
 	"sa-east-1", "mx-central-1",
@@ -173,7 +174,6 @@ var knownRegions = []string{
 	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
 	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
 	"ap-southeast-7", "ap-east-2", "me-central-1", "me-south-1", "il-central-1", "af-south-1",
-	"us-gov-west-1", "us-gov-east-1",
 }
 
 // CloudWatch Logs accepts only these retention periods.
@@ -302,7 +302,7 @@ func (c Config) Validate() error {
 		seen[r] = true
 	}
 	if !slices.Contains(c.Regions, c.HomeRegion) {
-		bad(HomeRegionKey, "home region %q is not one of the configured regions %v (the account stack's reporting role reads the home region's workgroup too)", c.HomeRegion, c.Regions)
+		bad(HomeRegionKey, "home region %q is not one of the configured regions %v: pick one of them, or add it to %s", c.HomeRegion, c.Regions, RegionsKey)
 	}
 	if !prefixRE.MatchString(c.LogPrefix) {
 		bad(LogPrefixKey, "%q must be one or more path segments each ending in \"/\" (e.g. %q)", c.LogPrefix, invocationlog.DefaultPrefix)

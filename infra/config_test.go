@@ -2,6 +2,7 @@ package infra
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -191,5 +192,39 @@ func TestRetentionCoversEveryAcceptedPeriod(t *testing.T) {
 	}
 	if len(retention) != len(logRetentionDays) {
 		t.Errorf("got %d enum values, want %d", len(retention), len(logRetentionDays))
+	}
+}
+
+// TestModelWildcardsAreNarrow: the cdk-nag suppression of the application roles' model
+// wildcards covers the configured families and regions only, never a broader wildcard.
+func TestModelWildcardsAreNarrow(t *testing.T) {
+	var res []*regexp.Regexp
+	for _, w := range modelWildcards("123456789012", []string{"us-east-1", "eu-central-1"}, []string{"anthropic.claude", "amazon.nova"}) {
+		res = append(res, regexp.MustCompile(strings.TrimSuffix(strings.TrimPrefix(w, "/"), "/")))
+	}
+	tests := []struct {
+		finding string
+		want    bool
+	}{
+		{"Resource::arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude*", true},
+		{"Resource::arn:aws:bedrock:*::foundation-model/amazon.nova*", true},
+		{"Resource::arn:aws:bedrock:eu-central-1:123456789012:inference-profile/*.anthropic.claude*", true},
+		{"Resource::arn:aws:bedrock:*::foundation-model/*", false},
+		{"Resource::arn:aws:bedrock:us-east-1::foundation-model/meta.llama*", false},
+		{"Resource::arn:aws:bedrock:us-west-2:123456789012:inference-profile/*.anthropic.claude*", false},
+		{"Resource::arn:aws:bedrock:us-east-1:210987654321:inference-profile/*.anthropic.claude*", false},
+		{"Resource::arn:aws:bedrock:us-east-1::foundation-model/anthropicXclaude*", false},
+		{"Resource::*", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.finding, func(t *testing.T) {
+			got := false
+			for _, re := range res {
+				got = got || re.MatchString(tt.finding)
+			}
+			if got != tt.want {
+				t.Errorf("suppressed: got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -14,23 +16,20 @@ func AddChecks(app awscdk.App) {
 }
 
 // suppress records, on one resource (and its children), why a cdk-nag rule does not apply.
-// appliesTo narrows the suppression to the named findings (e.g. "Resource::*"); without it the
-// whole rule is suppressed for the resource.
+// appliesTo narrows the suppression to the named findings (e.g. "Resource::*", or a regular
+// expression in cdk-nag's /…/ form); without it the whole rule is suppressed for the resource.
 func suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
 	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
 	if len(appliesTo) > 0 {
 		a := make([]any, len(appliesTo))
 		for i, v := range appliesTo {
-			a[i] = v
+			if strings.HasPrefix(v, "/") {
+				a[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(v)}
+			} else {
+				a[i] = v
+			}
 		}
 		s.AppliesTo = &a
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
-}
-
-// logicalIDOf is the logical ID of a construct's CloudFormation resource, as cdk-nag names it
-// in findings (Resource::<ID.Arn>).
-func logicalIDOf(c constructs.IConstruct) string {
-	el := c.Node().DefaultChild().(awscdk.CfnElement)
-	return *awscdk.Stack_Of(c).GetLogicalId(el)
 }

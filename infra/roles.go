@@ -1,7 +1,9 @@
 package infra
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -90,18 +92,26 @@ func NewAppRole(scope constructs.Construct, id string, props AppRoleProps) awsia
 		AssumedBy:      trustedBy(props.Account, props.Principals),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{"InvokeBedrock": doc},
 	})
-	var wild []string
-	for _, r := range InvokeResources(props.Account, props.Regions, props.Families) {
-		wild = append(wild, "Resource::"+r)
-	}
-	for _, r := range crossRegion {
-		wild = append(wild, "Resource::"+r)
-	}
 	suppress(role, "AwsSolutions-IAM5", "A model family is a model-ID prefix (e.g. anthropic.claude): its foundation models and system inference profiles are matched by prefix, and model versions are added by AWS over time. Invocation is limited to the configured families and regions; foundation models in any region only through a configured region's inference profile (cross-region inference).",
-		wild...)
+		modelWildcards(props.Account, props.Regions, props.Families)...)
 	suppress(role, "AwsSolutions-IAM5", "ListFoundationModels and ListInferenceProfiles support no resource-level permissions; Get* on models is read-only catalogue metadata.",
 		"Resource::*")
 	return role
+}
+
+// modelWildcards are the cdk-nag findings (as /regex/) of the application role's model
+// resources: only the configured families, in the configured regions (or any region for
+// foundation models reached through cross-region inference).
+func modelWildcards(account string, regions, families []string) []string {
+	fams := make([]string, len(families))
+	for i, f := range families {
+		fams[i] = regexp.QuoteMeta(f)
+	}
+	rs, fs := strings.Join(regions, "|"), strings.Join(fams, "|")
+	return []string{
+		`/^Resource::arn:aws:bedrock:(` + rs + `|\*)::foundation-model\/(` + fs + `)\*$/`,
+		`/^Resource::arn:aws:bedrock:(` + rs + `):` + account + `:inference-profile\/\*\.(` + fs + `)\*$/`,
+	}
 }
 
 // ReportingRoleProps configures NewReportingRole.

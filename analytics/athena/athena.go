@@ -69,6 +69,7 @@ func (c Config) withDefaults() Config {
 type Source struct {
 	cfg  Config
 	exec executor
+	run  *runner // the Athena runner (exec), which options configure
 	now  func() time.Time
 }
 
@@ -86,16 +87,16 @@ func New(cfg Config, clientFor func(ctx context.Context, region string) (API, er
 		retryMax:      30 * time.Second,
 		retries:       8,
 		timeout:       30 * time.Minute,
-		reuseMaxAge:   60,
+		reuseMaxAge:   ReuseMaxAge,
 		largeRows:     10_000,
 		pageSize:      1000,
 		stopTimeout:   10 * time.Second,
 		resultsPrefix: "athena-results/",
 	}
-	s := &Source{cfg: cfg.withDefaults(), exec: r, now: time.Now}
+	s := &Source{cfg: cfg.withDefaults(), exec: r, run: r, now: time.Now}
 	r.cfg = s.cfg
 	for _, o := range opts {
-		o(s, r)
+		o(s)
 	}
 	return s
 }
@@ -106,48 +107,64 @@ func newWithExecutor(cfg Config, exec executor) *Source {
 }
 
 // Option configures a Source.
-type Option func(*Source, *runner)
+type Option func(*Source)
 
 // WithS3 lets the engine read large results as the CSV file Athena writes to S3 instead of
 // paging through GetQueryResults; s3For returns the S3 client of a region (*s3.Client
 // satisfies ObjectGetter; S3FromConfig builds one).
 func WithS3(s3For func(ctx context.Context, region string) (ObjectGetter, error)) Option {
-	return func(_ *Source, r *runner) { r.s3For = s3For }
+	return func(s *Source) { s.run.s3For = s3For }
 }
 
 // WithLargeResult sets the number of result rows above which a result is read from S3
 // (when WithS3 is given); default 10,000.
 func WithLargeResult(rows int) Option {
-	return func(_ *Source, r *runner) { r.largeRows = rows }
+	return func(s *Source) { s.run.largeRows = rows }
 }
 
-// WithPageSize sets the GetQueryResults page size (at most 1000, the default).
+// WithPageSize sets the GetQueryResults page size, 1 to 1000 (the default and Athena's limit).
 func WithPageSize(n int32) Option {
-	return func(_ *Source, r *runner) { r.pageSize = n }
+	return func(s *Source) {
+		if n >= 1 && n <= 1000 {
+			s.run.pageSize = n
+		}
+	}
 }
 
 // WithPolling sets the GetQueryExecution polling backoff: it starts at min and doubles up to
 // max (defaults 250ms and 5s).
 func WithPolling(min, max time.Duration) Option {
-	return func(_ *Source, r *runner) { r.pollMin, r.pollMax = min, max }
+	return func(s *Source) {
+		if min > 0 && max >= min {
+			s.run.pollMin, s.run.pollMax = min, max
+		}
+	}
 }
 
 // WithThrottleRetry sets how often and with which backoff a throttled call
 // (TooManyRequestsException, ThrottlingException) is retried on top of the SDK's own
 // retryer; defaults 8 attempts, 1s doubling to 30s.
 func WithThrottleRetry(attempts int, min, max time.Duration) Option {
-	return func(_ *Source, r *runner) { r.retries, r.retryMin, r.retryMax = attempts, min, max }
+	return func(s *Source) {
+		if attempts >= 1 && min > 0 && max >= min {
+			s.run.retries, s.run.retryMin, s.run.retryMax = attempts, min, max
+		}
+	}
 }
 
 // WithQueryTimeout bounds each query's run; at the limit it is stopped with
 // StopQueryExecution and the region fails with ErrQueryTimeout. Default 30 minutes.
 func WithQueryTimeout(d time.Duration) Option {
-	return func(_ *Source, r *runner) { r.timeout = d }
+	return func(s *Source) {
+		if d > 0 {
+			s.run.timeout = d
+		}
+	}
 }
 
 // WithNow sets the clock that decides whether a range is old enough for result reuse.
 func WithNow(now func() time.Time) Option {
-	return func(s *Source, _ *runner) { s.now = now }
+	return func(s *Source) { s.now = now }
 }
 
 // ReuseAfter is how long after a range's end its logs are complete: records are delivered

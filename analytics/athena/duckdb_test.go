@@ -253,7 +253,7 @@ FROM read_json([%s], format = 'newline_delimited', compression = 'gzip', columns
 	if err := rows.Err(); err != nil {
 		return st, err
 	}
-	st.bytesScanned, st.succeeded = size, true
+	st.bytesScanned, st.charged = size, true
 	return st, nil
 }
 

@@ -317,6 +317,7 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 			want, _ := referenceUsage(t, root, tc.q)
 			got := rowLines(res.Rows)
 			diffLines(t, got, rowLines(want))
+			t.Logf("%d rows agree", len(res.Rows))
 			// And the local engine agrees on the same files.
 			diffLines(t, got, rowLines(localRows(t, root, tc.q)))
 			all := strings.Join(got, "\n")

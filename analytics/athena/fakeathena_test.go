@@ -24,6 +24,8 @@ type fakeAthena struct {
 	mu sync.Mutex
 	// Script.
 	startThrottles int      // StartQueryExecution calls answered with TooManyRequestsException first
+	pollThrottles  int      // GetQueryExecution calls answered with ThrottlingException first
+	pollError      string   // when set, GetQueryExecution fails with this error type after the throttles
 	states         []string // GetQueryExecution states in order; the last one repeats
 	reason         string   // StateChangeReason of a FAILED or CANCELLED state
 	cols           []Column
@@ -42,6 +44,7 @@ type fakeAthena struct {
 	starts     []map[string]any
 	stopped    []string
 	maxResults []float64
+	tokens     []string // NextToken of each GetQueryResults call ("" for the first page)
 	id         string
 }
 
@@ -138,6 +141,15 @@ func (f *fakeAthena) serve(w http.ResponseWriter, r *http.Request) {
 		if f.onPoll != nil {
 			f.onPoll(n)
 		}
+		if n <= f.pollThrottles {
+			awsError(w, "ThrottlingException", "Rate exceeded", nil)
+			return
+		}
+		if f.pollError != "" {
+			awsError(w, f.pollError, "something broke", nil)
+			return
+		}
+		n -= f.pollThrottles
 		f.mu.Lock()
 		state := f.states[min(n, len(f.states))-1]
 		stopped := len(f.stopped) > 0
@@ -174,6 +186,8 @@ func (f *fakeAthena) serve(w http.ResponseWriter, r *http.Request) {
 		if mr, ok := in["MaxResults"].(float64); ok {
 			f.maxResults = append(f.maxResults, mr)
 		}
+		tok, _ := in["NextToken"].(string)
+		f.tokens = append(f.tokens, tok)
 		f.mu.Unlock()
 		f.results(w, in)
 	case "StopQueryExecution":

@@ -67,6 +67,7 @@ func TestSQLOnDuckDBMatchesLocalEngine(t *testing.T) {
 			}
 			want := localRows(t, root, tc.q)
 			diffLines(t, rowLines(res.Rows), rowLines(want))
+			t.Logf("%d rows agree", len(res.Rows))
 			if len(res.Rows) == 0 {
 				t.Errorf("got no rows; want a non-empty answer to compare")
 			}

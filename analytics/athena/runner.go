@@ -71,12 +71,14 @@ type queryStats struct {
 	id           string
 	bytesScanned int64
 	reused       bool
-	succeeded    bool
+	// charged is true for queries Athena bills: those that succeeded, and those cancelled
+	// or stopped after they started scanning. Failed queries are not charged.
+	charged bool
 }
 
-// cost is the query's Athena charge. Failed queries are not charged.
+// cost is the query's Athena charge.
 func (q queryStats) cost() decimal.Decimal {
-	if !q.succeeded {
+	if !q.charged {
 		return decimal.Zero
 	}
 	return QueryCost(q.bytesScanned, q.reused)
@@ -127,10 +129,12 @@ func (r *runner) execute(ctx context.Context, region string, q querySpec, row ro
 			st.reused = ri.ReusedPreviousResult
 		}
 	}
+	var qerr *QueryError
+	st.charged = err == nil || errors.Is(err, ErrQueryTimeout) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &qerr) && qerr.State == string(types.QueryExecutionStateCancelled))
 	if err != nil {
 		return st, err
 	}
-	st.succeeded = true
 	outLoc := ""
 	if qe.ResultConfiguration != nil {
 		outLoc = aws.ToString(qe.ResultConfiguration.OutputLocation)
@@ -187,9 +191,6 @@ func (r *runner) start(ctx context.Context, client API, region string, q querySp
 func (r *runner) wait(ctx context.Context, client API, region, id string) (*types.QueryExecution, error) {
 	deadline := time.Now().Add(r.timeout)
 	delay := r.pollMin
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for {
 		var out *awsathena.GetQueryExecutionOutput
 		err := r.retry(ctx, func() error {
@@ -198,11 +199,12 @@ func (r *runner) wait(ctx context.Context, client API, region, id string) (*type
 			return err
 		})
 		if err != nil {
+			// Whatever went wrong, do not leave the query scanning unwatched.
+			r.stop(ctx, client, id)
 			if ctx.Err() != nil {
-				r.stop(ctx, client, id)
 				return nil, fmt.Errorf("athena query %s in %s stopped: %w", id, region, ctx.Err())
 			}
-			return nil, fmt.Errorf("athena query %s: get status: %w", id, err)
+			return nil, fmt.Errorf("athena query %s: get status (query stopped): %w", id, err)
 		}
 		qe := out.QueryExecution
 		if qe == nil || qe.Status == nil {
@@ -225,9 +227,10 @@ func (r *runner) wait(ctx context.Context, client API, region, id string) (*type
 			r.stop(ctx, client, id)
 			return qe, fmt.Errorf("athena query %s in %s ran longer than %s and was stopped: %w", id, region, r.timeout, ErrQueryTimeout)
 		}
-		timer.Reset(min(delay, time.Until(deadline)))
+		timer := time.NewTimer(min(delay, time.Until(deadline)))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			r.stop(ctx, client, id)
 			return qe, fmt.Errorf("athena query %s in %s stopped: %w", id, region, ctx.Err())
 		case <-timer.C:

@@ -258,6 +258,35 @@ func TestRunnerThrottledStart(t *testing.T) {
 	}
 }
 
+func TestRunnerPollErrors(t *testing.T) {
+	// Throttled status calls are retried.
+	f, src := oneFake(t)
+	f.pollThrottles = 3
+	f.states = []string{"RUNNING", "SUCCEEDED"}
+	f.cols, f.rows = athenaCols, twoRows
+	res, err := src.Usage(context.Background(), testQuery(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.Rows, wantTwoRows) {
+		t.Errorf("rows: got %v, want %v", rowLines(res.Rows), rowLines(wantTwoRows))
+	}
+	if got := f.count("GetQueryExecution"); got != 5 {
+		t.Errorf("GetQueryExecution calls: got %d, want 5 (3 throttled)", got)
+	}
+
+	// Any other error fails the region and stops the query.
+	f2, src2 := oneFake(t)
+	f2.pollError = "InternalServerException"
+	_, err = src2.Usage(context.Background(), testQuery(t))
+	if err == nil || !strings.Contains(err.Error(), "InternalServerException") {
+		t.Errorf("got %v, want an InternalServerException error", err)
+	}
+	if !slices.Equal(f2.stopped, []string{"qid-1"}) {
+		t.Errorf("StopQueryExecution: got %v, want [qid-1]", f2.stopped)
+	}
+}
+
 func TestRunnerCancelStopsQuery(t *testing.T) {
 	f, src := oneFake(t)
 	f.states = []string{"RUNNING"}
@@ -299,12 +328,17 @@ func TestRunnerFailingRegion(t *testing.T) {
 	bad, badSrv := newFakeAthena(t)
 	bad.states = []string{"FAILED"}
 	bad.reason = "Access denied when writing to location: s3://bedrock-analytics-111122223333-eu-central-1/athena-results/"
-	// eu-central-1 fails, us-east-1 answers, ap-northeast-1 has no client at all.
+	limited, limitedSrv := newFakeAthena(t)
+	limited.states = []string{"RUNNING", "CANCELLED"}
+	limited.reason = "Query cancelled: it scanned more than the workgroup's per-query limit"
+	limited.scanned = 2_000_000_000
+	// eu-central-1 fails, us-west-2 is cancelled by the workgroup's scan limit, us-east-1
+	// answers, ap-northeast-1 has no client at all.
 	src := newFakeSource(Config{},
-		map[string]*fakeAthena{"us-east-1": good, "eu-central-1": bad},
-		map[string]*httptest.Server{"us-east-1": goodSrv, "eu-central-1": badSrv})
+		map[string]*fakeAthena{"us-east-1": good, "eu-central-1": bad, "us-west-2": limited},
+		map[string]*httptest.Server{"us-east-1": goodSrv, "eu-central-1": badSrv, "us-west-2": limitedSrv})
 	q := testQuery(t)
-	q.Regions = []string{"us-east-1", "eu-central-1", "ap-northeast-1"}
+	q.Regions = []string{"us-east-1", "eu-central-1", "ap-northeast-1", "us-west-2"}
 	res, err := src.Usage(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
@@ -316,16 +350,21 @@ func TestRunnerFailingRegion(t *testing.T) {
 	for _, f := range res.Failures {
 		regions = append(regions, f.Region)
 	}
-	if want := []string{"ap-northeast-1", "eu-central-1"}; !slices.Equal(regions, want) {
+	if want := []string{"ap-northeast-1", "eu-central-1", "us-west-2"}; !slices.Equal(regions, want) {
 		t.Fatalf("failed regions: got %v, want %v", regions, want)
 	}
 	var qe *QueryError
 	if !errors.As(res.Failures[1], &qe) || qe.Reason != bad.reason {
 		t.Errorf("eu-central-1 failure %v: want a QueryError with Athena's reason", res.Failures[1])
 	}
-	// Two queries ran; the failed one is not charged, the other pays the 10 MB minimum.
-	if res.Stats.Queries != 2 || res.Stats.QueryCostUSD.String() != "0.0000524288" {
-		t.Errorf("stats: got %d queries costing %s, want 2 costing 0.0000524288", res.Stats.Queries, res.Stats.QueryCostUSD)
+	if !errors.As(res.Failures[2], &qe) || qe.State != "CANCELLED" || qe.Reason != limited.reason {
+		t.Errorf("us-west-2 failure %v: want a CANCELLED QueryError with Athena's reason", res.Failures[2])
+	}
+	// Three queries ran. The failed one is not charged; the answered one pays the 10 MB
+	// minimum (10,485,760 bytes); the cancelled one pays for its 2,000,000,000 bytes, billed as
+	// 1,908 MB = 2,000,683,008 bytes. At $5 per 10^12 bytes: 0.0000524288 + 0.01000341504.
+	if res.Stats.Queries != 3 || res.Stats.BytesScanned != 2_000_001_000 || res.Stats.QueryCostUSD.String() != "0.01005584384" {
+		t.Errorf("stats: got %d queries, %d bytes, costing %s; want 3, 2000001000, 0.01005584384", res.Stats.Queries, res.Stats.BytesScanned, res.Stats.QueryCostUSD)
 	}
 }
 

@@ -1,6 +1,7 @@
 package athena
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -29,6 +30,11 @@ const (
 	colCacheWrite  = "cache_write_tokens"
 	metaColPrefix  = "meta_"
 )
+
+// ErrBadQuery is wrapped by the errors of a query or Config the engine refuses to turn into
+// SQL: a filter value it cannot send as a parameter, a bad database or table name, an empty
+// range. The CLI reports them as usage errors.
+var ErrBadQuery = errors.New("bad query")
 
 // maxParamLen is the longest execution parameter Athena accepts (characters).
 const maxParamLen = 1024
@@ -143,6 +149,14 @@ func pushable(vals []string) bool {
 //   - users: the ARN contains the user name (a session or user name is always part of it).
 //   - models: the modelId contains the value (the base model id is a suffix of every form).
 func buildSQL(database, table string, q analytics.Query) (string, []string, error) {
+	text, params, err := buildSQLText(database, table, q)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %w", ErrBadQuery, err)
+	}
+	return text, params, nil
+}
+
+func buildSQLText(database, table string, q analytics.Query) (string, []string, error) {
 	if !identRE.MatchString(database) {
 		return "", nil, fmt.Errorf("database name %q: want lower-case letters, digits and underscores", database)
 	}

@@ -1,6 +1,8 @@
 package athena
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,6 +232,13 @@ func TestSQLRejects(t *testing.T) {
 			_, _, err := New(tc.cfg, nil).SQL(tc.q)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("got error %v, want one containing %q", err, tc.wantErr)
+			}
+			if !errors.Is(err, ErrBadQuery) {
+				t.Errorf("got error %v, want one wrapping ErrBadQuery", err)
+			}
+			// Usage refuses it before calling any API (the nil client would panic).
+			if _, err := New(tc.cfg, nil).Usage(context.Background(), tc.q); !errors.Is(err, ErrBadQuery) {
+				t.Errorf("Usage: got error %v, want one wrapping ErrBadQuery", err)
 			}
 		})
 	}

@@ -3,13 +3,14 @@ package invocationlog
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // Decoder reads records from a gzipped or plain NDJSON stream. It never stops at a bad line:
@@ -176,8 +177,17 @@ func (d *Decoder) readLine() ([]byte, error) {
 	return d.long, err
 }
 
-// Next decodes the next record into rec and reports whether there was one.
+// Next decodes the next record into rec and reports whether there was one. When it reports
+// false, the stream is done (see Skipped and Err) and rec is zeroed.
 func (d *Decoder) Next(rec *Record) bool {
+	if d.next(rec) {
+		return true
+	}
+	*rec = Record{}
+	return false
+}
+
+func (d *Decoder) next(rec *Record) bool {
 	if !d.started {
 		d.start()
 	}

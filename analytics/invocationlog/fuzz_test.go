@@ -68,6 +68,17 @@ func FuzzDecoder(f *testing.F) {
 		for i := range recs {
 			compareRecord(t, "record", recs[i], want[i])
 		}
+		// The same bytes gzipped decode the same.
+		zrecs, zd := decodeAll(bytes.NewReader(gzipBytes(t, data)), "fuzz")
+		zsk := zd.Skipped()
+		if len(zrecs) != len(recs) || zsk.MalformedLines != sk.MalformedLines || zsk.OtherRecords != sk.OtherRecords || zsk.UnreadableFiles != 0 {
+			t.Fatalf("gzipped: %d records, skipped %+v; plain: %d records, skipped %+v", len(zrecs), zsk, len(recs), sk)
+		}
+		for i := range zrecs {
+			if !recordEqual(zrecs[i], recs[i]) {
+				t.Fatalf("gzipped record %d differs:\n%+v\n%+v", i, zrecs[i], recs[i])
+			}
+		}
 	})
 }
 

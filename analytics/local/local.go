@@ -1,8 +1,9 @@
 // Package local is the embedded engine: it reads Bedrock model invocation logs from a local
 // folder or an s3://bucket/prefix, decodes them in parallel on all cores and aggregates them
 // in process. Memory is bounded by the number of usage groups, not by the size of the input:
-// each worker streams one file at a time into its own analytics.Aggregator, and the
-// aggregators are merged at the end.
+// each worker (one per core) streams one file at a time into its own analytics.Aggregator,
+// and the aggregators are merged at the end. Fetching is a separate, bounded stage (16 S3
+// GETs in flight by default; objects up to 1 MiB are read whole, larger ones streamed).
 //
 // Only the hour folders a query needs are read: in a folder tree that follows the Bedrock
 // layout ({prefix}AWSLogs/{account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/), whole
@@ -46,10 +47,9 @@ type Source struct {
 	lister   lister
 
 	// S3 only.
-	client  S3API
-	awsCfg  *aws.Config
-	s3Opts  []func(*s3.Options)
-	resolve bool // look up the bucket's region (when the client is built here)
+	client S3API
+	awsCfg *aws.Config
+	s3Opts []func(*s3.Options)
 }
 
 var _ analytics.Source = (*Source)(nil)
@@ -224,6 +224,7 @@ type counters struct {
 
 // worker decodes files into its own aggregator.
 type worker struct {
+	dec     *invocationlog.Decoder
 	agg     *analytics.Aggregator
 	skipped invocationlog.Skipped
 	files   int64
@@ -314,10 +315,15 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		return nil, fmt.Errorf("local: %w", listErr)
 	}
 
-	total := analytics.NewAggregator(q)
+	// Merge into the largest aggregator, dropping each other one once merged.
+	big := slices.MaxFunc(workers, func(a, b *worker) int { return cmp.Compare(a.agg.Len(), b.agg.Len()) })
+	total := big.agg
 	res := &analytics.Result{Stats: analytics.Stats{Engine: Engine}}
 	for _, w := range workers {
-		total.Merge(w.agg)
+		if w != big {
+			total.Merge(w.agg)
+			w.agg = nil
+		}
 		res.Skipped.Merge(w.skipped)
 		res.Stats.Files += w.files
 		res.Stats.Records += w.records
@@ -370,7 +376,12 @@ func (w *worker) decode(ctx context.Context, op opened) {
 		}
 		return
 	}
-	dec := invocationlog.NewDecoder(op.r, op.name)
+	if w.dec == nil {
+		w.dec = invocationlog.NewDecoder(op.r, op.name)
+	} else {
+		w.dec.Reset(op.r, op.name) // reuses its buffers: files are often only kilobytes
+	}
+	dec := w.dec
 	var rec invocationlog.Record
 	var n int64
 	for dec.Next(&rec) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -337,13 +338,15 @@ func BenchmarkGunzip(b *testing.B) {
 		for range runtime.GOMAXPROCS(0) {
 			wg.Go(func() {
 				var zr gzip.Reader
+				br := bufio.NewReaderSize(nil, 256<<10)
 				for p := range jobs {
 					f, err := os.Open(p)
 					if err != nil {
 						b.Error(err)
 						continue
 					}
-					cr := &countingReader{ctx: b.Context(), r: bufio.NewReaderSize(f, 256<<10), shared: &bytes}
+					br.Reset(f)
+					cr := &countingReader{ctx: b.Context(), r: br, shared: &bytes}
 					if err := zr.Reset(cr); err != nil {
 						b.Error(err)
 					} else if _, err := io.Copy(io.Discard, &zr); err != nil {
@@ -363,4 +366,74 @@ func BenchmarkGunzip(b *testing.B) {
 		b.ReportMetric(float64(bytes.Load())/1e6/cpu.Seconds(), "MB/cpu-s")
 	}
 	b.ReportMetric(float64(bytes.Load())/1e6/b.Elapsed().Seconds(), "MB/s")
+}
+
+// TestGeneratedS3 uploads a generated tree to the fake S3 server and checks that the S3 path
+// returns exactly the rows, skips and counts the folder path returns.
+func TestGeneratedS3(t *testing.T) {
+	root := t.TempDir()
+	since, until := mustTime("2025-11-01T00:00:00Z"), mustTime("2025-11-02T00:00:00Z")
+	if _, err := loggen.Generate(t.Context(), loggen.Config{Out: root, Since: since, Until: until, Seed: 11, Records: 5_000}); err != nil {
+		t.Fatal(err)
+	}
+	fk := newFakeS3(t)
+	var files []file
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(root, path)
+		files = append(files, file{rel: filepath.ToSlash(rel), data: data})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fk.upload(t, "", files)
+
+	folder, err := New(t.Context(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []analytics.Query{
+		{Since: since, Until: until},
+		{Since: mustTime("2025-11-01T09:20:00Z"), Until: mustTime("2025-11-01T17:00:00Z"), Regions: []string{"us-east-1", "eu-central-1"}},
+	} {
+		want, err := folder.Usage(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := bucket.Usage(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Rows) == 0 {
+			t.Fatalf("%v: no rows: the test proves nothing", q)
+		}
+		if !slices.Equal(got.Rows, want.Rows) {
+			t.Errorf("%s..%s: S3 rows differ from folder rows (%d vs %d)", q.Since, q.Until, len(got.Rows), len(want.Rows))
+		}
+		// The permission-check object sits above AWSLogs/: the folder walk sees it, S3 does not list it.
+		want.Skipped.NonLogObjects--
+		for _, c := range []struct {
+			name      string
+			got, want int64
+		}{
+			{"Stats.Files", got.Stats.Files, want.Stats.Files},
+			{"Stats.Bytes", got.Stats.Bytes, want.Stats.Bytes},
+			{"Stats.Records", got.Stats.Records, want.Stats.Records},
+			{"Stats.OutOfRange", got.Stats.OutOfRange, want.Stats.OutOfRange},
+			{"Skipped.NonLogObjects", got.Skipped.NonLogObjects, want.Skipped.NonLogObjects},
+			{"Skipped.Problems", got.Skipped.Problems(), 0},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s..%s: %s: got %d, want %d", q.Since, q.Until, c.name, c.got, c.want)
+			}
+		}
+	}
 }

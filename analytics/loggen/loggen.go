@@ -247,8 +247,10 @@ type cell struct {
 type regionPlan struct {
 	name   string
 	bucket string
-	// forms[m] are the ways model m is called from this region.
-	forms [][]form
+	// forms[m] are the ways model m is called from this region; formCum[m] their
+	// cumulative weights.
+	forms   [][]form
+	formCum [][]float64
 	// apps are the region's application inference profiles, by template name.
 	apps map[string]appForm
 }
@@ -405,6 +407,11 @@ func newRegionPlan(cfg Config, region string) *regionPlan {
 			fs = append(fs, form{id: m.ID, w: 1})
 		}
 		rp.forms[i] = fs
+		ws := make([]float64, len(fs))
+		for j, f := range fs {
+			ws[j] = f.w
+		}
+		rp.formCum = append(rp.formCum, cumulative(ws))
 	}
 	for _, t := range appTemplates {
 		ap := newAppProfile(cfg.Account, region, t)

@@ -43,13 +43,6 @@ var (
 	}()
 )
 
-// LogFileName is the name Bedrock gives a log file delivered at t: the delivery time to the
-// millisecond and a random 64-bit hex suffix, 20241120T164851056Z_9b86bf4994c4ab1c.json.gz.
-func LogFileName(t time.Time, random uint64) string {
-	t = t.UTC()
-	return fmt.Sprintf("%s%03dZ_%016x.json.gz", t.Format("20060102T150405"), t.Nanosecond()/int(time.Millisecond), random)
-}
-
 // cellWriter writes region-hours. Each worker has its own; it reuses its buffers and gzip
 // writers from one file to the next.
 type cellWriter struct {
@@ -66,7 +59,6 @@ type cellWriter struct {
 	callerCum []float64
 	modelIdx  [][]int
 	modelCum  [][]float64
-	formCum   [][]float64
 	appOK     map[string]bool
 	pFail     float64
 
@@ -132,25 +124,7 @@ func (g *cellWriter) setup(c *cell) {
 		g.modelIdx = append(g.modelIdx, mi)
 		g.modelCum = append(g.modelCum, cumulative(mw))
 	}
-	if len(g.callerIdx) == 0 { // a region no caller is tied to and none roams: everyone calls
-		for i := range callers {
-			g.callerIdx = append(g.callerIdx, i)
-			cws = append(cws, callers[i].weight)
-			g.modelIdx = append(g.modelIdx, []int{callers[i].models[0].m})
-			g.modelCum = append(g.modelCum, []float64{1})
-		}
-	}
 	g.callerCum = cumulative(cws)
-	if g.formCum == nil {
-		g.formCum = make([][]float64, len(models))
-	}
-	for mi, fs := range c.region.forms {
-		ws := make([]float64, len(fs))
-		for i, f := range fs {
-			ws[i] = f.w
-		}
-		g.formCum[mi] = cumulative(ws)
-	}
 	for name, af := range c.region.apps {
 		g.appOK[name] = !models[af.model].Released.After(day)
 	}
@@ -221,6 +195,13 @@ func (g *cellWriter) write(ctx context.Context, c *cell) (Stats, error) {
 	return g.st, nil
 }
 
+// resetGzip points z at w with a fixed header (no name, zero modification time), so that the
+// same records always give the same bytes.
+func resetGzip(z *gzip.Writer, w io.Writer) {
+	z.Reset(w)
+	z.Header = gzip.Header{OS: 255}
+}
+
 // countWriter counts the bytes written through it.
 type countWriter struct {
 	w io.Writer
@@ -249,7 +230,7 @@ func (g *cellWriter) mkdir(dir string) error {
 
 // writeFile writes one log file delivered at `at` holding records at the given timestamps.
 func (g *cellWriter) writeFile(at time.Time, stamps []int64) error {
-	key := invocationlog.HourPrefix(g.cfg.Prefix, g.cfg.Account, g.cell.region.name, at) + LogFileName(at, g.rng.Uint64())
+	key := invocationlog.HourPrefix(g.cfg.Prefix, g.cfg.Account, g.cell.region.name, at) + invocationlog.LogFileName(at, fmt.Sprintf("%016x", g.rng.Uint64()))
 	path := filepath.Join(g.cfg.Out, filepath.FromSlash(key))
 	if err := g.mkdir(filepath.Dir(path)); err != nil {
 		return err
@@ -260,7 +241,7 @@ func (g *cellWriter) writeFile(at time.Time, stamps []int64) error {
 	}
 	cw := &countWriter{w: f}
 	g.bw.Reset(cw)
-	g.gz.Reset(g.bw)
+	resetGzip(g.gz, g.bw)
 	for _, ts := range stamps {
 		if err := g.record(ts); err != nil {
 			f.Close()
@@ -286,9 +267,9 @@ func (g *cellWriter) writeFile(at time.Time, stamps []int64) error {
 	return nil
 }
 
-// writeBody writes g.body as the data/ object of a request and returns its s3:// path.
-func (g *cellWriter) writeBody(requestID, side string) (string, error) {
-	key := invocationlog.HourPrefix(g.cfg.Prefix, g.cfg.Account, g.cell.region.name, g.cell.hour) + "data/" + requestID + "_" + side + ".json.gz"
+// writeBody writes g.body as the data/ object of a request or response and returns its s3:// path.
+func (g *cellWriter) writeBody(requestID string, output bool) (string, error) {
+	key := invocationlog.HourPrefix(g.cfg.Prefix, g.cfg.Account, g.cell.region.name, g.cell.hour) + "data/" + invocationlog.BodyObjectName(requestID, output)
 	path := filepath.Join(g.cfg.Out, filepath.FromSlash(key))
 	if err := g.mkdir(filepath.Dir(path)); err != nil {
 		return "", err
@@ -299,7 +280,7 @@ func (g *cellWriter) writeBody(requestID, side string) (string, error) {
 	}
 	cw := &countWriter{w: f}
 	g.bwData.Reset(cw)
-	g.gzData.Reset(g.bwData)
+	resetGzip(g.gzData, g.bwData)
 	_, err = g.gzData.Write(g.body)
 	if err == nil {
 		err = g.gzData.Close()
@@ -353,7 +334,7 @@ func (g *cellWriter) record(ts int64) error {
 		k.modelID, k.model, k.geo = af.arn, af.model, af.geo
 	default:
 		k.model = g.modelIdx[ci][pick(r, g.modelCum[ci])]
-		f := c.region.forms[k.model][pick(r, g.formCum[k.model])]
+		f := c.region.forms[k.model][pick(r, c.region.formCum[k.model])]
 		k.modelID, k.geo = f.id, f.geo
 	}
 	k.op = pick(r, callerOpsCum[g.callerIdx[ci]])
@@ -385,7 +366,7 @@ func (g *cellWriter) record(ts int64) error {
 	b = append(b, `,"input":{"inputContentType":"application/json"`...)
 	if k.long {
 		g.body = g.inputBody(g.body[:0], &k)
-		p, err := g.writeBody(k.requestID, "input")
+		p, err := g.writeBody(k.requestID, false)
 		if err != nil {
 			return err
 		}
@@ -408,7 +389,7 @@ func (g *cellWriter) record(ts int64) error {
 		b = append(b, `,"output":{"outputContentType":"application/json"`...)
 		if k.bigOut {
 			g.body = g.outputBody(g.body[:0], &k)
-			p, err := g.writeBody(k.requestID, "output")
+			p, err := g.writeBody(k.requestID, true)
 			if err != nil {
 				return err
 			}

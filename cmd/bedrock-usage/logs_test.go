@@ -193,3 +193,25 @@ func TestLogsHelpReadsLikeDocumentation(t *testing.T) {
 		}
 	}
 }
+
+func TestLogsGenerateShowsProgressOnATerminal(t *testing.T) {
+	var out, errOut bytes.Buffer
+	opts := &logsGenerateOptions{
+		IO:  &iostreams{Out: &out, ErrOut: &errOut, ErrTTY: true},
+		Now: func() time.Time { return testNow },
+		Out: t.TempDir(), Since: "2d", Seed: 1, Records: 400, Account: "123456789012", Prefix: "bedrock-logs/",
+	}
+	if err := runLogsGenerate(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	got := errOut.String()
+	if !strings.Contains(got, "generating logs: 400 of 400 records (100%)") {
+		t.Errorf("stderr %q, want the final progress line", got)
+	}
+	if !strings.HasSuffix(got, "\n") || !strings.Contains(got[strings.LastIndex(got, "\r"):], "wrote 400 records") {
+		t.Errorf("stderr %q, want the progress line cleared and the summary last", got)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q, want nothing", out.String())
+	}
+}
