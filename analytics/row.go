@@ -15,7 +15,7 @@ type Key struct {
 	Region        string
 	Account       string
 	Principal     string // the role or user name (the original system's user_or_app)
-	PrincipalKind string // invocationlog.Principal kind: assumed-role, iam-user, …
+	PrincipalKind string // invocationlog.CallerKind: assumed-role, identity-center, iam-user, iam-role, federated-user, root, other, unknown
 	App           string // the role name of an assumed-role caller; empty otherwise
 	User          string // the session of an assumed role, or the IAM user name
 	Model         string // modelId as logged

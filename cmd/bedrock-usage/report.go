@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/athena"
 	"github.com/bedrock-usage/bedrock-usage/analytics/local"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/report"
@@ -231,6 +232,9 @@ func buildReport(ctx context.Context, opts *reportOptions, book *pricing.Book, s
 		return nil, usageErr("--engine %q: use local or athena", opts.Engine)
 	}
 	res, err := src.Usage(ctx, q)
+	if errors.Is(err, athena.ErrBadQuery) {
+		return nil, withCode(exitUsage, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -220,6 +220,9 @@ func TestReportExitCodes(t *testing.T) {
 		{"no source", []string{"report"}, exitUsage},
 		{"unknown flag", []string{"report", "--colour"}, exitUsage},
 		{"missing folder", []string{"report", "--source", filepath.Join(bad, "nope")}, exitError},
+		{"athena with a source", []string{"report", "--engine", "athena", "--source", bad}, exitUsage},
+		{"unknown engine", []string{"report", "--engine", "spark", "--source", bad}, exitUsage},
+		{"athena without AWS", []string{"report", "--engine", "athena", "--since", "1d", "--offline"}, exitError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,5 +238,26 @@ func TestReportExitCodes(t *testing.T) {
 				t.Errorf("stderr: got %q, want an error message", cli.errOut)
 			}
 		})
+	}
+}
+
+func TestReportPrintSQL(t *testing.T) {
+	cli := newTestCLI(t) // its AWS configuration always fails: --print-sql must not need it
+	code := cli.run("report", "--engine", "athena", "--print-sql", "--since", "2025-11-01", "--until", "2025-11-02",
+		"--region", "us-east-1,eu-central-1", "--user", "O'Brien", "--offline")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	out := cli.out.String()
+	for _, want := range []string{
+		"-- region us-east-1:", "-- region eu-central-1:",
+		`"dt" BETWEEN '2025/11/01/00' AND '2025/11/03/00'`, "'O''Brien'",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--print-sql output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := strings.Count(out, "GROUP BY"); got != 2 {
+		t.Errorf("got %d queries, want one per region (2)", got)
 	}
 }
