@@ -298,6 +298,15 @@ func (l *s3Lister) listErr(prefix string, err error) error {
 		msg = "bucket not found, listing"
 	case isCode(err, "AccessDenied", "AllAccessDisabled") || statusOf(err) == http.StatusForbidden:
 		msg = "access denied (the caller needs s3:ListBucket on the bucket and s3:GetObject on its logs), listing"
+	case isCode(err, "PermanentRedirect") || statusOf(err) == http.StatusMovedPermanently:
+		msg = "the bucket is in another region than the S3 client's"
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) && re.Response != nil {
+			if r := re.Response.Header.Get("X-Amz-Bucket-Region"); r != "" {
+				msg += " (" + r + ")"
+			}
+		}
+		msg += ", listing"
 	}
 	return fmt.Errorf("%s s3://%s/%s: %w", msg, l.bucket, prefix, err)
 }

@@ -293,6 +293,16 @@ func TestS3Faults(t *testing.T) {
 			wantErr: "access denied",
 		},
 		{
+			name: "bucket in another region",
+			fault: func(r request) (int, string) {
+				if r.delimiter != "" {
+					return http.StatusMovedPermanently, "PermanentRedirect"
+				}
+				return 0, ""
+			},
+			wantErr: "another region",
+		},
+		{
 			name: "access denied on an hour listing",
 			fault: func(r request) (int, string) {
 				if r.key == "" && r.prefix == hour11 {
@@ -535,4 +545,30 @@ func TestS3BodyFaults(t *testing.T) {
 	w := expect([]file{cutKept, bigFile}, q)
 	w.unreadable = 1
 	check(t, res, q, w)
+}
+
+// TestS3Accounts: every account under AWSLogs/ is discovered, and its regions.
+func TestS3Accounts(t *testing.T) {
+	fk := newFakeS3(t)
+	hour := "2025-11-03T10:00:00Z"
+	one := logFile(t, "us-east-1", hour, "a.json.gz", call{ts: "2025-11-03T10:01:00Z", region: "us-east-1", user: "WebPortal", model: haiku, in: 1, out: 2})
+	two := logFile(t, "ap-northeast-1", hour, "b.json.gz", call{ts: "2025-11-03T10:02:00Z", region: "ap-northeast-1", user: "WebPortal", model: haiku, in: 10, out: 20})
+	two.rel = strings.Replace(two.rel, testAccount, "210987654321", 1)
+	fk.upload(t, "", []file{one, two})
+	src, err := New(t.Context(), "s3://"+testBucket, WithS3Client(fk.client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := src.Usage(t.Context(), analytics.Query{Since: mustTime(hour), Until: mustTime("2025-11-03T11:00:00Z")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, r := range res.Rows {
+		got[r.Region] += r.InputTokens
+	}
+	want := map[string]int64{"us-east-1": 1, "ap-northeast-1": 10}
+	if len(got) != len(want) || got["us-east-1"] != 1 || got["ap-northeast-1"] != 10 {
+		t.Errorf("input tokens by region: got %v, want %v", got, want)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -90,10 +91,24 @@ func loadPricingBook(ctx context.Context, prices, profileMap string, resolver pr
 // GetInferenceProfile in each profile's region, through the factory's AWS configuration,
 // cached in cachePath ("" for the user cache directory). The report command can use it too.
 func newProfileResolver(f *factory, cachePath string) (*pricing.ProfileCache, error) {
+	// Without credentials every profile lookup would fail the same way, each after the
+	// credential chain's own waits: look for credentials once and give up for the run.
+	var once sync.Once
+	var credErr error
 	return pricing.NewProfileCache(func(ctx context.Context, region string) (pricing.InferenceProfileGetter, error) {
 		cfg, err := f.AWSConfig(ctx, region)
 		if err != nil {
 			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		once.Do(func() {
+			if cfg.Credentials == nil {
+				credErr = errors.New("no credential provider")
+				return
+			}
+			_, credErr = cfg.Credentials.Retrieve(ctx)
+		})
+		if credErr != nil {
+			return nil, fmt.Errorf("no AWS credentials to resolve application inference profiles (give --profile-map, or --offline): %w", credErr)
 		}
 		return bedrock.NewFromConfig(cfg), nil
 	}, cachePath)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -57,7 +58,9 @@ func newFactory() *factory {
 		},
 		Now: time.Now,
 		AWSConfig: func(ctx context.Context, region string) (aws.Config, error) {
-			var opts []func(*config.LoadOptions) error
+			// SDK warnings (IMDSv1 fallback and the like) would only clutter a report's
+			// stderr; failures still come back as errors.
+			opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 			if region != "" {
 				opts = append(opts, config.WithRegion(region))
 			}
