@@ -4,16 +4,11 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,163 +204,6 @@ func TestGenerated(t *testing.T) {
 			}
 		})
 	}
-}
-
-// benchTree is the folder BenchmarkLocal and BenchmarkGunzip read: $BEDROCK_USAGE_BENCH_LOGS
-// when set (generated there on first use and kept), else a temporary one. Either is generated
-// with $BEDROCK_USAGE_BENCH_RECORDS records (default 200000) over a week.
-func benchTree(b *testing.B) string {
-	b.Helper()
-	dir := os.Getenv("BEDROCK_USAGE_BENCH_LOGS")
-	if dir != "" {
-		if _, err := os.Stat(dir); err == nil {
-			return dir
-		}
-	} else {
-		dir = b.TempDir()
-	}
-	n := 200_000
-	if s := os.Getenv("BEDROCK_USAGE_BENCH_RECORDS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatalf("BEDROCK_USAGE_BENCH_RECORDS: %v", err)
-		}
-		n = v
-	}
-	tmp := dir + ".tmp"
-	os.RemoveAll(tmp)
-	_, err := loggen.Generate(b.Context(), loggen.Config{
-		Out: tmp, Since: mustTime("2025-11-01T00:00:00Z"), Until: mustTime("2025-11-08T00:00:00Z"), Seed: 1, Records: n,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		b.Fatal(err)
-	}
-	return dir
-}
-
-// peakHeap samples the heap in use until stop is called and returns its maximum.
-func peakHeap() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-t.C:
-			case <-done:
-				return
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return peak.Load()
-	}
-}
-
-// BenchmarkLocal reads a generated tree with the local engine and reports records/s, MB/s of
-// gzip read and the peak heap in use.
-func BenchmarkLocal(b *testing.B) {
-	root := benchTree(b)
-	src, err := New(b.Context(), root)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := analytics.Query{Since: mustTime("2000-01-01T00:00:00Z"), Until: mustTime("2100-01-01T00:00:00Z")}
-	runtime.GC()
-	stop := peakHeap()
-	cpu0 := cpuTime()
-	var records, bytes int64
-	groups := 0
-	for b.Loop() {
-		res, err := src.Usage(b.Context(), q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if p := res.Skipped.Problems(); p != 0 {
-			b.Fatalf("%d problems: %v", p, res.Skipped.Samples)
-		}
-		groups = len(res.Rows)
-		records += res.Stats.Records
-		bytes += res.Stats.Bytes
-	}
-	cpu := cpuTime() - cpu0
-	peak := stop()
-	sec := b.Elapsed().Seconds()
-	if cpu > 0 && records > 0 {
-		// CPU time per record is steadier than wall time on a shared machine.
-		b.ReportMetric(float64(cpu.Nanoseconds())/float64(records), "cpu-ns/record")
-	}
-	b.ReportMetric(float64(records)/sec, "records/s")
-	b.ReportMetric(float64(bytes)/1e6/sec, "MB/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(bytes)/1e6/cpu.Seconds(), "MB/cpu-s")
-	}
-	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
-	b.ReportMetric(float64(groups), "groups")
-}
-
-// BenchmarkGunzip is the floor BenchmarkLocal is measured against: the same files, gunzipped
-// in parallel by as many workers, into io.Discard.
-func BenchmarkGunzip(b *testing.B) {
-	root := benchTree(b)
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json.gz") && !strings.Contains(filepath.ToSlash(path), "/data/") {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var bytes atomic.Int64
-	cpu0 := cpuTime()
-	for b.Loop() {
-		jobs := make(chan string)
-		var wg sync.WaitGroup
-		for range runtime.GOMAXPROCS(0) {
-			wg.Go(func() {
-				var zr gzip.Reader
-				br := bufio.NewReaderSize(nil, 256<<10)
-				for p := range jobs {
-					f, err := os.Open(p)
-					if err != nil {
-						b.Error(err)
-						continue
-					}
-					br.Reset(f)
-					cr := &countingReader{ctx: b.Context(), r: br, shared: &bytes}
-					if err := zr.Reset(cr); err != nil {
-						b.Error(err)
-					} else if _, err := io.Copy(io.Discard, &zr); err != nil {
-						b.Error(err)
-					}
-					f.Close()
-				}
-			})
-		}
-		for _, p := range files {
-			jobs <- p
-		}
-		close(jobs)
-		wg.Wait()
-	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(bytes.Load())/1e6/cpu.Seconds(), "MB/cpu-s")
-	}
-	b.ReportMetric(float64(bytes.Load())/1e6/b.Elapsed().Seconds(), "MB/s")
 }
 
 // TestGeneratedS3 uploads a generated tree to the fake S3 server and checks that the S3 path
