@@ -14,6 +14,9 @@ import (
 type Aggregator struct {
 	q      Query
 	groups map[Key]*Measures
+	// strs interns the strings of new keys: the same few principals, models and regions
+	// repeat across groups, and each record brings its own copies.
+	strs map[string]string
 	// OutOfRange counts records outside the query's time range (read because files land in
 	// the folder of their delivery hour); they are expected and not an error.
 	OutOfRange int64
@@ -23,7 +26,7 @@ type Aggregator struct {
 
 // NewAggregator returns an empty aggregator for q.
 func NewAggregator(q Query) *Aggregator {
-	return &Aggregator{q: q, groups: make(map[Key]*Measures)}
+	return &Aggregator{q: q, groups: make(map[Key]*Measures), strs: make(map[string]string)}
 }
 
 // Add adds one record if it lies in the query's range and passes its filters.
@@ -45,9 +48,25 @@ func (a *Aggregator) AddRow(r Row) {
 	m := a.groups[r.Key]
 	if m == nil {
 		m = new(Measures)
-		a.groups[r.Key] = m
+		a.groups[a.internKey(r.Key)] = m
 	}
 	m.Add(r.Measures)
+}
+
+func (a *Aggregator) internKey(k Key) Key {
+	for _, p := range []*string{&k.Region, &k.Account, &k.Principal, &k.PrincipalKind, &k.App, &k.User, &k.Model, &k.Operation, &k.ErrorCode, &k.Meta} {
+		if *p == "" {
+			continue
+		}
+		if s, ok := a.strs[*p]; ok {
+			*p = s
+		} else {
+			s = strings.Clone(*p)
+			a.strs[s] = s
+			*p = s
+		}
+	}
+	return k
 }
 
 // Merge adds every group of b into a.
