@@ -112,12 +112,13 @@ func skippedLines(rep *analytics.Report) []string {
 func scanLine(rep *analytics.Report) string {
 	s := rep.Stats
 	if s.Engine == "athena" {
-		return fmt.Sprintf("Athena: %d queries, %s scanned, query cost %s", s.Queries, bytesHuman(s.BytesScanned), usd(s.QueryCostUSD))
+		return fmt.Sprintf("Athena: %d queries, %s scanned, query cost %s", s.Queries, HumanBytes(s.BytesScanned), usd(s.QueryCostUSD))
 	}
-	return fmt.Sprintf("Read %s files (%s), %s records", num(s.Files), bytesHuman(s.Bytes), num(s.Records))
+	return fmt.Sprintf("Read %s files (%s), %s records", num(s.Files), HumanBytes(s.Bytes), num(s.Records))
 }
 
-func bytesHuman(n int64) string {
+// HumanBytes formats a byte count with a binary unit: 512 B, 34.9 MiB.
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

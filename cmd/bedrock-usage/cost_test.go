@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +20,6 @@ type bookEntry struct {
 	Regions     []string          `json:"regions"`
 	From        string            `json:"from"`
 	Until       string            `json:"until"`
-	Rates       map[string]string `json:"-"`
 	LongContext map[string]string `json:"long_context"`
 }
 
@@ -108,8 +104,7 @@ func TestReportCostsMatchIndependentPricing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var book struct {
-		Entries []bookEntry      `json:"entries"`
-		Raw     []map[string]any `json:"-"`
+		Entries []bookEntry `json:"entries"`
 	}
 	if err := json.Unmarshal(data, &book); err != nil {
 		t.Fatal(err)
@@ -129,54 +124,35 @@ func TestReportCostsMatchIndependentPricing(t *testing.T) {
 	}
 
 	want, unpriced, calls := decimal.Zero, 0.0, 0.0
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json.gz") || strings.Contains(path, "/data/") {
+	eachRecordLine(t, dir, func(_ string, line []byte) error {
+		var r struct {
+			Timestamp time.Time `json:"timestamp"`
+			Region    string    `json:"region"`
+			ModelID   string    `json:"modelId"`
+			Input     struct {
+				In int64 `json:"inputTokenCount"`
+				CR int64 `json:"cacheReadInputTokenCount"`
+				CW int64 `json:"cacheWriteInputTokenCount"`
+			} `json:"input"`
+			Output struct {
+				Out int64 `json:"outputTokenCount"`
+			} `json:"output"`
+		}
+		if err := json.Unmarshal(line, &r); err != nil {
 			return err
 		}
-		fh, err := os.Open(path)
-		if err != nil {
-			return err
+		if r.Timestamp.Before(since) || !r.Timestamp.Before(until) {
+			return nil
 		}
-		defer fh.Close()
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			return err
+		calls++
+		c, ok := independentCost(t, book.Entries, raw.Entries, profiles, r.ModelID, r.Region, r.Timestamp, r.Input.In, r.Output.Out, r.Input.CR, r.Input.CW)
+		if !ok {
+			unpriced++
+			return nil
 		}
-		sc := bufio.NewScanner(zr)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		for sc.Scan() {
-			var r struct {
-				Timestamp time.Time `json:"timestamp"`
-				Region    string    `json:"region"`
-				ModelID   string    `json:"modelId"`
-				Input     struct {
-					In int64 `json:"inputTokenCount"`
-					CR int64 `json:"cacheReadInputTokenCount"`
-					CW int64 `json:"cacheWriteInputTokenCount"`
-				} `json:"input"`
-				Output struct {
-					Out int64 `json:"outputTokenCount"`
-				} `json:"output"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				return err
-			}
-			if r.Timestamp.Before(since) || !r.Timestamp.Before(until) {
-				continue
-			}
-			calls++
-			c, ok := independentCost(t, book.Entries, raw.Entries, profiles, r.ModelID, r.Region, r.Timestamp, r.Input.In, r.Output.Out, r.Input.CR, r.Input.CW)
-			if !ok {
-				unpriced++
-				continue
-			}
-			want = want.Add(c)
-		}
-		return sc.Err()
+		want = want.Add(c)
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	cli := newTestCLI(t)
 	if code := cli.run("report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--profile-map", mapFile, "--offline", "--format", "json"); code != 0 {

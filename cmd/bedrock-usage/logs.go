@@ -18,6 +18,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
+	"github.com/bedrock-usage/bedrock-usage/analytics/report"
 )
 
 // newLogsCmd is the `logs` parent command.
@@ -249,7 +250,7 @@ func runLogsGenerate(ctx context.Context, opts *logsGenerateOptions) error {
 		})
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %d records (%d failed calls) in %d files and %d body objects, %s gzipped, %s to %s, into %s (seed %d, %s)\n",
-		st.Records, st.FailedCalls, st.Files, st.BodyObjects, genHumanBytes(st.Bytes),
+		st.Records, st.FailedCalls, st.Files, st.BodyObjects, report.HumanBytes(st.Bytes),
 		since.Format(time.RFC3339), until.Format(time.RFC3339), logsDir, opts.Seed, elapsed.Round(time.Millisecond))
 	return nil
 }
@@ -274,18 +275,4 @@ func genProgress(w io.Writer, total int64) func(loggen.Stats) {
 			fmt.Fprintf(w, "\r\033[Kgenerating logs: %d of %d records (%.0f%%), %d files", s.Records, total, 100*float64(s.Records)/float64(total), s.Files)
 		}
 	}
-}
-
-// genHumanBytes formats a byte count with a binary unit.
-func genHumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

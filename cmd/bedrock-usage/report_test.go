@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http/httptest"
 	"os"
@@ -26,9 +27,10 @@ type sums struct {
 	Calls, Failed, Input, Output, CacheRead, CacheWrite float64
 }
 
-func independentSums(t *testing.T, dir string, since, until time.Time) sums {
+// eachRecordLine calls fn with every line of every log file under dir, read with the
+// standard library alone (no decoder under test).
+func eachRecordLine(t *testing.T, dir string, fn func(path string, line []byte) error) {
 	t.Helper()
-	var s sums
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json.gz") || strings.Contains(path, "/data/") {
 			return err
@@ -45,39 +47,50 @@ func independentSums(t *testing.T, dir string, since, until time.Time) sums {
 		sc := bufio.NewScanner(zr)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		for sc.Scan() {
-			var m map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-				t.Fatalf("%s: %v", path, err)
+			if err := fn(path, sc.Bytes()); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
 			}
-			if m["schemaType"] != "ModelInvocationLog" {
-				continue
-			}
-			ts, err := time.Parse(time.RFC3339Nano, m["timestamp"].(string))
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			if ts.Before(since) || !ts.Before(until) {
-				continue
-			}
-			num := func(obj, key string) float64 {
-				o, _ := m[obj].(map[string]any)
-				v, _ := o[key].(float64)
-				return v
-			}
-			s.Calls++
-			if e, _ := m["errorCode"].(string); e != "" {
-				s.Failed++
-			}
-			s.Input += num("input", "inputTokenCount")
-			s.CacheRead += num("input", "cacheReadInputTokenCount")
-			s.CacheWrite += num("input", "cacheWriteInputTokenCount")
-			s.Output += num("output", "outputTokenCount")
 		}
 		return sc.Err()
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func independentSums(t *testing.T, dir string, since, until time.Time) sums {
+	t.Helper()
+	var s sums
+	eachRecordLine(t, dir, func(path string, line []byte) error {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			return err
+		}
+		if m["schemaType"] != "ModelInvocationLog" {
+			return nil
+		}
+		ts, err := time.Parse(time.RFC3339Nano, m["timestamp"].(string))
+		if err != nil {
+			return err
+		}
+		if ts.Before(since) || !ts.Before(until) {
+			return nil
+		}
+		num := func(obj, key string) float64 {
+			o, _ := m[obj].(map[string]any)
+			v, _ := o[key].(float64)
+			return v
+		}
+		s.Calls++
+		if e, _ := m["errorCode"].(string); e != "" {
+			s.Failed++
+		}
+		s.Input += num("input", "inputTokenCount")
+		s.CacheRead += num("input", "cacheReadInputTokenCount")
+		s.CacheWrite += num("input", "cacheWriteInputTokenCount")
+		s.Output += num("output", "outputTokenCount")
+		return nil
+	})
 	return s
 }
 
