@@ -90,7 +90,14 @@ func loadPricingBook(ctx context.Context, prices, profileMap string, resolver pr
 // newProfileResolver resolves application inference profiles with bedrock
 // GetInferenceProfile in each profile's region, through the factory's AWS configuration,
 // cached in cachePath ("" for the user cache directory). The report command can use it too.
-func newProfileResolver(f *factory, cachePath string) (*pricing.ProfileCache, error) {
+func newProfileResolver(f *factory, offline bool) (*pricing.ProfileCache, error) {
+	cachePath := f.Env("BEDROCK_USAGE_PROFILE_CACHE")
+	if offline {
+		// The cache file still answers; nothing new is looked up.
+		return pricing.NewProfileCache(func(context.Context, string) (pricing.InferenceProfileGetter, error) {
+			return nil, errors.New("not looked up (--offline); give --profile-map")
+		}, cachePath)
+	}
 	// Without credentials every profile lookup would fail the same way, each after the
 	// credential chain's own waits: look for credentials once and give up for the run.
 	var once sync.Once
@@ -318,7 +325,6 @@ type pricingExplainOptions struct {
 	Prices     string
 	ProfileMap string
 	Offline    bool
-	CachePath  string
 }
 
 func newPricingExplainCmd(f *factory) *cobra.Command {
@@ -396,8 +402,8 @@ func runPricingExplain(ctx context.Context, opts *pricingExplainOptions) error {
 		region = "us-east-1"
 	}
 	var resolver pricing.ProfileResolver
-	if ref.Kind == invocationlog.ModelAppProfileARN && !opts.Offline {
-		pc, err := newProfileResolver(opts.f, opts.CachePath)
+	if ref.Kind == invocationlog.ModelAppProfileARN {
+		pc, err := newProfileResolver(opts.f, opts.Offline)
 		if err != nil {
 			return err
 		}

@@ -164,6 +164,16 @@ func TestPricingExplainResolvesAppProfileOnline(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("GetInferenceProfile called %d times, want 1 (the second run reads the cache)", calls)
 	}
+	// --offline still reads the cache; an unknown profile stays unpriced without a call.
+	if code := c.run("pricing", "explain", arn, "--format", "json", "--at", "2026-01-15", "--offline"); code != exitOK {
+		t.Fatalf("--offline with a cached profile: exit %d; stderr: %s", code, c.errOut)
+	}
+	if code := c.run("pricing", "explain", strings.Replace(arn, "team1", "team2", 1), "--at", "2026-01-15", "--offline"); code == exitOK {
+		t.Errorf("--offline with an unknown profile: got exit 0, want a failure")
+	}
+	if calls != 1 {
+		t.Errorf("GetInferenceProfile called %d times with --offline, want none", calls-1)
+	}
 }
 
 func TestPricingList(t *testing.T) {

@@ -304,7 +304,7 @@ func newLocalSource(ctx context.Context, f *factory, where string, workers int) 
 
 // loadBook loads the embedded price book with the overrides the flags name and, unless
 // --offline, a resolver for application inference profiles (bedrock GetInferenceProfile,
-// cached on disk).
+// cached on disk; with --offline the cache file alone).
 func loadBook(ctx context.Context, opts *reportOptions) (*pricing.Book, error) {
 	var popts []pricing.Option
 	if opts.Prices != "" {
@@ -320,13 +320,11 @@ func loadBook(ctx context.Context, opts *reportOptions) (*pricing.Book, error) {
 	if opts.ProfileMap != "" {
 		popts = append(popts, pricing.WithProfileMapFile(opts.ProfileMap))
 	}
-	if !opts.Offline {
-		pc, err := newProfileResolver(opts.f, opts.f.Env("BEDROCK_USAGE_PROFILE_CACHE"))
-		if err != nil {
-			return nil, err
-		}
-		popts = append(popts, pricing.WithProfileResolver(pc))
+	pc, err := newProfileResolver(opts.f, opts.Offline)
+	if err != nil {
+		return nil, err
 	}
+	popts = append(popts, pricing.WithProfileResolver(pc))
 	book, err := pricing.Load(ctx, popts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading prices: %w", err)
