@@ -25,7 +25,8 @@ type Query struct {
 	Users []string
 	// Models filters on the modelId as logged, or on its base model id (profile prefix and
 	// ARN removed), so "anthropic.claude-3-haiku-20240307-v1:0" also matches
-	// "us.anthropic.claude-3-haiku-20240307-v1:0".
+	// "us.anthropic.claude-3-haiku-20240307-v1:0"; an application inference profile matches
+	// the model it resolves to (see BuildReport).
 	Models []string
 	// MetadataKeys are requestMetadata keys whose values become part of the grain.
 	MetadataKeys []string
@@ -64,10 +65,23 @@ func (q Query) Match(k Key) bool {
 	if len(q.Users) > 0 && !slices.Contains(q.Users, k.User) {
 		return false
 	}
-	if len(q.Models) > 0 && !slices.Contains(q.Models, k.Model) && !slices.Contains(q.Models, BaseModelID(k.Model)) {
+	if len(q.Models) > 0 && !q.ModelMatches(k.Model, "") &&
+		invocationlog.ParseModelID(k.Model).Kind != invocationlog.ModelAppProfileARN {
+		// An application inference profile's model is only known once it is resolved
+		// (at pricing): BuildReport applies the model filter to those rows.
 		return false
 	}
 	return true
+}
+
+// ModelMatches reports whether the query's model filter keeps a modelId as logged, or its
+// resolved base model (empty when not known).
+func (q Query) ModelMatches(logged, resolved string) bool {
+	if len(q.Models) == 0 {
+		return true
+	}
+	return slices.Contains(q.Models, logged) || slices.Contains(q.Models, BaseModelID(logged)) ||
+		(resolved != "" && slices.Contains(q.Models, resolved))
 }
 
 // BaseModelID is the modelId without inference-profile prefix or ARN; see invocationlog.

@@ -240,6 +240,9 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		if err != nil {
 			return nil, err
 		}
+		if !q.ModelMatches(row.Model, pr.Model) {
+			continue // an application inference profile of another model
+		}
 		if !pr.Priced {
 			k := [3]string{row.Model, row.Region, pr.Unprice}
 			u := unpriced[k]

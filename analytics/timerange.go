@@ -37,7 +37,8 @@ func ParseRange(since, until string, now time.Time) (time.Time, time.Time, error
 		start = t
 	}
 	if !start.Before(end) {
-		return time.Time{}, time.Time{}, fmt.Errorf("--since %s is not before --until %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return time.Time{}, time.Time{}, fmt.Errorf("the range is empty: --since %s (%s) is not before the end of --until %s (%s, exclusive)",
+			orDefault(since, "default"), start.Format(time.RFC3339), orDefault(until, "now"), end.Format(time.RFC3339))
 	}
 	return start, end, nil
 }
@@ -71,4 +72,11 @@ func parseAgo(s string) (time.Duration, bool) {
 		return 0, false
 	}
 	return d, true
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

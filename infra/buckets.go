@@ -26,12 +26,6 @@ func confusedDeputy(account, region string) *map[string]any {
 	}
 }
 
-func bedrockPrincipal(account, region string) awsiam.IPrincipal {
-	return awsiam.NewServicePrincipal(jsii.String(BedrockServicePrincipal), &awsiam.ServicePrincipalOpts{
-		Conditions: confusedDeputy(account, region),
-	})
-}
-
 // hardened is the bucket configuration every bucket of the app shares.
 func hardened(name string) *awss3.BucketProps {
 	return &awss3.BucketProps{

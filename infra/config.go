@@ -184,7 +184,7 @@ var (
 	appRE         = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+$`)
 	familyRE      = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*$`)
 	repoRE        = regexp.MustCompile(`^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$`)
-	refRE         = regexp.MustCompile(`^[A-Za-z0-9._/*-]+$`)
+	refRE         = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 	prefixRE      = regexp.MustCompile(`^([A-Za-z0-9!_.*'()-]+/)+$`)
 	bucketRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	principalRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$`)
@@ -373,9 +373,13 @@ func (c Config) Validate() error {
 		if g.Branch == "" && g.Environment == "" {
 			bad(GitHubKey, "repo %q needs a branch or an environment to restrict which workflows may assume the reporting role", g.Repo)
 		}
-		for _, v := range []string{g.Branch, g.Environment} {
-			if v != "" && !refRE.MatchString(v) {
-				bad(GitHubKey, "%q is not a branch or environment name", v)
+		for _, f := range []struct{ field, v string }{{"branch", g.Branch}, {"environment", g.Environment}} {
+			switch {
+			case f.v == "":
+			case strings.ContainsAny(f.v, "*?"):
+				bad(GitHubKey, "%s %q contains a wildcard (* or ?): the trust policy matches the token subject with StringLike, so it would let every matching %s of %s assume the reporting role; name exactly one", f.field, f.v, f.field, g.Repo)
+			case !refRE.MatchString(f.v):
+				bad(GitHubKey, "%s %q is not a branch or environment name", f.field, f.v)
 			}
 		}
 		if g.OIDCProviderARN != "" && !oidcARNRE.MatchString(g.OIDCProviderARN) {
@@ -401,6 +405,8 @@ func (c Config) Validate() error {
 		bad(ReportingRoleNameKey, "%q is not a valid IAM role name", c.ReportingRoleName)
 	} else if slices.ContainsFunc(c.Apps, func(a string) bool { return AppRoleName(a) == c.ReportingRoleName }) {
 		bad(ReportingRoleNameKey, "%q is also an application role's name", c.ReportingRoleName)
+	} else if c.ReportingRoleName == LoggingHandlerRoleName || c.ReportingRoleName == LogDeliveryRoleName {
+		bad(ReportingRoleNameKey, "%q is the name of a logging configuration role of the account stack", c.ReportingRoleName)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("bedrock-usage configuration: %w", errors.Join(errs...))

@@ -36,52 +36,35 @@ func TestStackCount(t *testing.T) {
 	}
 }
 
-// TestRegionalStacksHoldNoNamedIAM: IAM names are global, so a named IAM resource in a stack
-// deployed once per region would collide. The regional stacks hold exactly the two roles
-// that must live in the region, unnamed: the custom resource function's role (trusted by
-// lambda.amazonaws.com) and, with CloudWatch delivery, Bedrock's delivery role. No
-// application or reporting role, user, group, managed policy or OIDC provider.
-func TestRegionalStacksHoldNoNamedIAM(t *testing.T) {
-	forbidden := []string{"AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::ManagedPolicy", "AWS::IAM::OIDCProvider", "AWS::IAM::InstanceProfile", "AWS::IAM::AccessKey", "AWS::IAM::ServiceLinkedRole"}
-	tests := []struct {
-		app       string
-		wantRoles map[string]int // trusted service → roles
-	}{
-		{"default", map[string]int{"lambda.amazonaws.com": 1}},
-		{"full", map[string]int{"lambda.amazonaws.com": 1, "bedrock.amazonaws.com": 1}},
-	}
-	for _, tt := range tests {
-		s := app(t, tt.app)
+// TestRegionalStacksHoldNoIAM: IAM names are global, so no IAM resource of any type lives in
+// a stack deployed once per region. The logging configuration's function uses the account
+// stack's handler role by ARN (and the delivery role likewise), and each regional stack
+// depends on the account stack so it is deployed first.
+func TestRegionalStacksHoldNoIAM(t *testing.T) {
+	for _, name := range []string{"default", "full"} {
+		s := app(t, name)
 		for _, r := range s.cfg.Regions {
-			name := RegionalStackName(r)
-			t.Run(tt.app+"/"+name, func(t *testing.T) {
-				tmpl := s.tmpl[name]
-				for _, typ := range forbidden {
-					if n := len(resources(tmpl, typ)); n > 0 {
-						t.Errorf("got %d %s, want none in a regional stack", n, typ)
+			stack := RegionalStackName(r)
+			t.Run(name+"/"+stack, func(t *testing.T) {
+				tmpl := s.tmpl[stack]
+				for id, res := range tmpl["Resources"].(map[string]any) {
+					if typ, _ := res.(map[string]any)["Type"].(string); strings.HasPrefix(typ, "AWS::IAM::") {
+						t.Errorf("got %s %s, want no IAM resource in a regional stack", typ, id)
 					}
 				}
-				got := map[string]int{}
-				for id, role := range resources(tmpl, "AWS::IAM::Role") {
-					p := props(role)
-					if n, ok := p["RoleName"]; ok {
-						t.Errorf("role %s is named %v: it would collide with the next region's stack", id, n)
-					}
-					for _, st := range p["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any) {
-						pr := st.(map[string]any)["Principal"].(map[string]any)
-						if _, ok := pr["AWS"]; ok {
-							t.Errorf("role %s is assumable by AWS principals %v: application and reporting roles belong in the account stack", id, pr["AWS"])
-						}
-						if _, ok := pr["Federated"]; ok {
-							t.Errorf("role %s trusts a federated principal: the reporting role belongs in the account stack", id)
-						}
-						for _, svc := range strs(pr["Service"]) {
-							got[svc]++
-						}
-					}
+				_, fn := only(t, tmpl, "AWS::Lambda::Function")
+				if got, want := jsonString(props(fn)["Role"]), `"arn:aws:iam::123456789012:role/BedrockUsage-InvocationLoggingHandler"`; got != want {
+					t.Errorf("function role: got %s, want %s", got, want)
 				}
-				if !reflect.DeepEqual(got, tt.wantRoles) {
-					t.Errorf("got roles by trusted service %v, want %v", got, tt.wantRoles)
+				if got, want := props(fn)["FunctionName"], "BedrockUsage-InvocationLogging"; got != want {
+					t.Errorf("function name: got %v, want %s (the handler role's aws:SourceArn names it)", got, want)
+				}
+				var deps []string
+				for _, d := range *s.stacks.Regional[r].Dependencies() {
+					deps = append(deps, *d.StackName())
+				}
+				if want := []string{AccountStackName}; !reflect.DeepEqual(deps, want) {
+					t.Errorf("stack dependencies: got %v, want %v", deps, want)
 				}
 			})
 		}
@@ -94,8 +77,8 @@ func TestAccountStackRoles(t *testing.T) {
 		wantNames []string
 		wantOIDC  int
 	}{
-		{"default", []string{"BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "CustomerServiceApp-BedrockRole", "DataAnalysisApp-BedrockRole", "DocumentProcessorApp-BedrockRole"}, 0},
-		{"full", []string{"BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "ReportApp-BedrockRole"}, 1},
+		{"default", []string{"BedrockUsage-InvocationLoggingHandler", "BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "CustomerServiceApp-BedrockRole", "DataAnalysisApp-BedrockRole", "DocumentProcessorApp-BedrockRole"}, 0},
+		{"full", []string{"BedrockUsage-InvocationLogDelivery", "BedrockUsage-InvocationLoggingHandler", "BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "ReportApp-BedrockRole"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.app, func(t *testing.T) {
@@ -133,7 +116,8 @@ func roleNamed(t *testing.T, tmpl map[string]any, name string) (map[string]any, 
 			doc := pol.(map[string]any)["PolicyDocument"].(map[string]any)
 			for _, st := range doc["Statement"].([]any) {
 				st := st.(map[string]any)
-				stmts[st["Sid"].(string)] = st
+				sid, _ := st["Sid"].(string)
+				stmts[sid] = st
 			}
 		}
 		return p, stmts
@@ -278,11 +262,12 @@ func TestReportingRole(t *testing.T) {
 // TestServiceGrantsCarryConfusedDeputyConditions walks every policy document of every
 // template (bucket policies, key policies, trust policies, role policies) and checks each
 // statement whose principal is an AWS service: Bedrock grants carry aws:SourceAccount = the
-// account and aws:SourceArn = arn:aws:bedrock:{stack region}:{account}:*; S3 log delivery
-// grants carry aws:SourceAccount and the source bucket's aws:SourceArn; the only grant
-// without them is lambda.amazonaws.com's sts:AssumeRole on the custom resource function's
-// own role (an execution role is assumed by the Lambda service for the function of this
-// account only). Any other service principal fails the test until it is reviewed here.
+// account and aws:SourceArn = arn:aws:bedrock:{stack region}:{account}:* (in the account
+// stack, the delivery role's trust: one such ARN per configured region); S3 log delivery
+// grants carry aws:SourceAccount and the source bucket's aws:SourceArn; Lambda's only grant,
+// the trust of the logging configuration's handler role in the account stack, carries
+// aws:SourceAccount and the handler function's ARN in each configured region. Any other
+// service principal fails the test until it is reviewed here.
 func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 	for _, tt := range []struct {
 		app         string
@@ -290,17 +275,28 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 	}{
 		// default: 6 log bucket policies.
 		{"default", 6},
-		// full: us-east-1: bucket policy, key policy, delivery role trust;
-		// eu-central-1 (existing bucket, no policy managed): key policy, delivery role trust.
-		{"full", 5},
+		// full: us-east-1: bucket policy, key policy; eu-central-1 (existing bucket, no
+		// policy managed): key policy; account stack: the delivery role's trust.
+		{"full", 4},
 	} {
 		t.Run(tt.app, func(t *testing.T) {
 			s := app(t, tt.app)
-			bedrock := 0
+			bedrock, lambda := 0, 0
 			for name, tmpl := range s.tmpl {
-				region := "us-east-1"
+				regions := s.cfg.Regions
 				if name != AccountStackName {
-					region = strings.TrimPrefix(name, StackPrefix)
+					regions = []string{strings.TrimPrefix(name, StackPrefix)}
+				}
+				// sourceArns is the aws:SourceArn value wanted for one ARN per region.
+				sourceArns := func(format string) string {
+					var arns []string
+					for _, r := range regions {
+						arns = append(arns, strings.ReplaceAll(format, "{region}", r))
+					}
+					if len(arns) == 1 {
+						return jsonString(arns[0])
+					}
+					return jsonString(arns)
 				}
 				walkStatements(tmpl, func(id string, st map[string]any) {
 					pr, _ := st["Principal"].(map[string]any)
@@ -309,7 +305,7 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 						switch svc {
 						case "bedrock.amazonaws.com":
 							bedrock++
-							want := `{"ArnLike":{"aws:SourceArn":"arn:aws:bedrock:` + region + `:123456789012:*"},"StringEquals":{"aws:SourceAccount":"123456789012"}}`
+							want := `{"ArnLike":{"aws:SourceArn":` + sourceArns("arn:aws:bedrock:{region}:123456789012:*") + `},"StringEquals":{"aws:SourceAccount":"123456789012"}}`
 							if cond != want {
 								t.Errorf("%s/%s: Bedrock grant conditions: got %s, want %s", name, id, cond, want)
 							}
@@ -319,9 +315,14 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 								t.Errorf("%s/%s: S3 log delivery grant conditions: got %s, want aws:SourceAccount and aws:SourceArn", name, id, cond)
 							}
 						case "lambda.amazonaws.com":
+							lambda++
 							typ := tmpl["Resources"].(map[string]any)[id].(map[string]any)["Type"]
-							if st["Action"] != "sts:AssumeRole" || typ != "AWS::IAM::Role" || name == AccountStackName {
+							if st["Action"] != "sts:AssumeRole" || typ != "AWS::IAM::Role" || name != AccountStackName {
 								t.Errorf("%s/%s: unexpected grant to lambda.amazonaws.com: %s", name, id, jsonString(st))
+							}
+							want := `{"ArnLike":{"aws:SourceArn":` + sourceArns("arn:aws:lambda:{region}:123456789012:function:BedrockUsage-InvocationLogging") + `},"StringEquals":{"aws:SourceAccount":"123456789012"}}`
+							if cond != want {
+								t.Errorf("%s/%s: Lambda grant conditions: got %s, want %s", name, id, cond, want)
 							}
 						default:
 							t.Errorf("%s/%s: grant to service %s is not reviewed by this test: %s", name, id, svc, jsonString(st))
@@ -331,6 +332,9 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 			}
 			if bedrock != tt.wantBedrock {
 				t.Errorf("got %d grants to bedrock.amazonaws.com, want %d", bedrock, tt.wantBedrock)
+			}
+			if lambda != 1 {
+				t.Errorf("got %d grants to lambda.amazonaws.com, want 1 (the handler role's trust)", lambda)
 			}
 		})
 	}
@@ -579,40 +583,33 @@ func sdkCall(t *testing.T, v any) map[string]any {
 }
 
 func TestInvocationLoggingCustomResource(t *testing.T) {
+	const delivery = "arn:aws:iam::123456789012:role/BedrockUsage-InvocationLogDelivery"
 	for _, tt := range []struct {
 		app, region string
 		wantConfig  string
 		wantDeps    []string // resource types the configuration waits for
-		wantPass    bool
 	}{
 		{"default", "us-east-1",
 			`{"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"bedrock-logs-123456789012-us-east-1","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
-			[]string{"AWS::IAM::Policy", "AWS::S3::BucketPolicy"}, false},
+			[]string{"AWS::S3::BucketPolicy"}},
 		{"full", "us-east-1",
-			`{"cloudWatchConfig":{"logGroupName":"/bedrock-usage/model-invocations","roleArn":"<DELIVERY>"},"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"bedrock-logs-123456789012-us-east-1","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
-			[]string{"AWS::IAM::Policy", "AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::S3::BucketPolicy"}, true},
+			`{"cloudWatchConfig":{"logGroupName":"/bedrock-usage/model-invocations","roleArn":"` + delivery + `"},"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"bedrock-logs-123456789012-us-east-1","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
+			[]string{"AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::S3::BucketPolicy"}},
 		{"full", "eu-central-1",
-			`{"cloudWatchConfig":{"logGroupName":"/bedrock-usage/model-invocations","roleArn":"<DELIVERY>"},"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"acme-existing-bedrock-logs","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
-			[]string{"AWS::IAM::Policy", "AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup"}, true},
+			`{"cloudWatchConfig":{"logGroupName":"/bedrock-usage/model-invocations","roleArn":"` + delivery + `"},"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"acme-existing-bedrock-logs","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
+			[]string{"AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup"}},
 	} {
 		t.Run(tt.app+"/"+tt.region, func(t *testing.T) {
 			tmpl := app(t, tt.app).tmpl[RegionalStackName(tt.region)]
 			_, cr := only(t, tmpl, "Custom::BedrockInvocationLogging")
 			p := props(cr)
-			var delivery string
-			for id, r := range resources(tmpl, "AWS::IAM::Role") {
-				if strings.Contains(jsonString(props(r)["AssumeRolePolicyDocument"]), "bedrock.amazonaws.com") {
-					delivery = id
-				}
-			}
 			for _, phase := range []string{"Create", "Update"} {
 				call := sdkCall(t, p[phase])
 				if call["service"] != "bedrock" || call["action"] != "PutModelInvocationLoggingConfiguration" {
 					t.Errorf("%s: got %v %v, want bedrock PutModelInvocationLoggingConfiguration", phase, call["service"], call["action"])
 				}
-				got := jsonString(call["parameters"].(map[string]any)["loggingConfig"])
-				if want := strings.ReplaceAll(tt.wantConfig, "<DELIVERY>", "<"+delivery+">"); got != want {
-					t.Errorf("%s loggingConfig:\ngot  %s\nwant %s", phase, got, want)
+				if got := jsonString(call["parameters"].(map[string]any)["loggingConfig"]); got != tt.wantConfig {
+					t.Errorf("%s loggingConfig:\ngot  %s\nwant %s", phase, got, tt.wantConfig)
 				}
 			}
 			if call := sdkCall(t, p["Delete"]); call["action"] != "DeleteModelInvocationLoggingConfiguration" {
@@ -626,16 +623,76 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 			if !reflect.DeepEqual(sorted(deps), tt.wantDeps) {
 				t.Errorf("DependsOn types: got %v, want %v", sorted(deps), tt.wantDeps)
 			}
+			var handlerLogs []string
+			for _, lg := range resources(tmpl, "AWS::Logs::LogGroup") {
+				if props(lg)["LogGroupName"] == HandlerLogGroupName {
+					handlerLogs = append(handlerLogs, jsonString(props(lg)))
+				}
+			}
+			if want := []string{`{"LogGroupName":"/bedrock-usage/invocation-logging-handler","RetentionInDays":365}`}; !reflect.DeepEqual(handlerLogs, want) {
+				t.Errorf("handler log group: got %v, want %v", handlerLogs, want)
+			}
+		})
+	}
+}
+
+// TestLoggingHandlerRole: the account stack's role of every region's logging custom resource
+// may set (and read and delete) the logging configuration, write its own log group in the
+// configured regions, and pass the delivery role, only to Bedrock, when CloudWatch delivery is
+// on; Lambda may assume it only for the handler function of a configured region.
+func TestLoggingHandlerRole(t *testing.T) {
+	for _, tt := range []struct {
+		app      string
+		regions  []string
+		wantSids []string
+	}{
+		{"default", DefaultRegions, []string{"SetInvocationLogging", "WriteHandlerLogs"}},
+		{"full", []string{"us-east-1", "eu-central-1"}, []string{"PassDeliveryRoleToBedrock", "SetInvocationLogging", "WriteHandlerLogs"}},
+	} {
+		t.Run(tt.app, func(t *testing.T) {
+			tmpl := app(t, tt.app).tmpl[AccountStackName]
+			p, stmts := roleNamed(t, tmpl, LoggingHandlerRoleName)
+			var functions, logs []string
+			for _, r := range tt.regions {
+				functions = append(functions, "arn:aws:lambda:"+r+":123456789012:function:BedrockUsage-InvocationLogging")
+				logs = append(logs, "arn:aws:logs:"+r+":123456789012:log-group:/bedrock-usage/invocation-logging-handler:*")
+			}
+			wantTrust := `[{"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":` + jsonString(functions) +
+				`},"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}]`
+			if got := jsonString(p["AssumeRolePolicyDocument"].(map[string]any)["Statement"]); got != wantTrust {
+				t.Errorf("trust:\ngot  %s\nwant %s", got, wantTrust)
+			}
+			var sids []string
+			for sid := range stmts {
+				sids = append(sids, sid)
+			}
+			if !reflect.DeepEqual(sorted(sids), tt.wantSids) {
+				t.Errorf("statements: got %v, want %v", sorted(sids), tt.wantSids)
+			}
+			if got, want := jsonString(stmts["SetInvocationLogging"]), `{"Action":["bedrock:DeleteModelInvocationLoggingConfiguration","bedrock:GetModelInvocationLoggingConfiguration","bedrock:PutModelInvocationLoggingConfiguration"],"Effect":"Allow","Resource":"*","Sid":"SetInvocationLogging"}`; got != want {
+				t.Errorf("SetInvocationLogging:\ngot  %s\nwant %s", got, want)
+			}
+			if got, want := sorted(strs(stmts["WriteHandlerLogs"]["Resource"])), sorted(logs); !reflect.DeepEqual(got, want) {
+				t.Errorf("WriteHandlerLogs resources: got %v, want %v", got, want)
+			}
 			// iam:PassRole, if granted at all, only for the delivery role and only to Bedrock.
 			var pass []string
-			walkStatements(tmpl, func(id string, st map[string]any) {
-				if slices.Contains(strs(st["Action"]), "iam:PassRole") {
-					pass = append(pass, jsonString(st))
-				}
-			})
+			for _, stack := range app(t, tt.app).tmpl {
+				walkStatements(stack, func(id string, st map[string]any) {
+					if slices.Contains(strs(st["Action"]), "iam:PassRole") {
+						pass = append(pass, jsonString(st))
+					}
+				})
+			}
 			var wantPass []string
-			if tt.wantPass {
-				wantPass = []string{`{"Action":"iam:PassRole","Condition":{"StringEquals":{"iam:PassedToService":"bedrock.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["` + delivery + `","Arn"]},"Sid":"PassDeliveryRoleToBedrock"}`}
+			if slices.Contains(tt.wantSids, "PassDeliveryRoleToBedrock") {
+				id := ""
+				for rid, r := range resources(tmpl, "AWS::IAM::Role") {
+					if props(r)["RoleName"] == LogDeliveryRoleName {
+						id = rid
+					}
+				}
+				wantPass = []string{`{"Action":"iam:PassRole","Condition":{"StringEquals":{"iam:PassedToService":"bedrock.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["` + id + `","Arn"]},"Sid":"PassDeliveryRoleToBedrock"}`}
 			}
 			if !reflect.DeepEqual(pass, wantPass) {
 				t.Errorf("iam:PassRole grants:\ngot  %v\nwant %v", pass, wantPass)
@@ -645,29 +702,40 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 }
 
 func TestCloudWatchDelivery(t *testing.T) {
-	tmpl := app(t, "full").tmpl[RegionalStackName("eu-central-1")]
-	var group map[string]any
-	for _, lg := range resources(tmpl, "AWS::Logs::LogGroup") {
-		if props(lg)["LogGroupName"] == CloudWatchLogGroupName {
-			group = lg
-		}
+	s := app(t, "full")
+	for _, region := range s.cfg.Regions {
+		t.Run(region, func(t *testing.T) {
+			var group map[string]any
+			for _, lg := range resources(s.tmpl[RegionalStackName(region)], "AWS::Logs::LogGroup") {
+				if props(lg)["LogGroupName"] == CloudWatchLogGroupName {
+					group = lg
+				}
+			}
+			if group == nil {
+				t.Fatalf("no log group %s", CloudWatchLogGroupName)
+			}
+			if got := props(group)["RetentionInDays"]; got != 90.0 {
+				t.Errorf("retention: got %v, want 90", got)
+			}
+			if group["DeletionPolicy"] != "Retain" {
+				t.Errorf("deletion policy: got %v, want Retain", group["DeletionPolicy"])
+			}
+		})
 	}
-	if group == nil {
-		t.Fatalf("no log group %s", CloudWatchLogGroupName)
+	p, _ := roleNamed(t, s.tmpl[AccountStackName], LogDeliveryRoleName)
+	wantTrust := `[{"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:bedrock:us-east-1:123456789012:*","arn:aws:bedrock:eu-central-1:123456789012:*"]},` +
+		`"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"}}]`
+	if got := jsonString(p["AssumeRolePolicyDocument"].(map[string]any)["Statement"]); got != wantTrust {
+		t.Errorf("delivery role trust:\ngot  %s\nwant %s", got, wantTrust)
 	}
-	if got := props(group)["RetentionInDays"]; got != 90.0 {
-		t.Errorf("retention: got %v, want 90", got)
+	want := `[{"PolicyDocument":{"Statement":[{"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Effect":"Allow",` +
+		`"Resource":["arn:aws:logs:eu-central-1:123456789012:log-group:/bedrock-usage/model-invocations:log-stream:aws/bedrock/modelinvocations",` +
+		`"arn:aws:logs:us-east-1:123456789012:log-group:/bedrock-usage/model-invocations:log-stream:aws/bedrock/modelinvocations"]}],"Version":"2012-10-17"},"PolicyName":"DeliverInvocationLogs"}]`
+	if got := jsonString(p["Policies"]); got != want {
+		t.Errorf("delivery role policies:\ngot  %s\nwant %s", got, want)
 	}
-	var policies []string
-	for _, r := range resources(tmpl, "AWS::IAM::Role") {
-		if strings.Contains(jsonString(props(r)["AssumeRolePolicyDocument"]), "bedrock.amazonaws.com") {
-			policies = append(policies, jsonString(props(r)["Policies"]))
-		}
-	}
-	want := []string{`[{"PolicyDocument":{"Statement":[{"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Effect":"Allow",` +
-		`"Resource":"arn:aws:logs:eu-central-1:123456789012:log-group:/bedrock-usage/model-invocations:log-stream:aws/bedrock/modelinvocations"}],"Version":"2012-10-17"},"PolicyName":"DeliverInvocationLogs"}]`}
-	if !reflect.DeepEqual(policies, want) {
-		t.Errorf("delivery role policies:\ngot  %v\nwant %v", policies, want)
+	if _, ok := p["RoleName"]; !ok {
+		t.Error("delivery role has no name: the regional stacks import it by name")
 	}
 }
 
@@ -700,9 +768,11 @@ func TestOutputs(t *testing.T) {
 		}},
 		{"default", "BedrockUsage-Account", map[string]string{
 			"CustomerServiceAppRoleArn": "", "DataAnalysisAppRoleArn": "", "ChatbotAppRoleArn": "", "DocumentProcessorAppRoleArn": "", "ReportingRoleArn": "",
+			"LoggingHandlerRoleArn": "",
 		}},
 		{"full", "BedrockUsage-Account", map[string]string{
 			"ChatbotAppRoleArn": "", "ReportAppRoleArn": "", "ReportingRoleArn": "", "GitHubOIDCProviderArn": "",
+			"LoggingHandlerRoleArn": "", "LogDeliveryRoleArn": "",
 		}},
 	} {
 		t.Run(tt.app+"/"+tt.stack, func(t *testing.T) {

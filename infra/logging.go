@@ -17,6 +17,42 @@ const CloudWatchLogGroupName = "/bedrock-usage/model-invocations"
 // bedrockLogStream is the stream Bedrock writes to in the delivery log group.
 const bedrockLogStream = "aws/bedrock/modelinvocations"
 
+// Names of the logging configuration's pieces. The two roles live once per account (IAM names
+// are global) in BedrockUsage-Account; the function and its log group once per region (their
+// names are regional), so the roles can name them exactly.
+const (
+	// LoggingHandlerRoleName is the role of every region's custom resource function.
+	LoggingHandlerRoleName = "BedrockUsage-InvocationLoggingHandler"
+	// LogDeliveryRoleName is the role Bedrock assumes to write to CloudWatchLogGroupName.
+	LogDeliveryRoleName = "BedrockUsage-InvocationLogDelivery"
+	// LoggingHandlerFunctionName is the custom resource's function in each region.
+	LoggingHandlerFunctionName = "BedrockUsage-InvocationLogging"
+	// HandlerLogGroupName is the function's log group in each region.
+	HandlerLogGroupName = "/bedrock-usage/invocation-logging-handler"
+)
+
+// LambdaServicePrincipal is the principal that assumes the custom resource function's role.
+const LambdaServicePrincipal = "lambda.amazonaws.com"
+
+// RoleArn is the ARN of an account's role by name.
+func RoleArn(account, name string) string { return "arn:aws:iam::" + account + ":role/" + name }
+
+// HandlerFunctionArn is the custom resource function's ARN in a region.
+func HandlerFunctionArn(account, region string) string {
+	return "arn:aws:lambda:" + region + ":" + account + ":function:" + LoggingHandlerFunctionName
+}
+
+// handlerLogGroupArn is the ARN (with the trailing :* of its streams) of the custom resource
+// function's log group in a region.
+func handlerLogGroupArn(account, region string) string {
+	return "arn:aws:logs:" + region + ":" + account + ":log-group:" + HandlerLogGroupName + ":*"
+}
+
+// deliveryStreamArn is the stream Bedrock writes to in a region's delivery log group.
+func deliveryStreamArn(account, region string) string {
+	return "arn:aws:logs:" + region + ":" + account + ":log-group:" + CloudWatchLogGroupName + ":log-stream:" + bedrockLogStream
+}
+
 // retention maps the CloudWatch Logs retention periods (days, see logRetentionDays) to CDK's
 // enum.
 var retention = map[int]awslogs.RetentionDays{
@@ -28,6 +64,95 @@ var retention = map[int]awslogs.RetentionDays{
 	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
 	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
 	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// InvocationLoggingRolesProps configures NewInvocationLoggingRoles.
+type InvocationLoggingRolesProps struct {
+	Account string
+	Regions []string
+	// CloudWatch adds the delivery role.
+	CloudWatch bool
+}
+
+// InvocationLoggingRoles are the account-wide roles of the regional logging configurations.
+type InvocationLoggingRoles struct {
+	Handler awsiam.Role
+	// Delivery is set when CloudWatch delivery is on.
+	Delivery awsiam.Role
+}
+
+// NewInvocationLoggingRoles creates, in the account stack, the roles every regional stack's
+// logging configuration uses by name: LoggingHandlerRoleName, assumed by Lambda for the
+// custom resource function of a configured region only, and (with CloudWatch delivery)
+// LogDeliveryRoleName, assumed by Bedrock acting for this account in a configured region.
+func NewInvocationLoggingRoles(scope constructs.Construct, props InvocationLoggingRolesProps) InvocationLoggingRoles {
+	var roles InvocationLoggingRoles
+	var functions, handlerLogs, bedrockSources, deliveryStreams []string
+	for _, r := range props.Regions {
+		functions = append(functions, HandlerFunctionArn(props.Account, r))
+		handlerLogs = append(handlerLogs, handlerLogGroupArn(props.Account, r))
+		bedrockSources = append(bedrockSources, BedrockSourceArn(props.Account, r))
+		deliveryStreams = append(deliveryStreams, deliveryStreamArn(props.Account, r))
+	}
+
+	stmts := []awsiam.PolicyStatement{
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("SetInvocationLogging"),
+			Actions:   jsii.Strings("bedrock:PutModelInvocationLoggingConfiguration", "bedrock:DeleteModelInvocationLoggingConfiguration", "bedrock:GetModelInvocationLoggingConfiguration"),
+			Resources: jsii.Strings("*"),
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteHandlerLogs"),
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources: jsii.Strings(handlerLogs...),
+		}),
+	}
+	if props.CloudWatch {
+		roles.Delivery = awsiam.NewRole(scope, jsii.String("InvocationLogDeliveryRole"), &awsiam.RoleProps{
+			RoleName:    jsii.String(LogDeliveryRoleName),
+			Description: jsii.String("bedrock-usage: lets Bedrock deliver invocation logs to CloudWatch Logs in the configured regions"),
+			AssumedBy: awsiam.NewServicePrincipal(jsii.String(BedrockServicePrincipal), &awsiam.ServicePrincipalOpts{
+				Conditions: &map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": props.Account},
+					"ArnLike":      map[string]any{"aws:SourceArn": bedrockSources},
+				},
+			}),
+			InlinePolicies: &map[string]awsiam.PolicyDocument{
+				"DeliverInvocationLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+					Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+						Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+						Resources: jsii.Strings(deliveryStreams...),
+					})},
+				}),
+			},
+		})
+		stmts = append(stmts, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("PassDeliveryRoleToBedrock"),
+			Actions:    jsii.Strings("iam:PassRole"),
+			Resources:  &[]*string{roles.Delivery.RoleArn()},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": BedrockServicePrincipal}},
+		}))
+	}
+	roles.Handler = awsiam.NewRole(scope, jsii.String("InvocationLoggingHandlerRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(LoggingHandlerRoleName),
+		Description: jsii.String("bedrock-usage: runs the custom resource that sets Bedrock model invocation logging in each configured region"),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String(LambdaServicePrincipal), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": props.Account},
+				"ArnLike":      map[string]any{"aws:SourceArn": functions},
+			},
+		}),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"SetInvocationLogging": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &stmts}),
+		},
+	})
+	wild := []string{"Resource::*"}
+	for _, a := range handlerLogs {
+		wild = append(wild, "Resource::"+a)
+	}
+	suppress(roles.Handler, "AwsSolutions-IAM5", "The Bedrock model invocation logging configuration is a per-region account setting: its actions support no resource-level permissions, so IAM only accepts Resource \"*\"; the function writes only to the streams of its own named log group in the configured regions (stream names are generated by Lambda).",
+		wild...)
+	return roles
 }
 
 // InvocationLoggingProps configures NewInvocationLogging.
@@ -49,16 +174,20 @@ type InvocationLoggingProps struct {
 type InvocationLogging struct {
 	constructs.Construct
 	Resource customresources.AwsCustomResource
-	// Role is the custom resource function's role (no name: CloudFormation makes one per stack).
-	Role awsiam.Role
-	// LogGroup and DeliveryRole are set when CloudWatch delivery is on.
+	// Role is the custom resource function's role, LoggingHandlerRoleName of the account
+	// stack, imported by ARN (immutable: nothing is added to it here).
+	Role awsiam.IRole
+	// LogGroup and DeliveryRole are set when CloudWatch delivery is on; DeliveryRole is
+	// LogDeliveryRoleName of the account stack, imported by ARN.
 	LogGroup     awslogs.LogGroup
-	DeliveryRole awsiam.Role
+	DeliveryRole awsiam.IRole
 }
 
 // NewInvocationLogging switches Bedrock model invocation logging on in the stack's region:
 // PutModelInvocationLoggingConfiguration on create and update,
-// DeleteModelInvocationLoggingConfiguration on delete (the bucket and its logs stay).
+// DeleteModelInvocationLoggingConfiguration on delete (the bucket and its logs stay). It
+// creates no IAM resource: the function's role and the delivery role come from the account
+// stack (NewInvocationLoggingRoles), which must be deployed first.
 func NewInvocationLogging(scope constructs.Construct, id string, props InvocationLoggingProps) *InvocationLogging {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	il := &InvocationLogging{Construct: c}
@@ -75,22 +204,12 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 	}
 
 	fnLogs := awslogs.NewLogGroup(c, jsii.String("HandlerLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(HandlerLogGroupName),
 		Retention:     awslogs.RetentionDays_ONE_YEAR,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	il.Role = awsiam.NewRole(c, jsii.String("HandlerRole"), &awsiam.RoleProps{
-		Description: jsii.String("bedrock-usage: runs the custom resource that sets Bedrock model invocation logging in " + props.Region),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-	})
-	fnLogs.GrantWrite(il.Role)
-
-	statements := []awsiam.PolicyStatement{
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("SetInvocationLogging"),
-			Actions:   jsii.Strings("bedrock:PutModelInvocationLoggingConfiguration", "bedrock:DeleteModelInvocationLoggingConfiguration", "bedrock:GetModelInvocationLoggingConfiguration"),
-			Resources: jsii.Strings("*"),
-		}),
-	}
+	immutable := &awsiam.FromRoleArnOptions{Mutable: jsii.Bool(false)}
+	il.Role = awsiam.Role_FromRoleArn(c, jsii.String("HandlerRole"), jsii.String(RoleArn(props.Account, LoggingHandlerRoleName)), immutable)
 
 	if props.CloudWatch.Enabled {
 		il.LogGroup = awslogs.NewLogGroup(c, jsii.String("DeliveryLogGroup"), &awslogs.LogGroupProps{
@@ -98,25 +217,7 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 			Retention:     retention[props.CloudWatch.RetentionDays],
 			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
-		il.DeliveryRole = awsiam.NewRole(c, jsii.String("DeliveryRole"), &awsiam.RoleProps{
-			Description: jsii.String("bedrock-usage: lets Bedrock deliver invocation logs to CloudWatch Logs in " + props.Region),
-			AssumedBy:   bedrockPrincipal(props.Account, props.Region),
-			InlinePolicies: &map[string]awsiam.PolicyDocument{
-				"DeliverInvocationLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
-					Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-						Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-						Resources: jsii.Strings("arn:aws:logs:" + props.Region + ":" + props.Account + ":log-group:" +
-							CloudWatchLogGroupName + ":log-stream:" + bedrockLogStream),
-					})},
-				}),
-			},
-		})
-		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("PassDeliveryRoleToBedrock"),
-			Actions:    jsii.Strings("iam:PassRole"),
-			Resources:  &[]*string{il.DeliveryRole.RoleArn()},
-			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": BedrockServicePrincipal}},
-		}))
+		il.DeliveryRole = awsiam.Role_FromRoleArn(c, jsii.String("DeliveryRole"), jsii.String(RoleArn(props.Account, LogDeliveryRoleName)), immutable)
 		loggingConfig["cloudWatchConfig"] = map[string]any{
 			"logGroupName": CloudWatchLogGroupName,
 			"roleArn":      il.DeliveryRole.RoleArn(),
@@ -137,14 +238,14 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 			Service: jsii.String("bedrock"),
 			Action:  jsii.String("DeleteModelInvocationLoggingConfiguration"),
 		},
+		// No Policy: the role's permissions are the account stack's, and a policy here would
+		// be an IAM resource in a regional stack.
 		Role:                il.Role,
-		Policy:              customresources.AwsCustomResourcePolicy_FromStatements(&statements),
+		FunctionName:        jsii.String(LoggingHandlerFunctionName),
 		LogGroup:            fnLogs,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		Timeout:             awscdk.Duration_Minutes(jsii.Number(2)),
 	})
-	suppress(il.Resource, "AwsSolutions-IAM5", "The Bedrock model invocation logging configuration is a per-region account setting: its actions support no resource-level permissions, so IAM only accepts Resource \"*\".",
-		"Resource::*")
 	for _, d := range props.DependsOn {
 		il.Resource.Node().AddDependency(d)
 	}

@@ -15,9 +15,9 @@ type RegionalStackProps struct {
 
 // NewRegionalStack creates BedrockUsage-{region}: the key (optional), the access-log, log and
 // analytics buckets, the Glue table, the Athena workgroup and the logging configuration. It
-// holds no named IAM resource: IAM names are global, and a role named here would collide
-// with the same role of the next region's stack. The only roles are the custom resource's
-// function role and the CloudWatch delivery role, both named by CloudFormation per stack.
+// holds no IAM resource at all: IAM is global, so the custom resource function's role and the
+// CloudWatch delivery role are the account stack's (NewInvocationLoggingRoles), imported here
+// by name; the stack depends on BedrockUsage-Account (see Build).
 func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awscdk.Stack {
 	cfg, region := props.Config, props.Region
 	stack := awscdk.NewStack(scope, jsii.String(RegionalStackName(region)), &awscdk.StackProps{
@@ -108,8 +108,9 @@ type AccountStackProps struct {
 }
 
 // NewAccountStack creates BedrockUsage-Account in the home region: the application roles,
-// the reporting role and, when configured, the GitHub Actions OIDC provider. IAM is global,
-// so these exist once per account.
+// the reporting role, the roles of the regional logging configurations (the custom resource
+// function's and, with CloudWatch delivery, Bedrock's) and, when configured, the GitHub
+// Actions OIDC provider. IAM is global, so these exist once per account.
 func NewAccountStack(scope constructs.Construct, props AccountStackProps) awscdk.Stack {
 	cfg := props.Config
 	stack := awscdk.NewStack(scope, jsii.String(AccountStackName), &awscdk.StackProps{
@@ -154,6 +155,15 @@ func NewAccountStack(scope constructs.Construct, props AccountStackProps) awscdk
 		OIDCProvider:  provider,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("ReportingRoleArn"), &awscdk.CfnOutputProps{Value: reporting.RoleArn(), Description: jsii.String("Read-only reporting role (CI)")})
+	logging := NewInvocationLoggingRoles(stack, InvocationLoggingRolesProps{
+		Account:    cfg.Account,
+		Regions:    cfg.Regions,
+		CloudWatch: cfg.CloudWatch.Enabled,
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("LoggingHandlerRoleArn"), &awscdk.CfnOutputProps{Value: logging.Handler.RoleArn(), Description: jsii.String("Role of the custom resource that sets Bedrock invocation logging in every region")})
+	if logging.Delivery != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("LogDeliveryRoleArn"), &awscdk.CfnOutputProps{Value: logging.Delivery.RoleArn(), Description: jsii.String("Role Bedrock assumes to deliver invocation logs to CloudWatch Logs")})
+	}
 	return stack
 }
 
@@ -164,12 +174,15 @@ type Stacks struct {
 }
 
 // Build adds every stack of cfg to app: BedrockUsage-Account and one BedrockUsage-{region}
-// per configured region.
+// per configured region. Each regional stack depends on the account stack (it uses the
+// account stack's roles by name, without a cross-stack reference), so `cdk deploy --all`, or
+// naming a regional stack, deploys BedrockUsage-Account first.
 func Build(app awscdk.App, cfg Config) Stacks {
 	s := Stacks{Regional: map[string]awscdk.Stack{}}
 	s.Account = NewAccountStack(app, AccountStackProps{Config: cfg})
 	for _, r := range cfg.Regions {
 		s.Regional[r] = NewRegionalStack(app, RegionalStackProps{Config: cfg, Region: r})
+		s.Regional[r].AddStackDependency(s.Account, jsii.String("uses the account stack's logging roles by name"))
 	}
 	return s
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Result column names of the usage query, in order; metadata columns meta_1… follow
-// long_context, the measures come last.
+// long_context, then skip_reason, the measures come last.
 const (
 	colHour        = "hour"
 	colRegion      = "region"
@@ -23,6 +23,7 @@ const (
 	colOperation   = "operation"
 	colErrorCode   = "error_code"
 	colLongContext = "long_context"
+	colSkip        = "skip_reason"
 	colCalls       = "calls"
 	colInput       = "input_tokens"
 	colOutput      = "output_tokens"
@@ -43,10 +44,44 @@ const maxParamLen = 1024
 // digits and underscores; nothing else reaches the SQL text.
 var identRE = regexp.MustCompile(`^[a-z0-9_]{1,255}$`)
 
-// appPattern extracts the role name of an assumed-role caller from an identity ARN, the same
-// way invocationlog.ParseARN splits it (arn:partition:sts:region:account:assumed-role/Role/…).
-// It has no '?' so that no engine can mistake it for a parameter.
-const appPattern = `^arn:[^:]*:sts:[^:]*:[^:]*:assumed-role/([^/]+)/`
+// appPattern extracts the application of a caller from an identity ARN, the way
+// invocationlog.ParseARN splits it and Caller.App names it: the role name of an assumed role
+// (arn:partition:sts:region:account:assumed-role/Role/Session) or of a role
+// (arn:partition:iam:region:account:role/path/Role, the last path element). Group
+// appGroup is the name. Wherever App is not empty the pattern extracts exactly App; it
+// also extracts a name for some ARNs whose App is empty (Identity Center roles, an
+// assumed-role ARN without a session part), which Match then drops. It has no '?' (so no
+// non-capturing groups) so that no engine can mistake it for a parameter.
+const (
+	appPattern = `^arn:[^:]*:(sts:[^:]*:[^:]*:assumed-role/|iam:[^:]*:[^:]*:role/([^/]*/)*)([^/]+)(/|$)`
+	appGroup   = 3
+)
+
+// Values of the skip_reason column: empty for an invocation log record (whose hour is NULL
+// when its timestamp does not parse), else why the line is not counted.
+const (
+	skipNone      = ""
+	skipOther     = string(invocationlog.SkipOtherRecord)
+	skipMalformed = string(invocationlog.SkipMalformedLine)
+)
+
+// appProfileLike matches every modelId that invocationlog.ParseModelID reads as an
+// application inference profile ARN (arn:…:account:application-inference-profile/id).
+const appProfileLike = "%:application-inference-profile/%"
+
+// allNull is the SQL condition that every table column is NULL: the row the OpenX SerDe
+// makes of a line it cannot parse (ignore.malformed.json). A JSON object holding none of
+// the table's keys ({}) reads the same; the local engine counts that one as another record.
+func allNull() string {
+	var b strings.Builder
+	for i, c := range invocationlog.Columns {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		fmt.Fprintf(&b, "%q IS NULL", c.Name)
+	}
+	return b.String()
+}
 
 // partitionTime formats a delivery hour as the dt partition value (PartitionFormat).
 func partitionValue(t time.Time) string { return t.UTC().Format(invocationlog.HourFolderLayout) }
@@ -144,10 +179,18 @@ func pushable(vals []string) bool {
 // side applies Match again to each row), so pushing them down never changes the answer:
 //
 //   - regions: region IN (…), exact.
-//   - apps: the role name extracted from the ARN, as ParseARN does, IN (…). It also keeps
-//     Identity Center roles (AWSReservedSSO_…), whose App is empty; Match drops them.
+//   - apps: the role name extracted from the ARN (assumed role or IAM role), as ParseARN
+//     does, IN (…). It also keeps Identity Center roles (AWSReservedSSO_…), whose App is
+//     empty; Match drops them.
 //   - users: the ARN contains the user name (a session or user name is always part of it).
-//   - models: the modelId contains the value (the base model id is a suffix of every form).
+//   - models: the modelId contains the value (the base model id is a suffix of every form),
+//     or is an application inference profile ARN, whose model is only known once pricing
+//     resolves it (Match keeps those rows; analytics.BuildReport filters them).
+//
+// Lines that are not usage records are counted, never filtered: every row of the partitions
+// read gets a skip_reason, and rows that are skipped (skip_reason set, or a log record whose
+// timestamp does not parse) have a NULL ts and pass the WHERE clause whatever the range and
+// filters, as the local engine counts the skipped lines of every file it reads.
 func buildSQL(database, table string, q analytics.Query) (string, []string, error) {
 	text, params, err := buildSQLText(database, table, q)
 	if err != nil {
@@ -173,7 +216,13 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("-- range start and end (ISO 8601, end excluded), then filter values.\n")
 	s.w("WITH calls AS (\n")
 	s.w("  SELECT\n")
-	s.w("    try(from_iso8601_timestamp(\"timestamp\")) AS ts,\n")
+	// Only invocation log records have a usage timestamp; every other row is a skip.
+	s.w("    CASE WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN try(from_iso8601_timestamp(\"timestamp\")) END AS ts,\n")
+	s.w("    CASE\n")
+	s.w("      WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN '", skipNone, "'\n")
+	s.w("      WHEN ", allNull(), " THEN '", skipMalformed, "'\n")
+	s.w("      ELSE '", skipOther, "'\n")
+	s.w("    END AS ", colSkip, ",\n")
 	s.w("    coalesce(\"region\", '') AS region,\n")
 	s.w("    coalesce(\"accountid\", '') AS account,\n")
 	s.w("    coalesce(\"identity\".\"arn\", '') AS arn,\n")
@@ -200,8 +249,9 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w(" AND ")
 	s.param("last partition", partitionValue(hours[len(hours)-1]))
 	s.w("\n")
-	s.w("    AND \"$path\" NOT LIKE '%/data/%'\n")
-	s.w("    AND \"schematype\" = '", invocationlog.SchemaType, "'\n")
+	// Body objects sit in the data/ folder right under the hour folder; a data/ folder
+	// elsewhere in the key (in the bucket prefix, say) is no reason to skip a file.
+	s.w("    AND \"$path\" NOT LIKE ('%/' || \"dt\" || '/data/%')\n")
 	s.w(")\n")
 	s.w("SELECT\n")
 	s.w("  CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS ", colHour, ",\n")
@@ -211,31 +261,33 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	for i := range q.MetadataKeys {
 		s.w(fmt.Sprintf("  %s%d,\n", metaColPrefix, i+1))
 	}
+	s.w("  ", colSkip, ",\n")
 	s.w("  count(*) AS ", colCalls, ",\n")
 	s.w("  CAST(sum(in_tok) AS bigint) AS ", colInput, ",\n")
 	s.w("  CAST(sum(out_tok) AS bigint) AS ", colOutput, ",\n")
 	s.w("  CAST(sum(cr_tok) AS bigint) AS ", colCacheRead, ",\n")
 	s.w("  CAST(sum(cw_tok) AS bigint) AS ", colCacheWrite, "\n")
 	s.w("FROM calls\n")
-	// Records whose timestamp does not parse are kept (hour is NULL) so that they are
-	// counted as skipped instead of vanishing.
-	s.w("WHERE (ts IS NULL OR (ts >= from_iso8601_timestamp(")
+	// Skipped rows (ts is NULL) are kept whatever the range and filters, so that they are
+	// counted instead of vanishing.
+	s.w("WHERE ts IS NULL\n")
+	s.w("  OR (ts >= from_iso8601_timestamp(")
 	s.param("range start", formatBound(q.Since))
 	s.w(") AND ts < from_iso8601_timestamp(")
 	s.param("range end", formatBound(q.Until))
-	s.w(")))\n")
+	s.w(")\n")
 	if pushable(q.Regions) {
-		s.w("  AND region IN (")
+		s.w("    AND region IN (")
 		s.list("region", q.Regions)
 		s.w(")\n")
 	}
 	if pushable(q.Apps) {
-		s.w("  AND coalesce(regexp_extract(arn, '", appPattern, "', 1), '') IN (")
+		s.w("    AND coalesce(regexp_extract(arn, '", appPattern, "', ", fmt.Sprint(appGroup), "), '') IN (")
 		s.list("app", q.Apps)
 		s.w(")\n")
 	}
 	if pushable(q.Users) {
-		s.w("  AND (")
+		s.w("    AND (")
 		for i, u := range q.Users {
 			if i > 0 {
 				s.w(" OR ")
@@ -247,19 +299,17 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 		s.w(")\n")
 	}
 	if pushable(q.Models) {
-		s.w("  AND (")
-		for i, m := range q.Models {
-			if i > 0 {
-				s.w(" OR ")
-			}
+		s.w("    AND (")
+		for _, m := range q.Models {
 			s.w("strpos(model, ")
 			s.param("model", m)
-			s.w(") > 0")
+			s.w(") > 0 OR ")
 		}
-		s.w(")\n")
+		s.w("model LIKE '", appProfileLike, "')\n")
 	}
+	s.w("  )\n")
 	s.w("GROUP BY ")
-	for i := range 8 + len(q.MetadataKeys) {
+	for i := range 9 + len(q.MetadataKeys) {
 		if i > 0 {
 			s.w(", ")
 		}

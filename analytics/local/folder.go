@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -40,7 +41,7 @@ func (f *folderLister) list(ctx context.Context, q analytics.Query, k *sink) err
 		name := filepath.Join(f.root, filepath.FromSlash(rel))
 		if err != nil {
 			if rel == "." {
-				return err
+				return fmt.Errorf("reading %s: %w", f.root, err)
 			}
 			k.skip(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: name, Detail: err.Error()})
 			if d != nil && d.IsDir() {

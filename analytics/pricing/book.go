@@ -41,10 +41,16 @@ type Entry struct {
 	From   string   `json:"from"`
 	Until  string   `json:"until,omitempty"`
 	Rates
+	// LongContext are the rates of a request over 200K input tokens (cache included), for
+	// models with a long-context tier (Sonnet 4, 4.5).
 	LongContext *Rates `json:"long_context,omitempty"`
-	Source      string `json:"source,omitempty"`
-	Checked     string `json:"checked,omitempty"`
-	Note        string `json:"note,omitempty"`
+	// FlatLongContext declares that the model has no long-context tier: a request over 200K
+	// input tokens is priced at the standard rates. Without it (and without LongContext) such
+	// a request is unpriced, never assumed flat.
+	FlatLongContext bool   `json:"flat_long_context,omitempty"`
+	Source          string `json:"source,omitempty"`
+	Checked         string `json:"checked,omitempty"`
+	Note            string `json:"note,omitempty"`
 
 	// where the entry was read: file name and line, for messages.
 	origin string
@@ -236,6 +242,9 @@ func (e *Entry) validate() error {
 		return err
 	}
 	if e.LongContext != nil {
+		if e.FlatLongContext {
+			return errors.New("flat_long_context: true with long_context rates (an entry has a long-context tier or declares it has none, not both)")
+		}
 		if err := e.LongContext.validate("long_context."); err != nil {
 			return err
 		}

@@ -191,8 +191,16 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 			Reason: b.missReason(res.model, res.scope, u.Region, u.Time)}
 	}
 	rs := &c.base
-	if u.LongContext && c.hasLong {
-		rs = &c.long
+	if u.LongContext {
+		switch {
+		case c.hasLong:
+			rs = &c.long
+		case c.entry.FlatLongContext:
+			// the entry declares one rate at any context length
+		default:
+			return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+				Reason: fmt.Sprintf("long-context request (over 200K input tokens) but %s has no long_context rates and does not declare flat_long_context (%s)", res.model, c.entry.origin)}
+		}
 	}
 	tokens := [4]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens}
 	for i, n := range tokens {

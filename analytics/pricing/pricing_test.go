@@ -146,6 +146,8 @@ func TestParseFileErrors(t *testing.T) {
 		{"currency", "{\"version\":1,\"currency\":\"EUR\",\"entries\":[]}", "currency \"EUR\""},
 		{"no entries", "{\"version\":1}", "no \"entries\""},
 		{"truncated", "{\"version\":1,\"entries\":[", "unexpected end"},
+		{"long-context tier and flat", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"input\":\"1\",\"output\":\"2\",\"long_context\":{\"input\":\"2\",\"output\":\"4\"},\"flat_long_context\":true}]}", "p.json:2: entry 0 (m): flat_long_context: true with long_context rates"},
+		{"flat_long_context not a boolean", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"input\":\"1\",\"output\":\"2\",\"flat_long_context\":\"flat\"}]}", "flat_long_context"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,8 +275,13 @@ func TestCostTiers(t *testing.T) {
 			ScopeInRegion, wantCost{"3", "15", "0", "0", "18"}},
 		{"3.5 sonnet v2 extended access", Usage{ModelID: s35, Region: "us-west-2", Time: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), InputTokens: 1000000, OutputTokens: 1000000},
 			ScopeInRegion, wantCost{"6", "30", "0", "0", "36"}},
-		{"claude 3 haiku long context flag has no tier", Usage{ModelID: h3, Region: "us-east-1", Time: day("2025-01-01"), LongContext: true, InputTokens: 12345, OutputTokens: 6789},
+		{"claude 3 haiku short request", Usage{ModelID: h3, Region: "us-east-1", Time: day("2025-01-01"), InputTokens: 12345, OutputTokens: 6789},
 			ScopeInRegion, wantCost{"0.00308625", "0.00848625", "0", "0", "0.0115725"}},
+		// Nova Pro (300K context) declares flat_long_context: standard rates over 200K.
+		{"nova pro flat long context", Usage{ModelID: "us.amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2025-06-01"), LongContext: true, InputTokens: 250001, OutputTokens: 4321, CacheReadTokens: 20000},
+			ScopeGeo, wantCost{"0.2000008", "0.0138272", "0.004", "0", "0.217828"}},
+		{"llama 4 maverick flat long context", Usage{ModelID: "meta.llama4-maverick-17b-instruct-v1:0", Region: "us-east-1", Time: day("2025-06-01"), LongContext: true, InputTokens: 900000, OutputTokens: 1000},
+			ScopeInRegion, wantCost{"0.216", "0.00097", "0", "0", "0.21697"}},
 		{"nova micro sub-cent rates", Usage{ModelID: "us." + nova, Region: "us-east-1", Time: day("2025-06-01"), InputTokens: 1234567, OutputTokens: 7654321, CacheReadTokens: 1111111},
 			ScopeGeo, wantCost{"0.043209845", "1.07160494", "0.00972222125", "0", "1.12453700625"}},
 	}
@@ -338,6 +345,17 @@ func TestUnpriced(t *testing.T) {
 		{"cache tokens without a cache rate", Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2026-01-01"), InputTokens: 5, CacheWriteTokens: 1}, "no cache-write rate"},
 		{"negative tokens", Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2026-01-01"), OutputTokens: -1}, "negative output"},
 		{"unresolvable app profile", Usage{ModelID: "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/x", Region: "us-east-1", Time: day("2026-01-01")}, "cannot be resolved"},
+		{"long context on an entry without a tier or flat declaration", Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2025-01-01"), LongContext: true, InputTokens: 12345, OutputTokens: 6789},
+			"no long_context rates and does not declare flat_long_context"},
+		{"long context on nova micro (128K, not flat)", Usage{ModelID: "amazon.nova-micro-v1:0", Region: "us-east-1", Time: day("2025-06-01"), LongContext: true, InputTokens: 210000},
+			"no long_context rates"},
+		// Non-Claude entries come from the US East table: no price is stretched to other regions.
+		{"nova pro in us-west-2", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-west-2", Time: day("2025-06-01"), InputTokens: 5}, "no price for amazon.nova-pro-v1:0 in us-west-2"},
+		{"nova lite geo from eu-west-1", Usage{ModelID: "eu.amazon.nova-lite-v1:0", Region: "eu-west-1", Time: day("2025-06-01"), InputTokens: 5}, "no price for amazon.nova-lite-v1:0 in eu-west-1"},
+		{"llama 3.3 in ap-south-1", Usage{ModelID: "meta.llama3-3-70b-instruct-v1:0", Region: "ap-south-1", Time: day("2025-06-01"), InputTokens: 5}, "no price for meta.llama3-3-70b-instruct-v1:0 in ap-south-1"},
+		{"deepseek r1 in us-west-2", Usage{ModelID: "us.deepseek.r1-v1:0", Region: "us-west-2", Time: day("2025-06-01"), InputTokens: 5}, "no price for deepseek.r1-v1:0 in us-west-2"},
+		{"pixtral in eu-central-1", Usage{ModelID: "eu.mistral.pixtral-large-2502-v1:0", Region: "eu-central-1", Time: day("2025-06-01"), InputTokens: 5}, "in eu-central-1"},
+		{"jamba in us-west-2", Usage{ModelID: "ai21.jamba-instruct-v1:0", Region: "us-west-2", Time: day("2025-06-01"), InputTokens: 5}, "in us-west-2"},
 		{"custom model ARN", Usage{ModelID: "arn:aws:bedrock:us-east-1:123456789012:custom-model/m", Region: "us-east-1", Time: day("2026-01-01")}, "not in the price book"},
 	}
 	for _, tt := range tests {
@@ -405,6 +423,78 @@ func TestOverrideAndDiscount(t *testing.T) {
 	for _, bad := range []string{"-1", "100.01"} {
 		if _, err := Load(ctx, WithDiscountPercent(decimal.RequireFromString(bad))); err == nil {
 			t.Errorf("discount %s: got no error", bad)
+		}
+	}
+}
+
+// A user price file that omits the long-context tier does not silently price long-context
+// requests at standard rates: they are unpriced unless the entry declares flat_long_context.
+func TestOverrideLongContextMustBeExplicit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prices.json")
+	os.WriteFile(path, []byte(`{"version":1,"models":{"my.flat-model-v1:0":{"name":"Flat"}},"entries":[
+{"model":"anthropic.claude-sonnet-4-20250514-v1:0","scopes":["geo"],"from":"2025-01-01","input":"2","output":"10"},
+{"model":"my.flat-model-v1:0","scopes":["in-region"],"from":"2025-01-01","input":"1","output":"3","flat_long_context":true}
+]}`), 0o644)
+	b := mustLoad(t, WithOverrideFile(path))
+	ctx := context.Background()
+	const s4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+	tests := []struct {
+		name   string
+		u      Usage
+		want   *wantCost // nil: unpriced
+		reason string
+	}{
+		{"short request priced by the override", Usage{ModelID: s4, Region: "us-east-1", Time: day("2026-01-01"), InputTokens: 1000, OutputTokens: 100},
+			&wantCost{"0.002", "0.001", "0", "0", "0.003"}, ""},
+		{"long request: override has no tier", Usage{ModelID: s4, Region: "us-east-1", Time: day("2026-01-01"), LongContext: true, InputTokens: 300000, OutputTokens: 100},
+			nil, "has no long_context rates and does not declare flat_long_context (" + path + ":2)"},
+		{"long request: override declares flat", Usage{ModelID: "my.flat-model-v1:0", Region: "us-east-1", Time: day("2026-01-01"), LongContext: true, InputTokens: 300000, OutputTokens: 100},
+			&wantCost{"0.3", "0.0003", "0", "0", "0.3003"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := b.Cost(ctx, tt.u)
+			if tt.want == nil {
+				var ue *UnpricedError
+				if !errors.As(err, &ue) || !strings.Contains(ue.Reason, tt.reason) {
+					t.Fatalf("got %v (cost %s), want unpriced with a reason containing %q", err, got.Total, tt.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Cost: %v", err)
+			}
+			checkCost(t, got, *tt.want)
+		})
+	}
+}
+
+// TestEmbeddedFlatLongContext lists the embedded entries that declare flat_long_context: the
+// models with a context window over 200K tokens and one rate at any length.
+func TestEmbeddedFlatLongContext(t *testing.T) {
+	f, err := EmbeddedBook()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		"amazon.nova-lite-v1:0": true, "amazon.nova-pro-v1:0": true, "amazon.nova-premier-v1:0": true,
+		"meta.llama4-maverick-17b-instruct-v1:0": true, "ai21.jamba-instruct-v1:0": true,
+	}
+	got := map[string]bool{}
+	for _, e := range f.Entries {
+		if e.FlatLongContext {
+			got[e.Model] = true
+		}
+	}
+	for m := range want {
+		if !got[m] {
+			t.Errorf("%s: no flat_long_context entry, want one", m)
+		}
+	}
+	for m := range got {
+		if !want[m] {
+			t.Errorf("%s: declares flat_long_context, not expected", m)
 		}
 	}
 }

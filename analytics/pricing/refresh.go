@@ -181,16 +181,7 @@ func classify(p *plProduct, unit, description string) (dimension, bool, error) {
 		return dimension{}, false, fmt.Errorf("token price of unknown kind %q", label)
 	}
 	d.long = strings.Contains(l, "long context")
-	switch {
-	case strings.Contains(l, "global"):
-		d.scopes = "global"
-	case strings.Contains(l, "cris") || strings.Contains(l, "geo") || strings.Contains(l, "cross-region") || strings.Contains(l, "cross region"):
-		d.scopes = "geo"
-	case strings.Contains(l, "regional"):
-		d.scopes = "in-region"
-	default:
-		d.scopes = "in-region,geo"
-	}
+	d.scopes = labelScopes(l)
 	u := strings.ToLower(strings.TrimSpace(unit))
 	var per int32 // tokens per unit, in thousands: 1 (per 1K) or 1000 (per 1M)
 	switch {
@@ -211,6 +202,24 @@ func classify(p *plProduct, unit, description string) (dimension, bool, error) {
 	}
 	d.mult = decimal.NewFromInt32(1000 / per)
 	return d, true, nil
+}
+
+// labelScopes maps a lower-cased price label to the inference scopes it prices. "Global" is
+// the global cross-region profile; "CRIS", "Geo" or "Cross-Region" a geographic profile only;
+// "Regional" is the regional rate, which AWS charges for in-region calls and geographic
+// profiles alike (the 4.5 generation's +10 % over global); a label without a scope word is
+// the one price of a model without scope pricing, for in-region and geographic calls. When a
+// model and region also have a geographic-only price, the regional one is narrowed to
+// in-region (see accumulator.file).
+func labelScopes(l string) string {
+	switch {
+	case strings.Contains(l, "global"):
+		return "global"
+	case strings.Contains(l, "cris") || strings.Contains(l, "geo") || strings.Contains(l, "cross-region") || strings.Contains(l, "cross region"):
+		return "geo"
+	default: // "regional" or no scope word
+		return "in-region,geo"
+	}
 }
 
 type groupKey struct {
@@ -300,8 +309,10 @@ func (g *group) toRates() Rates {
 	return Rates{Input: g.rates[rInput], Output: g.rates[rOutput], CacheWrite: g.rates[rCacheWrite], CacheWrite1h: g.rates[rCacheWrite1h], CacheRead: g.rates[rCacheRead]}
 }
 
-// file turns the groups into entries: complete ones only, one all-regions entry per model and
-// scopes when every commercial region has the same rates, region entries otherwise.
+// file turns the groups into entries: complete ones only, each listing exactly the regions the
+// Price List showed it in. Regions with the same rates (long context and effective date
+// included) share one entry with a regions list; nothing is stretched to regions the Price
+// List did not show.
 func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File {
 	type regional struct {
 		region    string
@@ -310,21 +321,24 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 		effective string
 	}
 	byModelScope := map[[2]string][]regional{}
-	refusedModel := map[string]bool{} // a model with a refused region is not generalised
 	for k, g := range a.groups {
 		if k.long {
 			continue
 		}
-		where := fmt.Sprintf("%s in %s (%s)", k.model, k.region, k.scopes)
+		scopes := k.scopes
+		if scopes == "in-region,geo" && a.groups[groupKey{k.model, k.region, "geo", false}] != nil {
+			// A geographic-only price for the same model and region prices geo calls; the
+			// regional (or unlabelled) price then covers in-region calls only.
+			scopes = "in-region"
+		}
+		where := fmt.Sprintf("%s in %s (%s)", k.model, k.region, scopes)
 		if len(g.conflict) > 0 {
 			res.Refused = append(res.Refused, where+": contradictory prices: "+strings.Join(g.conflict, "; "))
-			refusedModel[k.model] = true
 			continue
 		}
 		r := g.toRates()
 		if err := r.validate(""); err != nil {
 			res.Refused = append(res.Refused, where+": incomplete: "+err.Error())
-			refusedModel[k.model] = true
 			continue
 		}
 		reg := regional{region: k.region, rates: r, effective: g.effective}
@@ -332,12 +346,10 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 			lr := lg.toRates()
 			if len(lg.conflict) > 0 {
 				res.Refused = append(res.Refused, where+": contradictory long-context prices: "+strings.Join(lg.conflict, "; "))
-				refusedModel[k.model] = true
 				continue
 			}
 			if err := lr.validate("long_context."); err != nil {
 				res.Refused = append(res.Refused, where+": incomplete: "+err.Error())
-				refusedModel[k.model] = true
 				continue
 			}
 			reg.long = &lr
@@ -345,59 +357,62 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 				reg.effective = lg.effective
 			}
 		}
-		byModelScope[[2]string{k.model, k.scopes}] = append(byModelScope[[2]string{k.model, k.scopes}], reg)
+		byModelScope[[2]string{k.model, scopes}] = append(byModelScope[[2]string{k.model, scopes}], reg)
 	}
 	for k, g := range a.groups {
 		if k.long && a.groups[groupKey{k.model, k.region, k.scopes, false}] == nil {
 			res.Refused = append(res.Refused, fmt.Sprintf("%s in %s (%s): long-context prices without standard prices (%d rates)", k.model, k.region, k.scopes, g.count()))
 		}
 	}
+	// A model the book declares flat (one rate at any context length, in every entry) stays
+	// flat when the Price List shows it no long-context prices.
+	flat := map[string]bool{}
+	for _, e := range book.Entries {
+		if v, seen := flat[e.Model]; !seen || v {
+			flat[e.Model] = e.FlatLongContext
+		}
+	}
 	today := now.UTC().Format(dateLayout)
 	f := &File{Version: 1, Currency: "USD", Unit: "per million tokens",
-		Comment: "Built by `bedrock-usage pricing refresh` from the AWS Price List Query API on " + today + ". Review before use; use as --prices FILE.",
+		Comment: "Built by `bedrock-usage pricing refresh` from the AWS Price List Query API on " + today + ". Each entry lists the regions the Price List showed its prices in. Review before use; use as --prices FILE.",
 		Models:  map[string]ModelInfo{}}
 	for ms, regs := range byModelScope {
 		model, scopes := ms[0], ms[1]
-		var commercial, separate []regional
+		sort.Slice(regs, func(i, j int) bool { return regs[i].region < regs[j].region })
+		// Group the regions with identical rates and effective date, in region order.
+		var groups [][]regional
 		for _, r := range regs {
-			if separatePricing(r.region) {
-				separate = append(separate, r)
-			} else {
-				commercial = append(commercial, r)
-			}
-		}
-		sort.Slice(commercial, func(i, j int) bool { return commercial[i].region < commercial[j].region })
-		sort.Slice(separate, func(i, j int) bool { return separate[i].region < separate[j].region })
-		// One entry for every commercial region only when several regions agree and none of
-		// the model's regions was refused; otherwise one entry per region, never generalised.
-		same := len(commercial) > 1 && !refusedModel[model]
-		for _, r := range commercial[min(1, len(commercial)):] {
-			if !sameRates(&r.rates, &commercial[0].rates) || !sameRates(r.long, commercial[0].long) {
-				same = false
-			}
-		}
-		mk := func(regions []string, r regional, effective string) Entry {
-			e := Entry{Model: model, Scopes: splitScopes(scopes), Region: regions, From: effective, Rates: r.rates, LongContext: r.long,
-				Source: "AWS Price List Query API (pricing:GetProducts, services " + strings.Join(PriceListServices, ", ") + ")", Checked: today}
-			if e.From == "" {
-				e.From = today
-				e.Note = "the Price List gave no effective date; from is the refresh date"
-			}
-			return e
-		}
-		if same {
-			eff := ""
-			for _, r := range commercial {
-				if r.effective > eff {
-					eff = r.effective
+			placed := false
+			for gi, g := range groups {
+				if sameRates(&g[0].rates, &r.rates) && sameRates(g[0].long, r.long) && g[0].effective == r.effective {
+					groups[gi] = append(groups[gi], r)
+					placed = true
+					break
 				}
 			}
-			f.Entries = append(f.Entries, mk(nil, commercial[0], eff))
-		} else {
-			separate = append(separate, commercial...)
+			if !placed {
+				groups = append(groups, []regional{r})
+			}
 		}
-		for _, r := range separate {
-			f.Entries = append(f.Entries, mk([]string{r.region}, r, r.effective))
+		for _, g := range groups {
+			regions := make([]string, len(g))
+			for i, r := range g {
+				regions[i] = r.region
+			}
+			r := g[0]
+			e := Entry{Model: model, Scopes: splitScopes(scopes), Region: regions, From: r.effective, Rates: r.rates, LongContext: r.long,
+				Source: "AWS Price List Query API (pricing:GetProducts, services " + strings.Join(PriceListServices, ", ") + ")", Checked: today}
+			var notes []string
+			if e.From == "" {
+				e.From = today
+				notes = append(notes, "the Price List gave no effective date; from is the refresh date")
+			}
+			if e.LongContext == nil && flat[model] {
+				e.FlatLongContext = true
+				notes = append(notes, "flat_long_context from the embedded book (the Price List shows no long-context prices for this model)")
+			}
+			e.Note = strings.Join(notes, "; ")
+			f.Entries = append(f.Entries, e)
 		}
 		if m, ok := book.Models[model]; ok {
 			f.Models[model] = m
@@ -489,8 +504,8 @@ func Diff(b *Book, f *File, t time.Time) []Difference {
 				if d := rateChanges(&c.entry.Rates, &e.Rates, ""); d != "" {
 					out = append(out, Difference{e.Model, r, s, "changed", d + " (book " + c.entry.origin + ")"})
 				}
-				if (c.entry.LongContext == nil) != (e.LongContext == nil) {
-					out = append(out, Difference{e.Model, r, s, "changed", fmt.Sprintf("long context: book %s, Price List %s", ratesOrNone(c.entry.LongContext), ratesOrNone(e.LongContext))})
+				if (c.entry.LongContext == nil) != (e.LongContext == nil) || c.entry.FlatLongContext != e.FlatLongContext {
+					out = append(out, Difference{e.Model, r, s, "changed", fmt.Sprintf("long context: book %s, Price List %s", longContextString(c.entry), longContextString(e))})
 				} else if e.LongContext != nil {
 					if d := rateChanges(c.entry.LongContext, e.LongContext, "long_context."); d != "" {
 						out = append(out, Difference{e.Model, r, s, "changed", d + " (book " + c.entry.origin + ")"})
@@ -552,9 +567,14 @@ func ratesString(r *Rates, long *Rates) string {
 	return s
 }
 
-func ratesOrNone(r *Rates) string {
-	if r == nil {
+// longContextString describes an entry's long-context pricing for a difference.
+func longContextString(e *Entry) string {
+	switch {
+	case e.LongContext != nil:
+		return ratesString(e.LongContext, nil)
+	case e.FlatLongContext:
+		return "flat (standard rates at any length)"
+	default:
 		return "none"
 	}
-	return ratesString(r, nil)
 }

@@ -180,11 +180,14 @@ func TestRefresh(t *testing.T) {
 		got = append(got, row{e.Model, strings.Join(sc, ","), strings.Join(e.Region, ","),
 			str(e.Input, e.Input != nil), str(e.Output, e.Output != nil), str(e.CacheWrite, e.CacheWrite != nil), str(e.CacheRead, e.CacheRead != nil)})
 	}
+	// "Regional" prices cover in-region and geographic calls; every entry lists exactly the
+	// regions the Price List showed (regions that agree share one entry), none is stretched to
+	// every commercial region.
 	want := []row{
 		{"amazon.nova-pro-v1:0", "in-region,geo", "us-east-1", "0.8", "3.2", "-", "-"},
-		{"anthropic.claude-haiku-4-5-20251001-v1:0", "global", "", "1", "5", "-", "-"},
-		{"anthropic.claude-haiku-4-5-20251001-v1:0", "in-region", "", "1.1", "5.5", "1.375", "0.11"},
-		{"anthropic.claude-haiku-4-5-20251001-v1:0", "in-region", "us-gov-west-1", "1.32", "6.6", "-", "-"},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", "global", "eu-west-1,us-east-1", "1", "5", "-", "-"},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", "in-region,geo", "eu-west-1,us-east-1", "1.1", "5.5", "1.375", "0.11"},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", "in-region,geo", "us-gov-west-1", "1.32", "6.6", "-", "-"},
 		{"anthropic.claude-sonnet-4-20250514-v1:0", "in-region,geo", "us-east-1", "3.5", "15", "-", "-"},
 		{"meta.llama3-3-70b-instruct-v1:0", "in-region,geo", "us-east-1", "0.72", "0.72", "-", "-"},
 	}
@@ -194,6 +197,15 @@ func TestRefresh(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("entry %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	for _, e := range res.File.Entries {
+		if len(e.Region) == 0 {
+			t.Errorf("%s %v: entry without regions prices every commercial region", e.Model, e.Scopes)
+		}
+		// Nova Pro is flat in the book and the Price List shows no long-context price for it.
+		if wantFlat := e.Model == "amazon.nova-pro-v1:0"; e.FlatLongContext != wantFlat {
+			t.Errorf("%s: flat_long_context %v, want %v", e.Model, e.FlatLongContext, wantFlat)
 		}
 	}
 	if len(res.Refused) != 1 || !strings.Contains(res.Refused[0], "anthropic.claude-sonnet-4-20250514-v1:0 in ap-south-1") || !strings.Contains(res.Refused[0], "output: missing") {
@@ -226,7 +238,11 @@ func TestRefresh(t *testing.T) {
 	for _, w := range []string{
 		"changed anthropic.claude-sonnet-4-20250514-v1:0 geo us-east-1: input 3 → 3.5, cache_write 3.75 → none, cache_read 0.3 → none",
 		"new     anthropic.claude-haiku-4-5-20251001-v1:0 in-region us-gov-west-1: not priced by the book: input 1.32, output 6.6",
-		"changed anthropic.claude-haiku-4-5-20251001-v1:0 global all commercial regions: cache_write 1.25 → none, cache_write_1h 2 → none, cache_read 0.1 → none",
+		"changed anthropic.claude-haiku-4-5-20251001-v1:0 global us-east-1: cache_write 1.25 → none, cache_write_1h 2 → none, cache_read 0.1 → none",
+		"changed anthropic.claude-haiku-4-5-20251001-v1:0 global eu-west-1: cache_write 1.25 → none, cache_write_1h 2 → none, cache_read 0.1 → none",
+		"changed anthropic.claude-haiku-4-5-20251001-v1:0 geo eu-west-1: cache_write_1h 2.2 → none",
+		"new     anthropic.claude-haiku-4-5-20251001-v1:0 geo us-gov-west-1: not priced by the book: input 1.32, output 6.6",
+		"changed anthropic.claude-sonnet-4-20250514-v1:0 geo us-east-1: long context: book input 6, output 22.5, cache_write 7.5, cache_read 0.6, Price List none",
 		"missing anthropic.claude-opus-4-5-20251101-v1:0",
 	} {
 		if !strings.Contains(joined, w) {
@@ -236,5 +252,77 @@ func TestRefresh(t *testing.T) {
 	// Nova Pro's input and output match the book; the fixture has no cache-read row.
 	if strings.Contains(joined, "amazon.nova-pro-v1:0 geo us-east-1: input") {
 		t.Errorf("Nova Pro's input did not change, diff says:\n%s", joined)
+	}
+	if strings.Contains(joined, "all commercial regions") || strings.Contains(joined, "amazon.nova-pro-v1:0 geo us-east-1: long context") {
+		t.Errorf("diff compares prices the Price List did not show:\n%s", joined)
+	}
+}
+
+// TestLabelScopes: the scopes each Price List label prices.
+func TestLabelScopes(t *testing.T) {
+	tests := []struct{ label, unit, want string }{
+		{"Million Input Tokens Regional", "Units", "in-region,geo"},
+		{"Million Response Tokens Regional", "Units", "in-region,geo"},
+		{"Million Cache Read Input Tokens Regional", "Units", "in-region,geo"},
+		{"Million Input Tokens Long Context Regional", "Units", "in-region,geo"},
+		{"Million Input Tokens Global", "Units", "global"},
+		{"Million Input Tokens Long Context Global", "Units", "global"},
+		{"Million Input Tokens", "Units", "in-region,geo"},
+		{"Input tokens", "1K tokens", "in-region,geo"},
+		{"Million Input Tokens CRIS", "Units", "geo"},
+		{"Million Input Tokens Geo", "Units", "geo"},
+		{"Million Input Tokens Cross-Region", "Units", "geo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			d, ok, err := classify(&plProduct{}, tt.unit, "AWS Marketplace software usage|us-east-1|"+tt.label)
+			if err != nil || !ok {
+				t.Fatalf("classify: ok %v, err %v", ok, err)
+			}
+			if d.scopes != tt.want {
+				t.Errorf("got %s, want %s", d.scopes, tt.want)
+			}
+		})
+	}
+}
+
+// A geographic-only price for a model and region prices geo calls; the regional price of the
+// same model and region then covers in-region calls only (no two entries for one scope).
+func TestRefreshGeoPriceNarrowsRegional(t *testing.T) {
+	const o41 = "Claude Opus 4.1 (Amazon Bedrock Edition)"
+	f := &fakePriceList{pageSize: 10, products: map[string][]string{"AmazonBedrockFoundationModels": {
+		marketplaceProduct("R1", o41, "us-east-1", "Million Input Tokens Regional", "Units", "15"),
+		marketplaceProduct("R2", o41, "us-east-1", "Million Response Tokens Regional", "Units", "75"),
+		marketplaceProduct("C1", o41, "us-east-1", "Million Input Tokens CRIS", "Units", "16"),
+		marketplaceProduct("C2", o41, "us-east-1", "Million Response Tokens CRIS", "Units", "80"),
+		marketplaceProduct("R3", o41, "us-west-2", "Million Input Tokens Regional", "Units", "15"),
+		marketplaceProduct("R4", o41, "us-west-2", "Million Response Tokens Regional", "Units", "75"),
+	}}}
+	book, err := EmbeddedBook()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Refresh(context.Background(), newFakePricingClient(t, f), book, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range res.File.Entries {
+		var sc []string
+		for _, s := range e.Scopes {
+			sc = append(sc, string(s))
+		}
+		got = append(got, fmt.Sprintf("%s %s %s/%s", strings.Join(sc, ","), strings.Join(e.Region, ","), e.Input, e.Output))
+	}
+	want := []string{"geo us-east-1 16/80", "in-region us-east-1 15/75", "in-region,geo us-west-2 15/75"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	data, err := res.File.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseFile("refreshed.json", data); err != nil {
+		t.Errorf("refreshed file does not parse: %v", err)
 	}
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 )
 
-// CSV writes the selected views as one table in long form: a "view" column, one column per
-// dimension used by any selected view (empty where a view does not have it), then the
-// measures. Costs are exact decimals.
+// CSV writes the totals and the selected views as one table in long form: a "view" column
+// ("totals" for the first row), one column per dimension used by any selected view (empty
+// where a view does not have it), then the measures. Costs are exact decimals.
 func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 	views := selectViews(rep, opts.Views, false)
 	var cols []string
@@ -29,7 +29,8 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 		return err
 	}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-	for _, v := range views {
+	all := append([]analytics.ViewResult{{View: analytics.View{Name: "totals"}, Lines: []analytics.Line{{Totals: rep.Totals}}}}, views...)
+	for _, v := range all {
 		for _, l := range v.Lines {
 			rec := make([]string, 0, len(head))
 			rec = append(rec, v.Name)

@@ -93,7 +93,7 @@ footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 <h1>Bedrock usage, {{.Period}}</h1>
 <p>{{range .Summary}}{{.}}<br>{{end}}</p>
 <table><tr>{{range .Titles}}<th class="n">{{.}}</th>{{end}}</tr><tr>{{range .Totals}}<td class="n">{{.}}</td>{{end}}</tr></table>
-{{if .Unpriced}}<div class="warn"><strong>Unpriced</strong> (not in the price book; tokens counted, no cost):<ul>{{range .Unpriced}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
+{{if .Unpriced}}<div class="warn"><strong>Unpriced</strong> (no price: a model the price book does not know, or an application inference profile that could not be resolved; tokens counted, no cost):<ul>{{range .Unpriced}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 {{range .Failures}}<div class="fail">Missing from this report: {{.}}</div>{{end}}
 {{if .Bars}}<h2>Cost per day</h2><table class="bars">{{range .Bars}}<tr><td>{{.Label}}</td><td style="width:70%"><div class="bar" style="{{pct .Pct}}"></div></td><td class="n">{{.Cost}}</td><td class="n">{{.Calls}} calls</td></tr>{{end}}</table>{{end}}
 {{range .Tables}}{{$left := .Left}}<h2>{{.Title}}</h2>

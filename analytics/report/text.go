@@ -79,7 +79,7 @@ func summaryLines(rep *analytics.Report) []string {
 		fmt.Sprintf("Cost: %s", usd(t.Cost)),
 	}
 	if t.UnpricedCalls > 0 {
-		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) not in the price book; * marks costs that leave them out",
+		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) that the price book could not price; * marks costs that leave them out",
 			num(t.UnpricedCalls), num(t.UnpricedTokens))
 	}
 	return lines
@@ -162,7 +162,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		}
 	}
 	if u := unpricedLines(rep); len(u) > 0 {
-		fmt.Fprintln(ew, "\nUNPRICED (not in the price book; tokens counted, no cost)")
+		fmt.Fprintln(ew, "\nUNPRICED (unknown model or unresolved application inference profile; tokens counted, no cost)")
 		for _, l := range u {
 			fmt.Fprintln(ew, "  "+l)
 		}
@@ -226,7 +226,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	fmt.Fprintln(ew, "|---:|---:|---:|---:|---:|---:|---:|")
 	fmt.Fprintf(ew, "| %s |\n\n", strings.Join(measureCells(t), " | "))
 	if t.UnpricedCalls > 0 {
-		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced**: their models are not in the price book, so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))
+		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced** (a model the price book does not know, or an application inference profile that could not be resolved), so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))
 		for _, l := range unpricedLines(rep) {
 			fmt.Fprintf(ew, "> - %s\n", mdEscape(l))
 		}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/shopspring/decimal"
@@ -50,6 +52,8 @@ type reportOptions struct {
 	Offline    bool
 
 	Athena athenaFlags
+	// athenaSet names the Athena-only flags given on the command line.
+	athenaSet []string
 }
 
 func newReportCmd(f *factory) *cobra.Command {
@@ -105,6 +109,7 @@ func newReportCmd(f *factory) *cobra.Command {
 			if !cmd.Flags().Changed("format") {
 				opts.Format = ""
 			}
+			opts.athenaSet = changedFlags(cmd, athenaFlagNames...)
 			return runReport(cmd.Context(), opts)
 		},
 	}
@@ -123,14 +128,14 @@ func newReportCmd(f *factory) *cobra.Command {
 	fl.StringVarP(&opts.Out, "output", "o", "", "write the report to this file instead of standard output")
 	fl.IntVar(&opts.Top, "top", 10, "lines per view in table and markdown output (0: all; daily and hourly are never cut)")
 	fl.IntVar(&opts.Workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
-	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when any line, file or object was skipped, or (athena) any region failed")
+	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when any line, file or object was skipped, no log file was found, or (athena) a region failed")
 	fl.BoolVar(&opts.StrictPricing, "strict-pricing", false, "exit 3 when any call is unpriced")
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD exceeds this amount (the report is still written)")
 	fl.StringVar(&opts.Prices, "prices", "", "price file layered over the embedded price book (negotiated or private prices)")
 	fl.StringVar(&opts.Discount, "discount", "", "flat discount in percent applied to every cost (e.g. 12.5)")
 	fl.StringVar(&opts.ProfileMap, "profile-map", "", "file mapping application inference profile ARNs or ids to base model ids")
 	fl.BoolVar(&opts.Offline, "offline", false, "never call bedrock GetInferenceProfile: application inference profiles not in --profile-map or the cache are unpriced")
-	addAthenaFlags(cmd, &opts.Athena)
+	addAthenaFlags(cmd, &opts.Athena, true)
 	return cmd
 }
 
@@ -196,6 +201,11 @@ func buildReport(ctx context.Context, opts *reportOptions, book *pricing.Book, s
 	if err != nil {
 		return nil, withCode(exitUsage, err)
 	}
+	for _, r := range splitList(opts.Regions) {
+		if !regionRE.MatchString(r) {
+			return nil, usageErr("--region %q is not an AWS region name (like us-east-1)", r)
+		}
+	}
 	q := analytics.Query{
 		Since: since, Until: until,
 		Regions: splitList(opts.Regions), Apps: splitList(opts.Apps), Users: splitList(opts.Users), Models: splitList(opts.Models),
@@ -208,6 +218,9 @@ func buildReport(ctx context.Context, opts *reportOptions, book *pricing.Book, s
 	var where string
 	switch opts.Engine {
 	case "local":
+		if len(opts.athenaSet) > 0 {
+			return nil, usageErr("--%s is for --engine athena", opts.athenaSet[0])
+		}
 		where = opts.Source
 		if where == "" {
 			where = f.Env("BEDROCK_USAGE_SOURCE")
@@ -245,17 +258,27 @@ func buildReport(ctx context.Context, opts *reportOptions, book *pricing.Book, s
 
 // verdict turns what the report found into the exit code the flags ask for.
 func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal) error {
+	// Missing data is said on stderr whatever it is: a report that silently lacks a region
+	// or found no logs would mislead a CI job.
 	var problems []string
+	if len(rep.Failures) > 0 {
+		msg := fmt.Sprintf("%d part(s) of the query failed and are missing from the report: %s", len(rep.Failures), strings.Join(rep.Failures, "; "))
+		if opts.Strict {
+			problems = append(problems, msg)
+		} else {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", msg)
+		}
+	}
+	if rep.Stats.Engine == local.Engine && rep.Stats.Files == 0 {
+		msg := fmt.Sprintf("no log files found in %s for %s to %s", rep.Source, rep.Since.Format(time.RFC3339), rep.Until.Format(time.RFC3339))
+		if opts.Strict {
+			problems = append(problems, msg)
+		} else {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", msg)
+		}
+	}
 	if s := rep.Skipped; opts.Strict && s.Problems() > 0 {
 		problems = append(problems, fmt.Sprintf("%d malformed lines, %d unreadable files and %d other records were skipped", s.MalformedLines, s.UnreadableFiles, s.OtherRecords))
-	}
-	if len(rep.Failures) > 0 {
-		if opts.Strict {
-			return fmt.Errorf("%d part(s) of the query failed: %s", len(rep.Failures), strings.Join(rep.Failures, "; "))
-		}
-		if opts.IO.ErrTTY {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %d part(s) of the query failed and are missing from the report: %s\n", len(rep.Failures), strings.Join(rep.Failures, "; "))
-		}
 	}
 	if opts.StrictPricing && rep.Totals.UnpricedCalls > 0 {
 		var models []string
@@ -271,6 +294,20 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 		return withCode(exitOverBudget, fmt.Errorf("cost %s USD is over the budget of %s USD", rep.Totals.Cost.StringFixed(2), budget.StringFixed(2)))
 	}
 	return nil
+}
+
+// regionRE is the shape of an AWS region name.
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// changedFlags lists which of names were given on the command line.
+func changedFlags(cmd *cobra.Command, names ...string) []string {
+	var set []string
+	for _, n := range names {
+		if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
+			set = append(set, n)
+		}
+	}
+	return set
 }
 
 func (opts *reportOptions) output() (io.Writer, func() error, error) {

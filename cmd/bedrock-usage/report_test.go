@@ -5,19 +5,25 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/shopspring/decimal"
 
+	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
 )
 
@@ -206,6 +212,7 @@ func TestReportFromS3(t *testing.T) {
 
 func TestReportExitCodes(t *testing.T) {
 	gen := generate(t)
+	empty := t.TempDir()
 	bad := t.TempDir()
 	hour := filepath.Join(bad, "AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2025/11/03/10")
 	if err := os.MkdirAll(hour, 0o755); err != nil {
@@ -234,6 +241,11 @@ func TestReportExitCodes(t *testing.T) {
 		{"unknown flag", []string{"report", "--colour"}, exitUsage},
 		{"missing folder", []string{"report", "--source", filepath.Join(bad, "nope")}, exitError},
 		{"athena with a source", []string{"report", "--engine", "athena", "--source", bad}, exitUsage},
+		{"print-sql with the local engine", []string{"report", "--source", bad, "--print-sql"}, exitUsage},
+		{"workgroup with the local engine", []string{"report", "--source", bad, "--workgroup", "wg"}, exitUsage},
+		{"region typo", []string{"report", "--source", bad, "--region", "us-east1"}, exitUsage},
+		{"no log files", []string{"report", "--source", empty, "--since", "2025-11-03"}, exitOK},
+		{"no log files, strict", []string{"report", "--source", empty, "--since", "2025-11-03", "--strict"}, exitData},
 		{"unknown engine", []string{"report", "--engine", "spark", "--source", bad}, exitUsage},
 		{"athena without AWS", []string{"report", "--engine", "athena", "--since", "1d", "--offline"}, exitError},
 	}
@@ -272,5 +284,102 @@ func TestReportPrintSQL(t *testing.T) {
 	}
 	if got := strings.Count(out, "GROUP BY"); got != 2 {
 		t.Errorf("got %d queries, want one per region (2)", got)
+	}
+}
+
+func TestReportWarnsWhenNoLogsFound(t *testing.T) {
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", t.TempDir(), "--format", "json"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	if !strings.Contains(cli.errOut.String(), "warning: no log files found in") {
+		t.Errorf("stderr: got %q, want a warning that no log files were found", cli.errOut)
+	}
+}
+
+// TestReportAthenaAccountFromSTS runs the Athena engine against a fake endpoint: the account
+// comes from sts:GetCallerIdentity and names the result location of each query.
+func TestReportAthenaAccountFromSTS(t *testing.T) {
+	var mu sync.Mutex
+	var stsCalls int
+	var starts []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(string(body), "Action=GetCallerIdentity") {
+			stsCalls++
+			w.Header().Set("Content-Type", "text/xml")
+			fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+				`<Arn>arn:aws:sts::210987654321:assumed-role/BedrockUsage-Reporting/ci</Arn><UserId>AROAEXAMPLE:ci</UserId>`+
+				`<Account>210987654321</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+			return
+		}
+		if r.Header.Get("X-Amz-Target") == "AmazonAthena.StartQueryExecution" {
+			starts = append(starts, string(body))
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"__type":"InvalidRequestException","Message":"this fake runs no queries"}`)
+	}))
+	defer srv.Close()
+	cli := newTestCLI(t)
+	cli.withEndpoint(srv.URL)
+	code := cli.run("report", "--engine", "athena", "--since", "2025-11-01", "--until", "2025-11-01", "--region", "us-east-1", "--offline", "--format", "json")
+	if code != exitError {
+		t.Errorf("exit: got %d, want %d (the only region failed)", code, exitError)
+	}
+	if !strings.Contains(cli.errOut.String(), "this fake runs no queries") {
+		t.Errorf("stderr: got %q, want Athena's message", cli.errOut)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if stsCalls != 1 {
+		t.Errorf("GetCallerIdentity calls: got %d, want 1", stsCalls)
+	}
+	if len(starts) == 0 || !strings.Contains(starts[0], "s3://bedrock-analytics-210987654321-us-east-1/") {
+		t.Errorf("StartQueryExecution: got %q, want the result location of account 210987654321", starts)
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	cost := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	tests := []struct {
+		name     string
+		opts     reportOptions
+		rep      analytics.Report
+		budget   string
+		wantCode int
+	}{
+		{"clean", reportOptions{}, analytics.Report{Stats: analytics.Stats{Engine: "local", Files: 1}}, "", exitOK},
+		{"failed region", reportOptions{}, analytics.Report{Failures: []string{"eu-central-1: boom"}, Stats: analytics.Stats{Engine: "athena"}}, "", exitOK},
+		{"failed region, strict", reportOptions{Strict: true}, analytics.Report{Failures: []string{"eu-central-1: boom"}, Stats: analytics.Stats{Engine: "athena"}}, "", exitData},
+		{"over budget", reportOptions{Budget: "5"}, analytics.Report{Totals: analytics.Totals{Cost: cost("5.01")}, Stats: analytics.Stats{Engine: "local", Files: 1}}, "5", exitOverBudget},
+		{"at budget", reportOptions{Budget: "5"}, analytics.Report{Totals: analytics.Totals{Cost: cost("5")}, Stats: analytics.Stats{Engine: "local", Files: 1}}, "5", exitOK},
+		{"data problems win over budget", reportOptions{Budget: "5", StrictPricing: true}, analytics.Report{Totals: analytics.Totals{Cost: cost("9"), UnpricedCalls: 2}, Stats: analytics.Stats{Engine: "local", Files: 1}}, "5", exitData},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cli := newTestCLI(t)
+			tt.opts.IO = cli.f.IO
+			budget := decimal.Zero
+			if tt.budget != "" {
+				budget = cost(tt.budget)
+			}
+			err := verdict(&tt.opts, &tt.rep, budget)
+			got := exitOK
+			var ee *exitErr
+			if errors.As(err, &ee) {
+				got = ee.code
+			} else if err != nil {
+				got = exitError
+			}
+			if got != tt.wantCode {
+				t.Errorf("got exit %d (%v), want %d", got, err, tt.wantCode)
+			}
+			if len(tt.rep.Failures) > 0 && !tt.opts.Strict && !strings.Contains(cli.errOut.String(), "warning: 1 part(s) of the query failed") {
+				t.Errorf("stderr: got %q, want a warning about the failed region", cli.errOut)
+			}
+		})
 	}
 }

@@ -126,6 +126,10 @@ func run(args []string, f *factory) int {
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(f.IO.ErrOut, "bedrock-usage: interrupted")
+		return exitError
+	}
 	fmt.Fprintf(f.IO.ErrOut, "bedrock-usage: %v\n", err)
 	var ee *exitErr
 	if errors.As(err, &ee) {

@@ -52,6 +52,10 @@ func newServeCmd(f *factory) *cobra.Command {
 		`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.report.athenaSet = changedFlags(cmd, athenaFlagNames...)
+			if r := &opts.report; r.Engine == "local" && len(r.athenaSet) > 0 {
+				return usageErr("--%s is for --engine athena", r.athenaSet[0])
+			}
 			return runServe(cmd.Context(), opts)
 		},
 	}
@@ -69,7 +73,7 @@ func newServeCmd(f *factory) *cobra.Command {
 	fl.BoolVar(&r.Offline, "offline", false, "never call bedrock GetInferenceProfile")
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.DurationVar(&opts.Cache, "cache", 5*time.Minute, "how long a computed report is reused")
-	addAthenaFlags(cmd, &r.Athena)
+	addAthenaFlags(cmd, &r.Athena, false)
 	return cmd
 }
 

@@ -1,0 +1,80 @@
+package analytics
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+)
+
+// profilePricer prices everything at $1 per million input tokens and resolves one
+// application inference profile to Claude 3 Haiku.
+type profilePricer struct{}
+
+const (
+	appProfile = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
+	haikuID    = "anthropic.claude-3-haiku-20240307-v1:0"
+	sonnetID   = "anthropic.claude-sonnet-4-20250514-v1:0"
+)
+
+func (profilePricer) Cost(_ context.Context, u pricing.Usage) (pricing.Cost, error) {
+	model := invocationlog.BaseModelID(u.ModelID)
+	switch u.ModelID {
+	case appProfile:
+		model = haikuID
+	case "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/unknown":
+		return pricing.Cost{}, &pricing.UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: "cannot be resolved"}
+	}
+	c := decimal.New(u.InputTokens, -6)
+	return pricing.Cost{Input: c, Total: c, Model: model}, nil
+}
+
+func TestBuildReportModelFilterResolvesApplicationProfiles(t *testing.T) {
+	const role = "arn:aws:sts::123456789012:assumed-role/ChatbotApp-BedrockRole/s1"
+	recs := []*invocationlog.Record{
+		testRecord("2025-11-03T09:10:00Z", role, haikuID, 100, 1, nil),
+		testRecord("2025-11-03T09:20:00Z", role, "us."+haikuID, 200, 1, nil),
+		testRecord("2025-11-03T09:30:00Z", role, appProfile, 400, 1, nil),
+		testRecord("2025-11-03T09:40:00Z", role, sonnetID, 800, 1, nil),
+		testRecord("2025-11-03T09:50:00Z", role, "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/unknown", 1600, 1, nil),
+	}
+	tests := []struct {
+		name      string
+		models    []string
+		wantCalls int64
+		wantInput int64
+	}{
+		{"no filter", nil, 5, 3100},
+		{"base id keeps profiles and the resolved application profile", []string{haikuID}, 3, 700},
+		{"exact profile id", []string{"us." + haikuID}, 1, 200},
+		{"the application profile's own ARN", []string{appProfile}, 1, 400},
+		{"another model", []string{sonnetID}, 1, 800},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := Query{Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 4, 0, 0, 0, 0, time.UTC), Models: tt.models}
+			agg := NewAggregator(q)
+			for _, r := range recs {
+				agg.Add(r)
+			}
+			rep, err := BuildReport(context.Background(), q, &Result{Rows: agg.Rows()}, profilePricer{}, ReportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Totals.Calls != tt.wantCalls || rep.Totals.InputTokens != tt.wantInput {
+				t.Errorf("got %d calls, %d input tokens; want %d, %d", rep.Totals.Calls, rep.Totals.InputTokens, tt.wantCalls, tt.wantInput)
+			}
+			var viewCalls int64
+			for _, l := range rep.View("by_model").Lines {
+				viewCalls += l.Calls
+			}
+			if viewCalls != rep.Totals.Calls {
+				t.Errorf("by_model adds up to %d calls, totals say %d", viewCalls, rep.Totals.Calls)
+			}
+		})
+	}
+}
