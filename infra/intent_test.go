@@ -266,7 +266,7 @@ func TestReportingRole(t *testing.T) {
 // stack, the delivery role's trust: one such ARN per configured region); S3 log delivery
 // grants carry aws:SourceAccount and the source bucket's aws:SourceArn; Lambda's only grant,
 // the trust of the logging configuration's handler role in the account stack, carries
-// aws:SourceAccount and the handler function's ARN in each configured region. Any other
+// aws:SourceAccount (Lambda sends no aws:SourceArn when it assumes an execution role). Any other
 // service principal fails the test until it is reviewed here.
 func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 	for _, tt := range []struct {
@@ -320,7 +320,7 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 							if st["Action"] != "sts:AssumeRole" || typ != "AWS::IAM::Role" || name != AccountStackName {
 								t.Errorf("%s/%s: unexpected grant to lambda.amazonaws.com: %s", name, id, jsonString(st))
 							}
-							want := `{"ArnLike":{"aws:SourceArn":` + sourceArns("arn:aws:lambda:{region}:123456789012:function:BedrockUsage-InvocationLogging") + `},"StringEquals":{"aws:SourceAccount":"123456789012"}}`
+							want := `{"StringEquals":{"aws:SourceAccount":"123456789012"}}`
 							if cond != want {
 								t.Errorf("%s/%s: Lambda grant conditions: got %s, want %s", name, id, cond, want)
 							}
@@ -639,7 +639,7 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 // TestLoggingHandlerRole: the account stack's role of every region's logging custom resource
 // may set (and read and delete) the logging configuration, write its own log group in the
 // configured regions, and pass the delivery role, only to Bedrock, when CloudWatch delivery is
-// on; Lambda may assume it only for the handler function of a configured region.
+// on; Lambda may assume it only on behalf of this account.
 func TestLoggingHandlerRole(t *testing.T) {
 	for _, tt := range []struct {
 		app      string
@@ -657,8 +657,7 @@ func TestLoggingHandlerRole(t *testing.T) {
 				functions = append(functions, "arn:aws:lambda:"+r+":123456789012:function:BedrockUsage-InvocationLogging")
 				logs = append(logs, "arn:aws:logs:"+r+":123456789012:log-group:/bedrock-usage/invocation-logging-handler:*")
 			}
-			wantTrust := `[{"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":` + jsonString(functions) +
-				`},"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}]`
+			wantTrust := `[{"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}]`
 			if got := jsonString(p["AssumeRolePolicyDocument"].(map[string]any)["Statement"]); got != wantTrust {
 				t.Errorf("trust:\ngot  %s\nwant %s", got, wantTrust)
 			}

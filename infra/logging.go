@@ -136,10 +136,13 @@ func NewInvocationLoggingRoles(scope constructs.Construct, props InvocationLoggi
 	roles.Handler = awsiam.NewRole(scope, jsii.String("InvocationLoggingHandlerRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(LoggingHandlerRoleName),
 		Description: jsii.String("bedrock-usage: runs the custom resource that sets Bedrock model invocation logging in each configured region"),
+		// aws:SourceAccount only: AWS documents no aws:SourceArn on Lambda's AssumeRole of an
+		// execution role (it passes the function as lambda:SourceFunctionArn on the calls the
+		// credentials make), and a condition Lambda does not satisfy would keep the function
+		// from being created. AWS's own samples scope execution roles this way.
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String(LambdaServicePrincipal), &awsiam.ServicePrincipalOpts{
 			Conditions: &map[string]any{
 				"StringEquals": map[string]any{"aws:SourceAccount": props.Account},
-				"ArnLike":      map[string]any{"aws:SourceArn": functions},
 			},
 		}),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{

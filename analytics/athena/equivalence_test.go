@@ -97,6 +97,10 @@ var (
 		"arn:aws:sts::111122223333:federated-user/carol",
 		"arn:aws:iam::111122223333:root",
 		"not-an-arn",
+		// Role ARNs (kind iam-role): their App is the role name, the last path element.
+		"arn:aws:iam::111122223333:role/BatchInference-BedrockRole",
+		"arn:aws:iam::111122223333:role/service-role/pipelines/ChatbotApp-BedrockRole",
+		"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Dev_0123456789abcdef",
 	}
 	testModels = []string{
 		"anthropic.claude-3-haiku-20240307-v1:0",
@@ -175,9 +179,13 @@ func fixtureLogs(t *testing.T, root string) {
 		o.ts = "2025-11-01T07:20:00Z"
 		o.meta = map[string]string{"Project": "Hermes", "team": "O'Neil"}
 	}))
-	// Bad input: a malformed line, another record type, an unparseable timestamp.
+	// Bad input: a malformed line, another record type, records without or with a null
+	// schemaType (other records to the decoder), not an object.
 	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"ModelInvocationLog","timestamp":`)
 	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"SomethingElse","timestamp":"2025-11-01T03:05:00Z","accountId":"111122223333","region":"eu-central-1","input":{"inputTokenCount":999999}}`)
+	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"timestamp":"2025-11-01T03:06:00Z","accountId":"111122223333","region":"eu-central-1","input":{"inputTokenCount":999999}}`)
+	add("us-east-1", h("2025-11-01T08:00:00Z"), "bad.json.gz", `{"schemaType":null,"timestamp":"2025-11-01T08:06:00Z","region":"us-east-1","modelId":"amazon.titan-text-express-v1"}`)
+	add("us-east-1", h("2025-11-01T08:00:00Z"), "bad.json.gz", `[1,2]`)
 	// A body object under data/ holding what looks like a record: never counted.
 	add("us-east-1", h("2025-11-01T04:00:00Z"), "data/body-1.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T04:01:00Z"; o.in = 888888 }))
 	// A file after the last delivery hour of the ranges below: never read.
@@ -240,6 +248,16 @@ func rowLines(rows []analytics.Row) []string {
 	return out
 }
 
+// compareSkips checks the skip counts Athena can see (it never sees data/ body objects nor
+// unreadable files, which fail the query instead).
+func compareSkips(t *testing.T, got, want invocationlog.Skipped, what string) {
+	t.Helper()
+	if got.MalformedLines != want.MalformedLines || got.OtherRecords != want.OtherRecords {
+		t.Errorf("skipped: got %d malformed lines and %d other records, want %d and %d (%s)",
+			got.MalformedLines, got.OtherRecords, want.MalformedLines, want.OtherRecords, what)
+	}
+}
+
 func diffLines(t *testing.T, got, want []string) {
 	t.Helper()
 	if slices.Equal(got, want) {
@@ -292,7 +310,18 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 		{name: "filters with a quote", q: analytics.Query{Since: since, Until: until, Regions: both,
 			Apps: []string{"ChatbotApp-BedrockRole"}, Users: []string{"O'Brien", "session-1"},
 			Models: []string{"anthropic.claude-3-haiku-20240307-v1:0"}},
-			wantSome: []string{"O'Brien", "us.anthropic.claude-3-haiku-20240307-v1:0", "eu.anthropic.claude-3-haiku"}},
+			// Application inference profiles pass a model filter until pricing resolves them.
+			wantSome: []string{"O'Brien", "us.anthropic.claude-3-haiku-20240307-v1:0", "eu.anthropic.claude-3-haiku", ":application-inference-profile/a1b2c3d4e5f6 "}},
+		{name: "model filter only", q: analytics.Query{Since: since, Until: until, Regions: both,
+			Models: []string{"amazon.titan-text-express-v1", "anthropic.claude-3-5-sonnet-20240620-v1:0"}},
+			wantSome: []string{" amazon.titan-text-express-v1 ", ":foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0 ", ":application-inference-profile/a1b2c3d4e5f6 "},
+			wantNone: []string{"haiku"}},
+		{name: "apps of IAM role callers", q: analytics.Query{Since: since, Until: until, Regions: both,
+			Apps: []string{"BatchInference-BedrockRole", "ChatbotApp-BedrockRole"}},
+			wantSome: []string{"|iam-role|BatchInference-BedrockRole|", "|iam-role|ChatbotApp-BedrockRole|", "|assumed-role|ChatbotApp-BedrockRole|"},
+			wantNone: []string{"AWSReservedSSO"}},
+		{name: "Identity Center role ARN as app matches nothing", q: analytics.Query{Since: since, Until: until, Regions: both,
+			Apps: []string{"AWSReservedSSO_Dev_0123456789abcdef"}}},
 		{name: "user filter on IAM and Identity Center users", q: analytics.Query{Since: since, Until: until, Regions: both,
 			Users: []string{"alice@example.com", "bob", "jane.doe@example.com", "root", "carol"}}},
 		{name: "empty app filter value (callers that are not roles)", q: analytics.Query{Since: since, Until: until, Regions: both, Apps: []string{""}},
@@ -314,12 +343,15 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 			if len(res.Failures) > 0 {
 				t.Fatalf("failures: %v", res.Failures)
 			}
-			want, _ := referenceUsage(t, root, tc.q)
+			want, wantSkip := referenceUsage(t, root, tc.q)
 			got := rowLines(res.Rows)
 			diffLines(t, got, rowLines(want))
 			t.Logf("%d rows agree", len(res.Rows))
-			// And the local engine agrees on the same files.
-			diffLines(t, got, rowLines(localRows(t, root, tc.q)))
+			// And the local engine agrees on the same files, skips included.
+			loc := localResult(t, root, tc.q)
+			diffLines(t, got, rowLines(loc.Rows))
+			compareSkips(t, res.Skipped, wantSkip, "decoder")
+			compareSkips(t, res.Skipped, loc.Skipped, "local engine")
 			all := strings.Join(got, "\n")
 			for _, s := range tc.wantSome {
 				if !strings.Contains(all, s) {

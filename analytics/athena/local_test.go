@@ -9,8 +9,8 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
 )
 
-// localRows is the local engine's answer over root.
-func localRows(t *testing.T, root string, q analytics.Query) []analytics.Row {
+// localResult is the local engine's answer over root.
+func localResult(t *testing.T, root string, q analytics.Query) *analytics.Result {
 	t.Helper()
 	src, err := local.New(context.Background(), root)
 	if err != nil {
@@ -20,7 +20,13 @@ func localRows(t *testing.T, root string, q analytics.Query) []analytics.Row {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Rows
+	return res
+}
+
+// localRows is the local engine's rows over root.
+func localRows(t *testing.T, root string, q analytics.Query) []analytics.Row {
+	t.Helper()
+	return localResult(t, root, q).Rows
 }
 
 // TestSQLOnDuckDBMatchesLocalEngine runs the engine's SQL on DuckDB over logs written by

@@ -105,7 +105,7 @@ func wantColumns(metaKeys int) []Column {
 	for i := range metaKeys {
 		cols = append(cols, Column{fmt.Sprintf("%s%d", metaColPrefix, i+1), "varchar"})
 	}
-	return append(cols,
+	return append(cols, Column{colSkip, "varchar"},
 		Column{colCalls, "bigint"}, Column{colInput, "bigint"}, Column{colOutput, "bigint"},
 		Column{colCacheRead, "bigint"}, Column{colCacheWrite, "bigint"})
 }
@@ -163,6 +163,10 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 	if err != nil {
 		return err
 	}
+	reason, err := get(colSkip)
+	if err != nil {
+		return err
+	}
 	long, err := get(colLongContext)
 	if err != nil {
 		return err
@@ -194,15 +198,29 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	if hour.null {
+	switch {
+	case reason.s == skipOther:
+		// Lines that are JSON objects but not invocation log records (another or no
+		// schemaType): the decoder skips each as another record.
+		s.skipGroup(invocationlog.SkipOtherRecord, m.Calls,
+			fmt.Sprintf("%d line(s) of %s whose schemaType is not %s", m.Calls, describeGroup(&rec), invocationlog.SchemaType))
+		return nil
+	case reason.s == skipMalformed:
+		// Lines the SerDe could not read (every column NULL).
+		s.skipGroup(invocationlog.SkipMalformedLine, m.Calls,
+			fmt.Sprintf("%d line(s) that are not JSON objects of the record's shape", m.Calls))
+		return nil
+	case reason.null || reason.s != skipNone:
+		v := "NULL"
+		if !reason.null {
+			v = strconv.Quote(reason.s)
+		}
+		return fmt.Errorf("result row %d, column %s: got %s, want %q, %q or %q", s.n, colSkip, v, skipNone, skipOther, skipMalformed)
+	case hour.null:
 		// Records whose timestamp did not parse: the local engine's decoder skips such
 		// a line as malformed; count them the same way.
-		s.skip.Add(invocationlog.Skip{
-			Reason: invocationlog.SkipMalformedLine,
-			File:   "athena:" + s.region,
-			Detail: fmt.Sprintf("%d record(s) of %s with a timestamp that is not ISO 8601", m.Calls, describeGroup(&rec)),
-		})
-		s.skip.MalformedLines += max(m.Calls-1, 0)
+		s.skipGroup(invocationlog.SkipMalformedLine, m.Calls,
+			fmt.Sprintf("%d record(s) of %s with a timestamp that is not ISO 8601", m.Calls, describeGroup(&rec)))
 		return nil
 	}
 	k := analytics.KeyFor(&rec, s.q.MetadataKeys)
@@ -215,6 +233,20 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 	}
 	s.agg.AddRow(analytics.Row{Key: k, Measures: m})
 	return nil
+}
+
+// skipGroup counts n skipped lines of one result row, keeping one sample for them.
+func (s *rowSink) skipGroup(reason invocationlog.SkipReason, n int64, detail string) {
+	if n <= 0 {
+		return
+	}
+	s.skip.Add(invocationlog.Skip{Reason: reason, File: "athena:" + s.region, Detail: detail})
+	switch reason {
+	case invocationlog.SkipMalformedLine:
+		s.skip.MalformedLines += n - 1
+	case invocationlog.SkipOtherRecord:
+		s.skip.OtherRecords += n - 1
+	}
 }
 
 func describeGroup(r *invocationlog.Record) string {

@@ -76,7 +76,7 @@ func allNull() string {
 	var b strings.Builder
 	for i, c := range invocationlog.Columns {
 		if i > 0 {
-			b.WriteString(" AND ")
+			b.WriteString("\n        AND ")
 		}
 		fmt.Fprintf(&b, "%q IS NULL", c.Name)
 	}

@@ -3,7 +3,25 @@
 -- range start and end (ISO 8601, end excluded), then filter values.
 WITH calls AS (
   SELECT
-    try(from_iso8601_timestamp("timestamp")) AS ts,
+    CASE WHEN "schematype" = 'ModelInvocationLog' THEN try(from_iso8601_timestamp("timestamp")) END AS ts,
+    CASE
+      WHEN "schematype" = 'ModelInvocationLog' THEN ''
+      WHEN "schematype" IS NULL
+        AND "schemaversion" IS NULL
+        AND "timestamp" IS NULL
+        AND "accountid" IS NULL
+        AND "identity" IS NULL
+        AND "region" IS NULL
+        AND "requestid" IS NULL
+        AND "operation" IS NULL
+        AND "modelid" IS NULL
+        AND "input" IS NULL
+        AND "output" IS NULL
+        AND "errorcode" IS NULL
+        AND "inferenceregion" IS NULL
+        AND "requestmetadata" IS NULL THEN 'malformed_line'
+      ELSE 'other_record'
+    END AS skip_reason,
     coalesce("region", '') AS region,
     coalesce("accountid", '') AS account,
     coalesce("identity"."arn", '') AS arn,
@@ -16,18 +34,20 @@ WITH calls AS (
     coalesce("input"."cachewriteinputtokencount", 0) AS cw_tok
   FROM "bedrock_analytics"."bedrock_invocation_logs"
   WHERE "dt" BETWEEN ? AND ?
-    AND "$path" NOT LIKE '%/data/%'
-    AND "schematype" = 'ModelInvocationLog'
+    AND "$path" NOT LIKE ('%/' || "dt" || '/data/%')
 )
 SELECT
   CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS hour,
   region, account, arn, model, operation, error_code,
   in_tok + cr_tok + cw_tok > 200000 AS long_context,
+  skip_reason,
   count(*) AS calls,
   CAST(sum(in_tok) AS bigint) AS input_tokens,
   CAST(sum(out_tok) AS bigint) AS output_tokens,
   CAST(sum(cr_tok) AS bigint) AS cache_read_tokens,
   CAST(sum(cw_tok) AS bigint) AS cache_write_tokens
 FROM calls
-WHERE (ts IS NULL OR (ts >= from_iso8601_timestamp(?) AND ts < from_iso8601_timestamp(?)))
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+WHERE ts IS NULL
+  OR (ts >= from_iso8601_timestamp(?) AND ts < from_iso8601_timestamp(?)
+  )
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
