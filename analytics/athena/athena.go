@@ -4,7 +4,9 @@
 //
 // The SQL prunes the hour partition (dt) to exactly the delivery hours of the range
 // (invocationlog.Hours), filters each record on its own timestamp, leaves out data/ body
-// objects and non-log records, and sums calls and tokens at the grain of analytics.Key, with
+// objects, counts lines that are not usage records (other record types, lines the SerDe
+// cannot parse, unparseable timestamps) as skipped, and sums calls and tokens at the grain
+// of analytics.Key, with
 // the caller's identity ARN as a column. The Go side turns each result row into a Key with
 // analytics.KeyFor, so principal, app and user are derived by the same code in both
 // engines, and applies Query.Match again, so filters pushed into SQL can never change the

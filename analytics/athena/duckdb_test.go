@@ -27,10 +27,17 @@ import (
 //     read_json from the region's files; JSON keys are matched by their camel-case names
 //     (DuckDB's JSON reader is case-sensitive, the OpenX SerDe is not) and renamed to the
 //     Glue names. dt is the hour folder of the file's key, as partition projection makes it,
-//     and "$path" is the file's location, so the data/ filter sees what Athena sees. Every
-//     file under the region's prefix is read, body objects included, like Athena reads
-//     every object under a partition's location; ignore_errors mirrors the SerDe's
-//     ignore.malformed.json.
+//     and "$path" is the file's location (s3://bedrock-logs-test/… then the path below
+//     root, key prefix included), so the data/ filter, anchored to the dt folder, sees
+//     what Athena sees. Every file under the region's prefix is read, body objects
+//     included, like Athena reads every object under a partition's location.
+//   - ignore_errors mirrors the SerDe's ignore.malformed.json: a line read_json cannot
+//     parse becomes a row whose columns are all NULL (dt and "$path" still set), as the
+//     SerDe makes it, and the SQL counts it as a malformed line. One limitation: a line
+//     cut off where a value is due (after a ':' or ',') makes read_json take the next
+//     line as its continuation and null that line too, where Athena reads every line on
+//     its own; so the fixtures put such a line last in its file. A line cut off inside
+//     a string does not have this effect.
 //   - from_iso8601_timestamp is a macro (a cast to TIMESTAMPTZ, which fails on bad input
 //     the way Trino's function does; the SQL's try() turns that into NULL in both).
 //   - Rewrite: element_at( becomes map_extract_value(, because DuckDB's element_at on a

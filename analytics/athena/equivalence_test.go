@@ -179,11 +179,12 @@ func fixtureLogs(t *testing.T, root string) {
 		o.ts = "2025-11-01T07:20:00Z"
 		o.meta = map[string]string{"Project": "Hermes", "team": "O'Neil"}
 	}))
-	// Bad input: a malformed line, another record type, records without or with a null
-	// schemaType (other records to the decoder), not an object.
-	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"ModelInvocationLog","timestamp":`)
+	// Bad input: another record type, records without or with a null schemaType (other
+	// records to the decoder), not an object, a truncated line (last in its file: see the
+	// DuckDB shim).
 	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"SomethingElse","timestamp":"2025-11-01T03:05:00Z","accountId":"111122223333","region":"eu-central-1","input":{"inputTokenCount":999999}}`)
 	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"timestamp":"2025-11-01T03:06:00Z","accountId":"111122223333","region":"eu-central-1","input":{"inputTokenCount":999999}}`)
+	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"ModelInvocationLog","timestamp":`)
 	add("us-east-1", h("2025-11-01T08:00:00Z"), "bad.json.gz", `{"schemaType":null,"timestamp":"2025-11-01T08:06:00Z","region":"us-east-1","modelId":"amazon.titan-text-express-v1"}`)
 	add("us-east-1", h("2025-11-01T08:00:00Z"), "bad.json.gz", `[1,2]`)
 	// A body object under data/ holding what looks like a record: never counted.
@@ -388,5 +389,96 @@ func TestUnparseableTimestampCounted(t *testing.T) {
 	}
 	if got := len(res.Rows); got != 1 || res.Rows[0].Calls != 1 {
 		t.Errorf("rows: got %v, want one row of one call", rowLines(res.Rows))
+	}
+}
+
+// TestSkippedLinesCounted checks that lines which are not usage records are counted as the
+// local engine counts them, in every file of the delivery hours read, whatever the range and
+// the filters: other record types (another, no or a null schemaType) as other records;
+// lines that are not JSON objects, truncated lines and timestamps that do not parse as
+// malformed lines.
+func TestSkippedLinesCounted(t *testing.T) {
+	root := t.TempDir()
+	good := recOpt{ts: "2025-11-01T01:00:00Z", region: "us-east-1", arn: testARNs[0], model: testModels[0], op: "Converse", in: 5, out: 6}
+	goodLine := recordLine(t, good)
+	badTS := strings.Replace(goodLine, `"timestamp":"2025-11-01T01:00:00Z"`, `"timestamp":"yesterday"`, 1)
+	other := strings.Replace(goodLine, `"schemaType":"ModelInvocationLog"`, `"schemaType":"ModelInvocationLogTest"`, 1)
+	nullSchema := strings.Replace(goodLine, `"schemaType":"ModelInvocationLog"`, `"schemaType":null`, 1)
+	noSchema := strings.Replace(goodLine, `"schemaType":"ModelInvocationLog",`, ``, 1)
+	if other == goodLine || nullSchema == goodLine || noSchema == goodLine || badTS == goodLine {
+		t.Fatal("fixture lines not derived from the good record")
+	}
+	// The range is [00:00, 02:00); the 02 folder is its delivery hour, read for late records,
+	// and its skipped lines count too (the local engine counts every file it reads).
+	late := strings.Replace(other, `"timestamp":"2025-11-01T01:00:00Z"`, `"timestamp":"2025-11-01T02:30:00Z"`, 1)
+	writeLogs(t, root, []logFile{
+		{region: "us-east-1", hour: mustTime(t, "2025-11-01T01:00:00Z"), name: "a.json.gz",
+			lines: []string{goodLine, other, nullSchema, noSchema, `[1,2]`, `"text"`, badTS, `{"schemaType":"ModelInvocationLog","timestamp":`}},
+		{region: "us-east-1", hour: mustTime(t, "2025-11-01T02:00:00Z"), name: "b.json.gz", lines: []string{late, `not json`}},
+		// Outside the delivery hours: never read by either engine.
+		{region: "us-east-1", hour: mustTime(t, "2025-11-01T03:00:00Z"), name: "c.json.gz", lines: []string{other, `not json`}},
+	})
+	src := newWithExecutor(Config{}, newDuckExecutor(t, root))
+	since, until := mustTime(t, "2025-11-01T00:00:00Z"), mustTime(t, "2025-11-01T02:00:00Z")
+	us := []string{"us-east-1"}
+	tests := []struct {
+		name     string
+		q        analytics.Query
+		wantRows int
+	}{
+		{"no filter", analytics.Query{Since: since, Until: until, Regions: us}, 1},
+		{"filters no skipped line matches", analytics.Query{Since: since, Until: until, Regions: us,
+			Apps: []string{"NoSuchApp"}, Users: []string{"nobody"}, Models: []string{"no.such-model-v1:0"}}, 0},
+		{"range after every record", analytics.Query{Since: mustTime(t, "2025-11-01T01:30:00Z"), Until: until, Regions: us}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := src.Usage(context.Background(), tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(res.Rows); got != tc.wantRows {
+				t.Errorf("rows: got %v, want %d", rowLines(res.Rows), tc.wantRows)
+			}
+			loc := localResult(t, root, tc.q)
+			diffLines(t, rowLines(res.Rows), rowLines(loc.Rows))
+			compareSkips(t, res.Skipped, loc.Skipped, "local engine")
+			// Worked out by hand: other, null and no schemaType in a.json.gz, the late other
+			// record in b.json.gz; [1,2], "text", the bad timestamp and the truncated line in
+			// a.json.gz, "not json" in b.json.gz.
+			if got := res.Skipped.OtherRecords; got != 4 {
+				t.Errorf("other records: got %d, want 4", got)
+			}
+			if got := res.Skipped.MalformedLines; got != 5 {
+				t.Errorf("malformed lines: got %d, want 5", got)
+			}
+			if len(res.Skipped.Samples) == 0 {
+				t.Errorf("got no skip samples, want some")
+			}
+		})
+	}
+}
+
+// TestEmptyObjectCountedAsMalformed pins the one documented difference in skip counting:
+// a JSON object holding none of the table's keys ({}) is all NULL to the SerDe, like a line
+// it cannot parse, so Athena counts it as a malformed line where the decoder counts another
+// record. Both are problems (--strict fails on either).
+func TestEmptyObjectCountedAsMalformed(t *testing.T) {
+	root := t.TempDir()
+	writeLogs(t, root, []logFile{{region: "us-east-1", hour: mustTime(t, "2025-11-01T01:00:00Z"), name: "a.json.gz", lines: []string{`{}`, `{"unknownKey":1}`}}})
+	q := analytics.Query{Since: mustTime(t, "2025-11-01T00:00:00Z"), Until: mustTime(t, "2025-11-01T02:00:00Z"), Regions: []string{"us-east-1"}}
+	res, err := newWithExecutor(Config{}, newDuckExecutor(t, root)).Usage(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := localResult(t, root, q)
+	if got, want := res.Skipped.MalformedLines, int64(2); got != want {
+		t.Errorf("athena malformed lines: got %d, want %d", got, want)
+	}
+	if got, want := loc.Skipped.OtherRecords, int64(2); got != want {
+		t.Errorf("local other records: got %d, want %d", got, want)
+	}
+	if got, want := res.Skipped.Problems(), loc.Skipped.Problems(); got != want {
+		t.Errorf("problems: got %d, want %d (local engine)", got, want)
 	}
 }

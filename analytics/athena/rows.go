@@ -105,7 +105,7 @@ func wantColumns(metaKeys int) []Column {
 	for i := range metaKeys {
 		cols = append(cols, Column{fmt.Sprintf("%s%d", metaColPrefix, i+1), "varchar"})
 	}
-	return append(cols, Column{colSkip, "varchar"},
+	return append(cols, Column{colKind, "varchar"},
 		Column{colCalls, "bigint"}, Column{colInput, "bigint"}, Column{colOutput, "bigint"},
 		Column{colCacheRead, "bigint"}, Column{colCacheWrite, "bigint"})
 }
@@ -163,7 +163,7 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 	if err != nil {
 		return err
 	}
-	reason, err := get(colSkip)
+	kind, err := get(colKind)
 	if err != nil {
 		return err
 	}
@@ -199,23 +199,23 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 		return firstErr
 	}
 	switch {
-	case reason.s == skipOther:
+	case kind.s == kindOther:
 		// Lines that are JSON objects but not invocation log records (another or no
 		// schemaType): the decoder skips each as another record.
 		s.skipGroup(invocationlog.SkipOtherRecord, m.Calls,
 			fmt.Sprintf("%d line(s) of %s whose schemaType is not %s", m.Calls, describeGroup(&rec), invocationlog.SchemaType))
 		return nil
-	case reason.s == skipMalformed:
+	case kind.s == kindMalformed:
 		// Lines the SerDe could not read (every column NULL).
 		s.skipGroup(invocationlog.SkipMalformedLine, m.Calls,
 			fmt.Sprintf("%d line(s) that are not JSON objects of the record's shape", m.Calls))
 		return nil
-	case reason.null || reason.s != skipNone:
+	case kind.null || kind.s != kindRecord:
 		v := "NULL"
-		if !reason.null {
-			v = strconv.Quote(reason.s)
+		if !kind.null {
+			v = strconv.Quote(kind.s)
 		}
-		return fmt.Errorf("result row %d, column %s: got %s, want %q, %q or %q", s.n, colSkip, v, skipNone, skipOther, skipMalformed)
+		return fmt.Errorf("result row %d, column %s: got %s, want %q, %q or %q", s.n, colKind, v, kindRecord, kindOther, kindMalformed)
 	case hour.null:
 		// Records whose timestamp did not parse: the local engine's decoder skips such
 		// a line as malformed; count them the same way.

@@ -13,7 +13,7 @@ import (
 )
 
 // Result column names of the usage query, in order; metadata columns meta_1… follow
-// long_context, then skip_reason, the measures come last.
+// long_context, then line_kind, the measures come last.
 const (
 	colHour        = "hour"
 	colRegion      = "region"
@@ -23,7 +23,7 @@ const (
 	colOperation   = "operation"
 	colErrorCode   = "error_code"
 	colLongContext = "long_context"
-	colSkip        = "skip_reason"
+	colKind        = "line_kind"
 	colCalls       = "calls"
 	colInput       = "input_tokens"
 	colOutput      = "output_tokens"
@@ -57,12 +57,13 @@ const (
 	appGroup   = 3
 )
 
-// Values of the skip_reason column: empty for an invocation log record (whose hour is NULL
-// when its timestamp does not parse), else why the line is not counted.
+// Values of the line_kind column: "record" for an invocation log record (whose hour is NULL
+// when its timestamp does not parse), else the reason the line is skipped. None is empty:
+// Athena's GetQueryResults may not tell an empty string from NULL.
 const (
-	skipNone      = ""
-	skipOther     = string(invocationlog.SkipOtherRecord)
-	skipMalformed = string(invocationlog.SkipMalformedLine)
+	kindRecord    = "record"
+	kindOther     = string(invocationlog.SkipOtherRecord)
+	kindMalformed = string(invocationlog.SkipMalformedLine)
 )
 
 // appProfileLike matches every modelId that invocationlog.ParseModelID reads as an
@@ -187,10 +188,11 @@ func pushable(vals []string) bool {
 //     or is an application inference profile ARN, whose model is only known once pricing
 //     resolves it (Match keeps those rows; analytics.BuildReport filters them).
 //
-// Lines that are not usage records are counted, never filtered: every row of the partitions
-// read gets a skip_reason, and rows that are skipped (skip_reason set, or a log record whose
-// timestamp does not parse) have a NULL ts and pass the WHERE clause whatever the range and
-// filters, as the local engine counts the skipped lines of every file it reads.
+// Lines that are not usage records are counted, never filtered: every row of the
+// partitions read gets a line_kind, and rows that are skipped (line_kind not "record", or a
+// log record whose timestamp does not parse) have a NULL ts and pass the WHERE clause
+// whatever the range and filters, as the local engine counts the skipped lines of every
+// file it reads.
 func buildSQL(database, table string, q analytics.Query) (string, []string, error) {
 	text, params, err := buildSQLText(database, table, q)
 	if err != nil {
@@ -219,10 +221,10 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	// Only invocation log records have a usage timestamp; every other row is a skip.
 	s.w("    CASE WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN try(from_iso8601_timestamp(\"timestamp\")) END AS ts,\n")
 	s.w("    CASE\n")
-	s.w("      WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN '", skipNone, "'\n")
-	s.w("      WHEN ", allNull(), " THEN '", skipMalformed, "'\n")
-	s.w("      ELSE '", skipOther, "'\n")
-	s.w("    END AS ", colSkip, ",\n")
+	s.w("      WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN '", kindRecord, "'\n")
+	s.w("      WHEN ", allNull(), " THEN '", kindMalformed, "'\n")
+	s.w("      ELSE '", kindOther, "'\n")
+	s.w("    END AS ", colKind, ",\n")
 	s.w("    coalesce(\"region\", '') AS region,\n")
 	s.w("    coalesce(\"accountid\", '') AS account,\n")
 	s.w("    coalesce(\"identity\".\"arn\", '') AS arn,\n")
@@ -261,7 +263,7 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	for i := range q.MetadataKeys {
 		s.w(fmt.Sprintf("  %s%d,\n", metaColPrefix, i+1))
 	}
-	s.w("  ", colSkip, ",\n")
+	s.w("  ", colKind, ",\n")
 	s.w("  count(*) AS ", colCalls, ",\n")
 	s.w("  CAST(sum(in_tok) AS bigint) AS ", colInput, ",\n")
 	s.w("  CAST(sum(out_tok) AS bigint) AS ", colOutput, ",\n")

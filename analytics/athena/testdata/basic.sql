@@ -5,7 +5,7 @@ WITH calls AS (
   SELECT
     CASE WHEN "schematype" = 'ModelInvocationLog' THEN try(from_iso8601_timestamp("timestamp")) END AS ts,
     CASE
-      WHEN "schematype" = 'ModelInvocationLog' THEN ''
+      WHEN "schematype" = 'ModelInvocationLog' THEN 'record'
       WHEN "schematype" IS NULL
         AND "schemaversion" IS NULL
         AND "timestamp" IS NULL
@@ -21,7 +21,7 @@ WITH calls AS (
         AND "inferenceregion" IS NULL
         AND "requestmetadata" IS NULL THEN 'malformed_line'
       ELSE 'other_record'
-    END AS skip_reason,
+    END AS line_kind,
     coalesce("region", '') AS region,
     coalesce("accountid", '') AS account,
     coalesce("identity"."arn", '') AS arn,
@@ -40,7 +40,7 @@ SELECT
   CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS hour,
   region, account, arn, model, operation, error_code,
   in_tok + cr_tok + cw_tok > 200000 AS long_context,
-  skip_reason,
+  line_kind,
   count(*) AS calls,
   CAST(sum(in_tok) AS bigint) AS input_tokens,
   CAST(sum(out_tok) AS bigint) AS output_tokens,
