@@ -71,6 +71,6 @@ else
 	$(CDK) synth --quiet --output $(CDK_OUT) --context account=$(CDK_ACCOUNT)
 	@for s in $(CDK_STACKS); do \
 		echo "=== $$s: infra/testdata/$$s.template.json -> synthesized app"; \
-		$(CDK) diff --app $(CDK_OUT) --template infra/testdata/$$s.template.json $$s || exit 1; \
+		$(CDK) diff --exclusively --app $(CDK_OUT) --template infra/testdata/$$s.template.json $$s || exit 1; \
 	done
 endif
