@@ -39,6 +39,20 @@ func hardened(name string) *awss3.BucketProps {
 	}
 }
 
+// hardenedData is hardened for a data bucket: encrypted with key when one is given (SSE-S3
+// otherwise) and logging its access to accessLogs under its own name.
+func hardenedData(name string, key awskms.IKey, accessLogs awss3.IBucket) *awss3.BucketProps {
+	p := hardened(name)
+	if key != nil {
+		p.Encryption = awss3.BucketEncryption_KMS
+		p.EncryptionKey = key
+		p.BucketKeyEnabled = jsii.Bool(true)
+	}
+	p.ServerAccessLogsBucket = accessLogs
+	p.ServerAccessLogsPrefix = jsii.String(name + "/")
+	return p
+}
+
 // LogKeyProps configures NewLogKey.
 type LogKeyProps struct {
 	Account, Region string
@@ -119,14 +133,7 @@ func NewLogBucket(scope constructs.Construct, id string, props LogBucketProps) *
 		lb.Bucket = awss3.Bucket_FromBucketName(c, jsii.String("Bucket"), jsii.String(props.BucketName))
 		return lb
 	}
-	p := hardened(props.BucketName)
-	if props.Key != nil {
-		p.Encryption = awss3.BucketEncryption_KMS
-		p.EncryptionKey = props.Key
-		p.BucketKeyEnabled = jsii.Bool(true)
-	}
-	p.ServerAccessLogsBucket = props.AccessLogs
-	p.ServerAccessLogsPrefix = jsii.String(props.BucketName + "/")
+	p := hardenedData(props.BucketName, props.Key, props.AccessLogs)
 	rule := &awss3.LifecycleRule{
 		Id:                                  jsii.String("log-storage"),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
@@ -165,14 +172,7 @@ type AnalyticsBucketProps struct {
 // NewAnalyticsBucket creates the Athena results bucket: hardened like the log bucket, results
 // expire after ExpirationDays.
 func NewAnalyticsBucket(scope constructs.Construct, id string, props AnalyticsBucketProps) awss3.Bucket {
-	p := hardened(props.BucketName)
-	if props.Key != nil {
-		p.Encryption = awss3.BucketEncryption_KMS
-		p.EncryptionKey = props.Key
-		p.BucketKeyEnabled = jsii.Bool(true)
-	}
-	p.ServerAccessLogsBucket = props.AccessLogs
-	p.ServerAccessLogsPrefix = jsii.String(props.BucketName + "/")
+	p := hardenedData(props.BucketName, props.Key, props.AccessLogs)
 	p.LifecycleRules = &[]*awss3.LifecycleRule{{
 		Id:                                  jsii.String("expire-results"),
 		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays))),
