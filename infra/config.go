@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
 // Context keys read from cdk.json (or `cdk … -c key=value`). All but AccountKey carry the
@@ -47,27 +48,23 @@ const (
 	defaultBytesScannedCutoff = 10 * 1024 * 1024 * 1024
 )
 
-// Names shared with the analytics engines (see DESIGN.md); they are not configurable because
-// the CLI finds the resources by them.
+// Names shared with the analytics engines: the deployment contract (package deployment);
+// they are not configurable because the CLI finds the resources by them.
 const (
-	DatabaseName       = "bedrock_analytics"
-	TableName          = "bedrock_invocation_logs"
-	WorkGroupName      = "bedrock-usage"
-	ResultsPrefix      = "athena-results/"
-	StackPrefix        = "BedrockUsage-"
-	AccountStackName   = StackPrefix + "Account"
-	logBucketFormat    = "bedrock-logs-%s-%s"
-	analyticsFormat    = "bedrock-analytics-%s-%s"
-	accessLogFormat    = "bedrock-usage-access-logs-%s-%s"
-	appRoleSuffix      = "-BedrockRole"
-	defaultReportingRN = "BedrockUsage-Reporting"
+	DatabaseName       = deployment.DatabaseName
+	TableName          = deployment.TableName
+	WorkGroupName      = deployment.WorkGroupName
+	ResultsPrefix      = deployment.ResultsPrefix
+	StackPrefix        = deployment.StackPrefix
+	AccountStackName   = deployment.AccountStackName
+	defaultReportingRN = deployment.ReportingRoleName
 )
 
 // DefaultRegions are the regions deployed when the configuration names none.
-var DefaultRegions = []string{"us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"}
+var DefaultRegions = deployment.DefaultRegions()
 
 // DefaultApps are the applications that get a {App}-BedrockRole by default.
-var DefaultApps = []string{"CustomerServiceApp", "DataAnalysisApp", "ChatbotApp", "DocumentProcessorApp"}
+var DefaultApps = deployment.DefaultApps()
 
 // DefaultModelFamilies are the model-ID prefixes the application roles may invoke by default.
 var DefaultModelFamilies = []string{"anthropic.claude", "amazon.nova", "amazon.titan", "meta.llama"}
@@ -130,24 +127,24 @@ type Config struct {
 // Stack names.
 
 // RegionalStackName is the name (and ID) of a region's stack.
-func RegionalStackName(region string) string { return StackPrefix + region }
+func RegionalStackName(region string) string { return deployment.RegionalStackName(region) }
 
 // LogBucketName is the region's log bucket: the existing one if configured.
 func (c Config) LogBucketName(region string) string {
 	if b, ok := c.ExistingLogBuckets[region]; ok {
 		return b
 	}
-	return fmt.Sprintf(logBucketFormat, c.Account, region)
+	return deployment.LogBucketName(c.Account, region)
 }
 
 // AnalyticsBucketName is the region's Athena results bucket.
 func (c Config) AnalyticsBucketName(region string) string {
-	return fmt.Sprintf(analyticsFormat, c.Account, region)
+	return deployment.AnalyticsBucketName(c.Account, region)
 }
 
 // AccessLogBucketName is the region's S3 server-access-log bucket.
 func (c Config) AccessLogBucketName(region string) string {
-	return fmt.Sprintf(accessLogFormat, c.Account, region)
+	return deployment.AccessLogBucketName(c.Account, region)
 }
 
 // RegionLogPrefix is the key prefix Bedrock writes a region's logs under.
@@ -157,11 +154,11 @@ func (c Config) RegionLogPrefix(region string) string {
 
 // ResultsLocation is the region's Athena output location.
 func (c Config) ResultsLocation(region string) string {
-	return "s3://" + c.AnalyticsBucketName(region) + "/" + ResultsPrefix
+	return deployment.ResultsLocation(c.Account, region)
 }
 
 // AppRoleName is an application's role name.
-func AppRoleName(app string) string { return app + appRoleSuffix }
+func AppRoleName(app string) string { return deployment.AppRoleName(app) }
 
 // Known regions: the commercial-partition (aws) regions where Bedrock is offered. An unknown
 // name is almost always a typo, and would otherwise surface only as a failed deployment; the
@@ -202,7 +199,7 @@ func DefaultConfig() Config {
 	return Config{
 		HomeRegion:              "us-east-1",
 		Regions:                 slices.Clone(DefaultRegions),
-		LogPrefix:               invocationlog.DefaultPrefix,
+		LogPrefix:               deployment.LogPrefix,
 		Apps:                    slices.Clone(DefaultApps),
 		ModelFamilies:           slices.Clone(DefaultModelFamilies),
 		Delivery:                Delivery{Text: true, Image: true, Embedding: true},
@@ -305,7 +302,7 @@ func (c Config) Validate() error {
 		bad(HomeRegionKey, "home region %q is not one of the configured regions %v: pick one of them, or add it to %s", c.HomeRegion, c.Regions, RegionsKey)
 	}
 	if !prefixRE.MatchString(c.LogPrefix) {
-		bad(LogPrefixKey, "%q must be one or more path segments each ending in \"/\" (e.g. %q)", c.LogPrefix, invocationlog.DefaultPrefix)
+		bad(LogPrefixKey, "%q must be one or more path segments each ending in \"/\" (e.g. %q)", c.LogPrefix, deployment.LogPrefix)
 	}
 	if len(c.Apps) == 0 {
 		bad(AppsKey, "no application configured (list at least one, e.g. %q)", DefaultApps[0])

@@ -25,17 +25,18 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
-// Defaults of Config, as DESIGN.md names them.
+// Defaults of Config: the names the CDK app deploys (package deployment).
 const (
-	DefaultWorkgroup = "bedrock-usage"
-	DefaultDatabase  = "bedrock_analytics"
-	DefaultTable     = "bedrock_invocation_logs"
+	DefaultWorkgroup = deployment.WorkGroupName
+	DefaultDatabase  = deployment.DatabaseName
+	DefaultTable     = deployment.TableName
 )
 
 // DefaultRegions are the regions queried when neither the query nor the Config names any.
-var DefaultRegions = []string{"us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"}
+var DefaultRegions = deployment.DefaultRegions()
 
 // Config says where the Glue table and the Athena workgroup are. Empty fields take the
 // defaults above.
@@ -93,7 +94,7 @@ func New(cfg Config, clientFor func(ctx context.Context, region string) (API, er
 		largeRows:     10_000,
 		pageSize:      1000,
 		stopTimeout:   10 * time.Second,
-		resultsPrefix: "athena-results/",
+		resultsPrefix: deployment.ResultsPrefix,
 	}
 	s := &Source{cfg: cfg.withDefaults(), exec: r, run: r, now: time.Now}
 	r.cfg = s.cfg

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/internal/fixtures"
 )
 
 // TestSQLOnDuckDBRealRecords runs the SQL over real invocation log records published by
@@ -18,19 +18,13 @@ import (
 // under its region and hour; the rows must be the decoder's.
 func TestSQLOnDuckDBRealRecords(t *testing.T) {
 	var lines [][]byte
-	nd, err := os.ReadFile("testdata/elastic-integrations-test-aws-bedrock.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
+	nd := fixtures.Elastic()
 	for l := range bytes.SplitSeq(nd, []byte("\n")) {
 		if len(bytes.TrimSpace(l)) > 0 {
 			lines = append(lines, l)
 		}
 	}
-	raw, err := os.ReadFile("testdata/kr-tech-blog-bedrock_log_example_masked.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := fixtures.KR()
 	var cw struct {
 		Events []struct {
 			Message json.RawMessage `json:"message"`

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
@@ -159,7 +160,7 @@ func (r *runner) start(ctx context.Context, client API, region string, q querySp
 	}
 	if r.cfg.Account != "" {
 		in.ResultConfiguration = &types.ResultConfiguration{
-			OutputLocation: aws.String(fmt.Sprintf("s3://bedrock-analytics-%s-%s/%s", r.cfg.Account, region, r.resultsPrefix)),
+			OutputLocation: aws.String("s3://" + deployment.AnalyticsBucketName(r.cfg.Account, region) + "/" + r.resultsPrefix),
 		}
 	}
 	if q.reuse {

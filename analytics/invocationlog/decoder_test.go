@@ -16,8 +16,8 @@ import (
 )
 
 const (
-	elasticFixture = "testdata/fixtures/elastic-integrations-test-aws-bedrock.ndjson"
-	krFixture      = "testdata/fixtures/kr-tech-blog-bedrock_log_example_masked.json"
+	elasticFixture = "../../internal/fixtures/elastic-integrations-test-aws-bedrock.ndjson"
+	krFixture      = "../../internal/fixtures/kr-tech-blog-bedrock_log_example_masked.json"
 )
 
 func readFile(t testing.TB, name string) []byte {
@@ -668,7 +668,7 @@ func TestDecoderReset(t *testing.T) {
 
 func TestDecodeFixtureFilesOnDisk(t *testing.T) {
 	// Every NDJSON fixture decodes without a skip, read from disk as the local engine does.
-	files, err := filepath.Glob("testdata/fixtures/*.ndjson")
+	files, err := filepath.Glob("../../internal/fixtures/*.ndjson")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}

@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// DefaultPrefix is the key prefix the bedrock-usage CDK app configures.
-const DefaultPrefix = "bedrock-logs/"
-
 const logsDir = "BedrockModelInvocationLogs"
 
 // The S3 layout Bedrock writes, as seen in real buckets (for example the key quoted in

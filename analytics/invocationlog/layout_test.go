@@ -115,9 +115,9 @@ func TestPrefixesAndNames(t *testing.T) {
 		}
 	}
 	// What the generator writes reads back.
-	key := HourPrefix(DefaultPrefix, "111122223333", "ap-northeast-1", h) + LogFileName(h, "abc")
+	key := HourPrefix("bedrock-logs/", "111122223333", "ap-northeast-1", h) + LogFileName(h, "abc")
 	loc, ok := ParseLocation(key)
-	want := Location{Prefix: DefaultPrefix, Account: "111122223333", Region: "ap-northeast-1", Hour: hour("2024-11-20T15"), Name: "20241120T154851056Z_abc.json.gz"}
+	want := Location{Prefix: "bedrock-logs/", Account: "111122223333", Region: "ap-northeast-1", Hour: hour("2024-11-20T15"), Name: "20241120T154851056Z_abc.json.gz"}
 	if !ok || loc != want || !IsLogFile(key) {
 		t.Errorf("round trip of %q got %+v %v (IsLogFile %v), want %+v", key, loc, ok, IsLogFile(key), want)
 	}

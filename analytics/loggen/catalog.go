@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
 // Model is a Claude model as the generator calls it: its foundation model id, where it can be
@@ -98,7 +100,7 @@ const (
 )
 
 // DefaultRegions are the six regions of the original system.
-var DefaultRegions = []string{"us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"}
+var DefaultRegions = deployment.DefaultRegions()
 
 // regionShare is the part of the traffic each default region gets; other regions get 0.1.
 var regionShare = map[string]float64{

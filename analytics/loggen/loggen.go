@@ -27,14 +27,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
 // Config says what to generate.
 type Config struct {
 	// Out is the folder; files go under Out/{Prefix}AWSLogs/{Account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/.
 	Out string
-	// Prefix is the key prefix, default invocationlog.DefaultPrefix ("bedrock-logs/"). A
+	// Prefix is the key prefix, default deployment.LogPrefix ("bedrock-logs/"). A
 	// missing trailing slash is added; "/" means no prefix (logs at the bucket root).
 	Prefix string
 	// Account is the AWS account id, default "123456789012".
@@ -93,7 +93,7 @@ const maxRecordsPerFile = 500
 func (c Config) withDefaults() Config {
 	switch {
 	case c.Prefix == "":
-		c.Prefix = invocationlog.DefaultPrefix
+		c.Prefix = deployment.LogPrefix
 	case c.Prefix == "/":
 		c.Prefix = ""
 	case !strings.HasSuffix(c.Prefix, "/"):

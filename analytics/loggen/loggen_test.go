@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
 // logName is Bedrock's log file name: delivery time to the millisecond and a random id.
@@ -233,7 +234,7 @@ func TestGenerateWritesWhatItCounts(t *testing.T) {
 	}
 	wantOther := []string{cfg.Prefix + PermissionCheckName}
 	if cfg.Prefix == "" {
-		wantOther = []string{invocationlog.DefaultPrefix + PermissionCheckName}
+		wantOther = []string{deployment.LogPrefix + PermissionCheckName}
 	}
 	if !slices.Equal(d.other, wantOther) {
 		t.Errorf("non-log objects %q, want %q", d.other, wantOther)

@@ -3,13 +3,13 @@ package pricing
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/internal/fixtures"
 )
 
 // TestPricesRealLogRecords prices every record of a published invocation-log fixture
@@ -28,13 +28,8 @@ func TestPricesRealLogRecords(t *testing.T) {
 		"ai21.jamba-instruct-v1:0 in-region":                           {"0.5", "0.7"},
 		"anthropic.claude-haiku-4-5-20251001-v1:0 geo":                 {"1.10", "5.50"},
 	}
-	f, err := os.Open("testdata/elastic-integrations-test-aws-bedrock.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	b := mustLoad(t)
-	dec := invocationlog.NewDecoder(f, f.Name())
+	dec := invocationlog.NewDecoder(fixtures.ElasticReader(), fixtures.ElasticName)
 	var rec invocationlog.Record
 	priced, unpriced := 0, 0
 	for dec.Next(&rec) {

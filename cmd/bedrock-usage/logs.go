@@ -16,9 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
-	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
 	"github.com/bedrock-usage/bedrock-usage/analytics/report"
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
 // newLogsCmd is the `logs` parent command.
@@ -137,7 +137,7 @@ func newLogsGenerateCmd(f *factory) *cobra.Command {
 	fl.Int64Var(&opts.Seed, "seed", 1, "random seed: the same seed and flags write the same files")
 	fl.IntVarP(&opts.Records, "records", "n", loggen.DefaultRecords, "exact number of log records to write")
 	fl.StringVar(&opts.Account, "account", loggen.DefaultAccount, "AWS account id in keys, records and caller ARNs")
-	fl.StringVar(&opts.Prefix, "prefix", invocationlog.DefaultPrefix, `key prefix of the logging configuration ("" for none)`)
+	fl.StringVar(&opts.Prefix, "prefix", deployment.LogPrefix, `key prefix of the logging configuration ("" for none)`)
 	fl.StringSliceVar(&opts.Regions, "region", nil, "regions to write logs for (repeatable or comma-separated; default "+strings.Join(loggen.DefaultRegions, ", ")+")")
 	fl.IntVar(&opts.Workers, "workers", 0, "files written at once (default: the number of CPUs); never changes the output")
 	fl.StringVar(&opts.ProfileMap, "profile-map", "", "also write the application inference profile map (JSON) to this file")
