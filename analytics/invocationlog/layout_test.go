@@ -121,7 +121,7 @@ func TestPrefixesAndNames(t *testing.T) {
 	if !ok || loc != want || !IsLogFile(key) {
 		t.Errorf("round trip of %q got %+v %v (IsLogFile %v), want %+v", key, loc, ok, IsLogFile(key), want)
 	}
-	body := HourPrefix(DefaultPrefix, "1", "us-east-1", h) + "data/" + BodyObjectName("r", true)
+	body := HourPrefix("bedrock-logs/", "1", "us-east-1", h) + "data/" + BodyObjectName("r", true)
 	if !IsBodyObject(body) || IsLogFile(body) {
 		t.Errorf("%q: IsBodyObject %v, IsLogFile %v, want true, false", body, IsBodyObject(body), IsLogFile(body))
 	}
