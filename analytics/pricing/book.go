@@ -359,3 +359,7 @@ func (f *File) Marshal() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Validate checks a rate set as the book's loader does: input and output present, no
+// negative rate; prefix goes before field names in the message ("long_context.").
+func (r *Rates) Validate(prefix string) error { return r.validate(prefix) }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing/pricelist"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing/profiles"
 )
 
 func newPricingCmd(f *factory) *cobra.Command {
@@ -90,11 +92,11 @@ func loadPricingBook(ctx context.Context, prices, profileMap string, resolver pr
 // newProfileResolver resolves application inference profiles with bedrock
 // GetInferenceProfile in each profile's region, through the factory's AWS configuration,
 // cached in cachePath ("" for the user cache directory). The report command can use it too.
-func newProfileResolver(f *factory, offline bool) (*pricing.ProfileCache, error) {
+func newProfileResolver(f *factory, offline bool) (*profiles.ProfileCache, error) {
 	cachePath := f.Env("BEDROCK_USAGE_PROFILE_CACHE")
 	if offline {
 		// The cache file still answers; nothing new is looked up.
-		return pricing.NewProfileCache(func(context.Context, string) (pricing.InferenceProfileGetter, error) {
+		return profiles.NewProfileCache(func(context.Context, string) (profiles.InferenceProfileGetter, error) {
 			return nil, errors.New("not looked up (--offline); give --profile-map")
 		}, cachePath)
 	}
@@ -102,7 +104,7 @@ func newProfileResolver(f *factory, offline bool) (*pricing.ProfileCache, error)
 	// credential chain's own waits: look for credentials once and give up for the run.
 	var once sync.Once
 	var credErr error
-	return pricing.NewProfileCache(func(ctx context.Context, region string) (pricing.InferenceProfileGetter, error) {
+	return profiles.NewProfileCache(func(ctx context.Context, region string) (profiles.InferenceProfileGetter, error) {
 		cfg, err := f.AWSConfig(ctx, region)
 		if err != nil {
 			return nil, fmt.Errorf("loading AWS configuration: %w", err)
@@ -530,14 +532,14 @@ func newPricingRefreshCmd(f *factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Out, "out", "", "file to write (default: standard output, with the report on standard error)")
-	fl.StringVar(&opts.Region, "region", "us-east-1", "Price List API region: "+strings.Join(pricing.PriceListRegions, ", "))
+	fl.StringVar(&opts.Region, "region", "us-east-1", "Price List API region: "+strings.Join(pricelist.PriceListRegions, ", "))
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when entries were refused or names unmapped")
 	return cmd
 }
 
 func runPricingRefresh(ctx context.Context, opts *pricingRefreshOptions) error {
-	if !slices.Contains(pricing.PriceListRegions, opts.Region) {
-		return usageErr("--region %q: the Price List API is served from %s", opts.Region, strings.Join(pricing.PriceListRegions, ", "))
+	if !slices.Contains(pricelist.PriceListRegions, opts.Region) {
+		return usageErr("--region %q: the Price List API is served from %s", opts.Region, strings.Join(pricelist.PriceListRegions, ", "))
 	}
 	cfg, err := opts.f.AWSConfig(ctx, opts.Region)
 	if err != nil {
@@ -553,7 +555,7 @@ func runPricingRefresh(ctx context.Context, opts *pricingRefreshOptions) error {
 		return err
 	}
 	now := opts.Now()
-	res, err := pricing.Refresh(ctx, client, bookFile, now)
+	res, err := pricelist.Refresh(ctx, client, bookFile, now)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package pricing
+package profiles
 
 import (
 	"context"
@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 )
 
 // fakeBedrock serves GET /inference-profiles/{id} (REST-JSON) like the bedrock control plane.
@@ -112,17 +114,17 @@ func TestProfileCache(t *testing.T) {
 	}
 	tests := []struct {
 		name, arn string
-		want      ProfileTarget
+		want      pricing.ProfileTarget
 		wantErr   string
 	}{
-		{"copy of a foundation model", single, ProfileTarget{s45, ScopeInRegion}, ""},
-		{"copy of a geographic profile", geo, ProfileTarget{s45, ScopeGeo}, ""},
-		{"copy of a global profile", global, ProfileTarget{s45, ScopeGlobal}, ""},
-		{"several models", mixed, ProfileTarget{}, "several models"},
-		{"no models", empty, ProfileTarget{}, "no models"},
-		{"one model elsewhere", other, ProfileTarget{}, "cannot tell its scope"},
-		{"not found", gone, ProfileTarget{}, "ResourceNotFoundException"},
-		{"not an app profile", "us." + s45, ProfileTarget{}, "not an application inference profile"},
+		{"copy of a foundation model", single, pricing.ProfileTarget{Model: s45, Scope: pricing.ScopeInRegion}, ""},
+		{"copy of a geographic profile", geo, pricing.ProfileTarget{Model: s45, Scope: pricing.ScopeGeo}, ""},
+		{"copy of a global profile", global, pricing.ProfileTarget{Model: s45, Scope: pricing.ScopeGlobal}, ""},
+		{"several models", mixed, pricing.ProfileTarget{}, "several models"},
+		{"no models", empty, pricing.ProfileTarget{}, "no models"},
+		{"one model elsewhere", other, pricing.ProfileTarget{}, "cannot tell its scope"},
+		{"not found", gone, pricing.ProfileTarget{}, "ResourceNotFoundException"},
+		{"not an app profile", "us." + s45, pricing.ProfileTarget{}, "not an application inference profile"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,12 +173,15 @@ func TestProfileCache(t *testing.T) {
 	}
 
 	// Through the book: the app profile copying a global profile is priced at global rates.
-	b := mustLoad(t, WithProfileResolver(pc2))
-	c, err := b.Cost(context.Background(), Usage{ModelID: global, Region: "us-east-1", Time: day("2026-01-01"), InputTokens: 1000000})
+	b, err := pricing.Load(context.Background(), pricing.WithProfileResolver(pc2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Scope != ScopeGlobal || c.Model != s45 || c.Total.String() != "3" {
+	c, err := b.Cost(context.Background(), pricing.Usage{ModelID: global, Region: "us-east-1", Time: day("2026-01-01"), InputTokens: 1000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Scope != pricing.ScopeGlobal || c.Model != s45 || c.Total.String() != "3" {
 		t.Errorf("got %s %s %s, want %s global 3", c.Model, c.Scope, c.Total, s45)
 	}
 
@@ -185,4 +190,11 @@ func TestProfileCache(t *testing.T) {
 	if _, err := NewProfileCache(newFakeClients(t, f), cachePath); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Errorf("corrupt cache: got %v", err)
 	}
+}
+func day(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s+"T12:00:00Z")
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

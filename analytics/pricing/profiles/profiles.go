@@ -1,4 +1,8 @@
-package pricing
+// Package profiles resolves application inference profiles for the price book with
+// bedrock:GetInferenceProfile, and keeps the answers in a file so each profile is looked up
+// once per machine. It is the AWS adapter of pricing.ProfileResolver; the book itself never
+// calls AWS.
+package profiles
 
 import (
 	"context"
@@ -16,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 )
 
 // InferenceProfileGetter is the one bedrock call the resolver needs.
@@ -49,7 +54,7 @@ func (c *ProfileCache) SaveError() error {
 }
 
 type cachedProfile struct {
-	ProfileTarget
+	pricing.ProfileTarget
 	Models     []string  `json:"models"`
 	ResolvedAt time.Time `json:"resolved_at"`
 }
@@ -59,7 +64,7 @@ type profileCacheFile struct {
 	Profiles map[string]cachedProfile `json:"profiles"`
 }
 
-var _ ProfileResolver = (*ProfileCache)(nil)
+var _ pricing.ProfileResolver = (*ProfileCache)(nil)
 
 // DefaultProfileCachePath is os.UserCacheDir()/bedrock-usage/profiles.json.
 func DefaultProfileCachePath() (string, error) {
@@ -99,8 +104,8 @@ func NewProfileCache(clientFor func(ctx context.Context, region string) (Inferen
 	return c, nil
 }
 
-// ResolveProfile implements ProfileResolver.
-func (c *ProfileCache) ResolveProfile(ctx context.Context, arn string) (ProfileTarget, error) {
+// ResolveProfile implements pricing.ProfileResolver.
+func (c *ProfileCache) ResolveProfile(ctx context.Context, arn string) (pricing.ProfileTarget, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[arn]; ok {
 		c.mu.Unlock()
@@ -108,7 +113,7 @@ func (c *ProfileCache) ResolveProfile(ctx context.Context, arn string) (ProfileT
 	}
 	if err, ok := c.failed[arn]; ok {
 		c.mu.Unlock()
-		return ProfileTarget{}, err
+		return pricing.ProfileTarget{}, err
 	}
 	c.mu.Unlock()
 	t, err := c.lookup(ctx, arn)
@@ -121,19 +126,19 @@ func (c *ProfileCache) ResolveProfile(ctx context.Context, arn string) (ProfileT
 }
 
 // lookup asks bedrock for one profile and caches the answer.
-func (c *ProfileCache) lookup(ctx context.Context, arn string) (ProfileTarget, error) {
+func (c *ProfileCache) lookup(ctx context.Context, arn string) (pricing.ProfileTarget, error) {
 
 	ref := invocationlog.ParseModelID(arn)
 	if ref.Kind != invocationlog.ModelAppProfileARN || ref.Region == "" {
-		return ProfileTarget{}, fmt.Errorf("%q is not an application inference profile ARN with a region", arn)
+		return pricing.ProfileTarget{}, fmt.Errorf("%q is not an application inference profile ARN with a region", arn)
 	}
 	client, err := c.clientFor(ctx, ref.Region)
 	if err != nil {
-		return ProfileTarget{}, fmt.Errorf("bedrock client for %s: %w", ref.Region, err)
+		return pricing.ProfileTarget{}, fmt.Errorf("bedrock client for %s: %w", ref.Region, err)
 	}
 	out, err := client.GetInferenceProfile(ctx, &bedrock.GetInferenceProfileInput{InferenceProfileIdentifier: aws.String(arn)})
 	if err != nil {
-		return ProfileTarget{}, fmt.Errorf("GetInferenceProfile: %w", err)
+		return pricing.ProfileTarget{}, fmt.Errorf("GetInferenceProfile: %w", err)
 	}
 	var models []string
 	for _, m := range out.Models {
@@ -141,7 +146,7 @@ func (c *ProfileCache) lookup(ctx context.Context, arn string) (ProfileTarget, e
 	}
 	t, err := targetOfModels(ref.Region, models)
 	if err != nil {
-		return ProfileTarget{}, err
+		return pricing.ProfileTarget{}, err
 	}
 
 	c.mu.Lock()
@@ -159,38 +164,38 @@ func (c *ProfileCache) lookup(ctx context.Context, arn string) (ProfileTarget, e
 // Every entry must be a foundation-model ARN of one base model. One model in the profile's
 // own region is an in-region copy; several regions of one geography (the first part of the
 // region name: us, eu, ap, ca, …) a geographic profile; several geographies a global one.
-func targetOfModels(profileRegion string, arns []string) (ProfileTarget, error) {
+func targetOfModels(profileRegion string, arns []string) (pricing.ProfileTarget, error) {
 	if len(arns) == 0 {
-		return ProfileTarget{}, errors.New("GetInferenceProfile returned no models")
+		return pricing.ProfileTarget{}, errors.New("GetInferenceProfile returned no models")
 	}
 	base := ""
 	regions := map[string]bool{}
 	for _, a := range arns {
 		ref := invocationlog.ParseModelID(a)
 		if ref.Kind != invocationlog.ModelFoundationARN || ref.Base == "" || ref.Prefix != "" {
-			return ProfileTarget{}, fmt.Errorf("profile model %q is not a foundation-model ARN", a)
+			return pricing.ProfileTarget{}, fmt.Errorf("profile model %q is not a foundation-model ARN", a)
 		}
 		if base != "" && ref.Base != base {
-			return ProfileTarget{}, fmt.Errorf("profile routes to several models (%s, %s)", base, ref.Base)
+			return pricing.ProfileTarget{}, fmt.Errorf("profile routes to several models (%s, %s)", base, ref.Base)
 		}
 		base = ref.Base
 		regions[ref.Region] = true
 	}
 	if len(regions) == 1 && regions[profileRegion] {
-		return ProfileTarget{Model: base, Scope: ScopeInRegion}, nil
+		return pricing.ProfileTarget{Model: base, Scope: pricing.ScopeInRegion}, nil
 	}
 	if len(regions) == 1 {
 		list := keys(regions)
-		return ProfileTarget{}, fmt.Errorf("profile in %s routes only to %s: cannot tell its scope", profileRegion, list[0])
+		return pricing.ProfileTarget{}, fmt.Errorf("profile in %s routes only to %s: cannot tell its scope", profileRegion, list[0])
 	}
 	geos := map[string]bool{}
 	for r := range regions {
 		geos[geography(r)] = true
 	}
 	if len(geos) == 1 {
-		return ProfileTarget{Model: base, Scope: ScopeGeo}, nil
+		return pricing.ProfileTarget{Model: base, Scope: pricing.ScopeGeo}, nil
 	}
-	return ProfileTarget{Model: base, Scope: ScopeGlobal}, nil
+	return pricing.ProfileTarget{Model: base, Scope: pricing.ScopeGlobal}, nil
 }
 
 func geography(region string) string {

@@ -1,4 +1,4 @@
-package pricing
+package pricelist
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 )
 
 // marketplaceProduct builds an AmazonBedrockFoundationModels product in the Price List's shape
@@ -145,7 +146,7 @@ func refreshFixture() map[string][]string {
 func TestRefresh(t *testing.T) {
 	f := &fakePriceList{products: refreshFixture(), pageSize: 4}
 	client := newFakePricingClient(t, f)
-	book, err := EmbeddedBook()
+	book, err := pricing.EmbeddedBook()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,13 +224,16 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseFile("refreshed.json", data); err != nil {
+	if _, err := pricing.ParseFile("refreshed.json", data); err != nil {
 		t.Fatalf("refreshed file does not parse: %v\n%s", err, data)
 	}
 
 	// Differences from the embedded book.
-	b := mustLoad(t)
-	diff := Diff(b, res.File, now)
+	b, err := pricing.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := pricing.Diff(b, res.File, now)
 	var lines []string
 	for _, d := range diff {
 		lines = append(lines, d.String())
@@ -298,7 +302,7 @@ func TestRefreshGeoPriceNarrowsRegional(t *testing.T) {
 		marketplaceProduct("R3", o41, "us-west-2", "Million Input Tokens Regional", "Units", "15"),
 		marketplaceProduct("R4", o41, "us-west-2", "Million Response Tokens Regional", "Units", "75"),
 	}}}
-	book, err := EmbeddedBook()
+	book, err := pricing.EmbeddedBook()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +326,7 @@ func TestRefreshGeoPriceNarrowsRegional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseFile("refreshed.json", data); err != nil {
+	if _, err := pricing.ParseFile("refreshed.json", data); err != nil {
 		t.Errorf("refreshed file does not parse: %v", err)
 	}
 }

@@ -1,4 +1,8 @@
-package pricing
+// Package pricelist builds price files from the AWS Price List (pricing:GetProducts) for
+// `bedrock-usage pricing refresh`: it maps product names to the book's model ids exactly,
+// converts units to USD per million tokens and refuses what it cannot read, never guessing.
+// It is the AWS adapter of the price book; package pricing itself never calls AWS.
+package pricelist
 
 import (
 	"context"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,7 +34,7 @@ var PriceListRegions = []string{"us-east-1", "eu-central-1", "ap-south-1"}
 
 // RefreshResult is a price file built from the Price List and what could not go in it.
 type RefreshResult struct {
-	File     *File
+	File     *pricing.File
 	Products int      // products read
 	Refused  []string // incomplete or contradictory entries, not written
 	Unmapped []string // Price List model names the book maps to no model id
@@ -40,7 +45,7 @@ type RefreshResult struct {
 // the book's format. Product names are mapped to base model ids exactly, through the
 // price_list_names of book's models; other names are reported, never guessed. An entry is
 // written only when it has both an input and an output rate.
-func Refresh(ctx context.Context, client PriceLister, book *File, now time.Time) (*RefreshResult, error) {
+func Refresh(ctx context.Context, client PriceLister, book *pricing.File, now time.Time) (*RefreshResult, error) {
 	names := map[string]string{}
 	for id, m := range book.Models {
 		for _, n := range m.PriceListNames {
@@ -282,13 +287,27 @@ func (a *accumulator) add(svc, id, name string, p *plProduct, res *RefreshResult
 	}
 }
 
+// rate slots of a group, in the order of pricing.Rates.
+const (
+	rInput = iota
+	rOutput
+	rCacheWrite
+	rCacheWrite1h
+	rCacheRead
+	nRates
+)
+
+func rateFields(r *pricing.Rates) []*decimal.Decimal {
+	return []*decimal.Decimal{r.Input, r.Output, r.CacheWrite, r.CacheWrite1h, r.CacheRead}
+}
+
 func rateName(i int) string {
 	return [...]string{"input", "output", "cache_write", "cache_write_1h", "cache_read"}[i]
 }
 
 func dateOf(s string) string {
 	if len(s) >= 10 {
-		if _, err := time.Parse(dateLayout, s[:10]); err == nil {
+		if _, err := time.Parse("2006-01-02", s[:10]); err == nil {
 			return s[:10]
 		}
 	}
@@ -305,19 +324,19 @@ func (g *group) count() int {
 	return n
 }
 
-func (g *group) toRates() Rates {
-	return Rates{Input: g.rates[rInput], Output: g.rates[rOutput], CacheWrite: g.rates[rCacheWrite], CacheWrite1h: g.rates[rCacheWrite1h], CacheRead: g.rates[rCacheRead]}
+func (g *group) toRates() pricing.Rates {
+	return pricing.Rates{Input: g.rates[rInput], Output: g.rates[rOutput], CacheWrite: g.rates[rCacheWrite], CacheWrite1h: g.rates[rCacheWrite1h], CacheRead: g.rates[rCacheRead]}
 }
 
 // file turns the groups into entries: complete ones only, each listing exactly the regions the
 // Price List showed it in. Regions with the same rates (long context and effective date
 // included) share one entry with a regions list; nothing is stretched to regions the Price
 // List did not show.
-func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File {
+func (a *accumulator) file(book *pricing.File, now time.Time, res *RefreshResult) *pricing.File {
 	type regional struct {
 		region    string
-		rates     Rates
-		long      *Rates
+		rates     pricing.Rates
+		long      *pricing.Rates
 		effective string
 	}
 	byModelScope := map[[2]string][]regional{}
@@ -337,7 +356,7 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 			continue
 		}
 		r := g.toRates()
-		if err := r.validate(""); err != nil {
+		if err := r.Validate(""); err != nil {
 			res.Refused = append(res.Refused, where+": incomplete: "+err.Error())
 			continue
 		}
@@ -348,7 +367,7 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 				res.Refused = append(res.Refused, where+": contradictory long-context prices: "+strings.Join(lg.conflict, "; "))
 				continue
 			}
-			if err := lr.validate("long_context."); err != nil {
+			if err := lr.Validate("long_context."); err != nil {
 				res.Refused = append(res.Refused, where+": incomplete: "+err.Error())
 				continue
 			}
@@ -372,10 +391,10 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 			flat[e.Model] = e.FlatLongContext
 		}
 	}
-	today := now.UTC().Format(dateLayout)
-	f := &File{Version: 1, Currency: "USD", Unit: "per million tokens",
+	today := now.UTC().Format("2006-01-02")
+	f := &pricing.File{Version: 1, Currency: "USD", Unit: "per million tokens",
 		Comment: "Built by `bedrock-usage pricing refresh` from the AWS Price List Query API on " + today + ". Each entry lists the regions the Price List showed its prices in. Review before use; use as --prices FILE.",
-		Models:  map[string]ModelInfo{}}
+		Models:  map[string]pricing.ModelInfo{}}
 	for ms, regs := range byModelScope {
 		model, scopes := ms[0], ms[1]
 		sort.Slice(regs, func(i, j int) bool { return regs[i].region < regs[j].region })
@@ -400,7 +419,7 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 				regions[i] = r.region
 			}
 			r := g[0]
-			e := Entry{Model: model, Scopes: splitScopes(scopes), Region: regions, From: r.effective, Rates: r.rates, LongContext: r.long,
+			e := pricing.Entry{Model: model, Scopes: splitScopes(scopes), Region: regions, From: r.effective, Rates: r.rates, LongContext: r.long,
 				Source: "AWS Price List Query API (pricing:GetProducts, services " + strings.Join(PriceListServices, ", ") + ")", Checked: today}
 			var notes []string
 			if e.From == "" {
@@ -431,21 +450,21 @@ func (a *accumulator) file(book *File, now time.Time, res *RefreshResult) *File 
 	return f
 }
 
-func splitScopes(s string) []Scope {
-	var out []Scope
+func splitScopes(s string) []pricing.Scope {
+	var out []pricing.Scope
 	for _, p := range strings.Split(s, ",") {
-		out = append(out, Scope(p))
+		out = append(out, pricing.Scope(p))
 	}
 	return out
 }
 
-func sameRates(a, b *Rates) bool {
+func sameRates(a, b *pricing.Rates) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	af, bf := a.fields(), b.fields()
+	af, bf := rateFields(a), rateFields(b)
 	for i := range af {
-		x, y := af[i].v, bf[i].v
+		x, y := af[i], bf[i]
 		if (x == nil) != (y == nil) || (x != nil && !x.Equal(*y)) {
 			return false
 		}
@@ -460,121 +479,4 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Difference is one way a refreshed price file differs from a book.
-type Difference struct {
-	Model, Region string // Region "" for the all-regions entry
-	Scope         Scope
-	What          string // "new", "changed", "missing"
-	Detail        string
-}
-
-func (d Difference) String() string {
-	if d.Scope == "" {
-		return fmt.Sprintf("%-7s %s: %s", d.What, d.Model, d.Detail)
-	}
-	where := "all commercial regions"
-	if d.Region != "" {
-		where = d.Region
-	}
-	return fmt.Sprintf("%-7s %s %s %s: %s", d.What, d.Model, d.Scope, where, d.Detail)
-}
-
-// Diff compares a refreshed file with the book's prices in effect at t: rates that changed,
-// prices the book lacks, and models of the book with Price List names that the refresh did
-// not find.
-func Diff(b *Book, f *File, t time.Time) []Difference {
-	var out []Difference
-	found := map[string]bool{}
-	for i := range f.Entries {
-		e := &f.Entries[i]
-		found[e.Model] = true
-		regions := e.Region
-		if len(regions) == 0 {
-			regions = []string{""}
-		}
-		for _, s := range e.Scopes {
-			for _, r := range regions {
-				c, _, _ := b.lookup(e.Model, s, r, t)
-				if c == nil {
-					out = append(out, Difference{e.Model, r, s, "new", "not priced by the book: " + ratesString(&e.Rates, e.LongContext)})
-					continue
-				}
-				if d := rateChanges(&c.entry.Rates, &e.Rates, ""); d != "" {
-					out = append(out, Difference{e.Model, r, s, "changed", d + " (book " + c.entry.origin + ")"})
-				}
-				if (c.entry.LongContext == nil) != (e.LongContext == nil) || c.entry.FlatLongContext != e.FlatLongContext {
-					out = append(out, Difference{e.Model, r, s, "changed", fmt.Sprintf("long context: book %s, Price List %s", longContextString(c.entry), longContextString(e))})
-				} else if e.LongContext != nil {
-					if d := rateChanges(c.entry.LongContext, e.LongContext, "long_context."); d != "" {
-						out = append(out, Difference{e.Model, r, s, "changed", d + " (book " + c.entry.origin + ")"})
-					}
-				}
-			}
-		}
-	}
-	for _, l := range b.layers {
-		for id, m := range l.file.Models {
-			if len(m.PriceListNames) > 0 && !found[id] {
-				out = append(out, Difference{Model: id, What: "missing", Detail: "no complete price under " + strings.Join(m.PriceListNames, ", ")})
-				found[id] = true
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, c := out[i], out[j]
-		if a.Model != c.Model {
-			return a.Model < c.Model
-		}
-		if a.Scope != c.Scope {
-			return a.Scope < c.Scope
-		}
-		return a.Region < c.Region
-	})
-	return out
-}
-
-func rateChanges(old, new *Rates, prefix string) string {
-	var parts []string
-	of, nf := old.fields(), new.fields()
-	for i := range of {
-		o, n := of[i].v, nf[i].v
-		switch {
-		case o == nil && n == nil:
-		case o == nil:
-			parts = append(parts, fmt.Sprintf("%s%s none → %s", prefix, of[i].name, n))
-		case n == nil:
-			parts = append(parts, fmt.Sprintf("%s%s %s → none", prefix, of[i].name, o))
-		case !o.Equal(*n):
-			parts = append(parts, fmt.Sprintf("%s%s %s → %s", prefix, of[i].name, o, n))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func ratesString(r *Rates, long *Rates) string {
-	var parts []string
-	for _, f := range r.fields() {
-		if f.v != nil {
-			parts = append(parts, f.name+" "+f.v.String())
-		}
-	}
-	s := strings.Join(parts, ", ")
-	if long != nil {
-		s += "; long context " + ratesString(long, nil)
-	}
-	return s
-}
-
-// longContextString describes an entry's long-context pricing for a difference.
-func longContextString(e *Entry) string {
-	switch {
-	case e.LongContext != nil:
-		return ratesString(e.LongContext, nil)
-	case e.FlatLongContext:
-		return "flat (standard rates at any length)"
-	default:
-		return "none"
-	}
 }
