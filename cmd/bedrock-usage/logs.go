@@ -17,7 +17,7 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
-	"github.com/bedrock-usage/bedrock-usage/analytics/report"
+	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
@@ -250,7 +250,7 @@ func runLogsGenerate(ctx context.Context, opts *logsGenerateOptions) error {
 		})
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %d records (%d failed calls) in %d files and %d body objects, %s gzipped, %s to %s, into %s (seed %d, %s)\n",
-		st.Records, st.FailedCalls, st.Files, st.BodyObjects, report.HumanBytes(st.Bytes),
+		st.Records, st.FailedCalls, st.Files, st.BodyObjects, render.HumanBytes(st.Bytes),
 		since.Format(time.RFC3339), until.Format(time.RFC3339), logsDir, opts.Seed, elapsed.Round(time.Millisecond))
 	return nil
 }

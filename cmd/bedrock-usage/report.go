@@ -19,7 +19,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/athena"
 	"github.com/bedrock-usage/bedrock-usage/analytics/local"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
-	"github.com/bedrock-usage/bedrock-usage/analytics/report"
+	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 )
 
 // reportOptions are the flags of `bedrock-usage report`.
@@ -123,8 +123,8 @@ func newReportCmd(f *factory) *cobra.Command {
 	fl.StringSliceVar(&opts.Users, "user", nil, "only these users (IAM user names or role session names; repeatable)")
 	fl.StringSliceVar(&opts.Models, "model", nil, "only these models: a modelId as logged or its base id (repeatable)")
 	fl.StringSliceVar(&opts.GroupBy, "group-by", nil, "add a view grouped by these dimensions: "+strings.Join(analytics.DimensionNames(), ", ")+", metadata.KEY")
-	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(report.ViewNames(), ", "))
-	fl.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(report.Formats, ", ")+" (default table on a terminal, json otherwise)")
+	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(render.ViewNames(), ", "))
+	fl.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(render.Formats, ", ")+" (default table on a terminal, json otherwise)")
 	fl.StringVarP(&opts.Out, "output", "o", "", "write the report to this file instead of standard output")
 	fl.IntVar(&opts.Top, "top", 10, "lines per view in table and markdown output (0: all; daily and hourly are never cut)")
 	fl.IntVar(&opts.Workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
@@ -147,12 +147,12 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 			format = "table"
 		}
 	}
-	if !slices.Contains(report.Formats, format) && format != "md" {
-		return usageErr("--format %q: use one of %s", format, strings.Join(report.Formats, ", "))
+	if !slices.Contains(render.Formats, format) && format != "md" {
+		return usageErr("--format %q: use one of %s", format, strings.Join(render.Formats, ", "))
 	}
 	for _, v := range opts.Views {
-		if !slices.Contains(report.ViewNames(), v) {
-			return usageErr("--view %q: use one of %s", v, strings.Join(report.ViewNames(), ", "))
+		if !slices.Contains(render.ViewNames(), v) {
+			return usageErr("--view %q: use one of %s", v, strings.Join(render.ViewNames(), ", "))
 		}
 	}
 	if opts.Top < 0 {
@@ -179,7 +179,7 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Render(out, rep, format, report.Options{Top: opts.Top, Views: opts.Views}); err != nil {
+	if err := render.Render(out, rep, format, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
 		closeOut()
 		return fmt.Errorf("writing the report: %w", err)
 	}

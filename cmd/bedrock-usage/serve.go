@@ -18,7 +18,7 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
-	"github.com/bedrock-usage/bedrock-usage/analytics/report"
+	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 )
 
 // serveOptions are the flags of `bedrock-usage serve`.
@@ -163,7 +163,7 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := report.Render(&buf, rep, format, report.Options{Top: top}); err != nil {
+	if err := render.Render(&buf, rep, format, render.Options{Top: top}); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}

@@ -1,8 +1,8 @@
-// Package report renders an analytics.Report: a table for terminals, CSV, the JSON contract
+// Package render renders an analytics.Report: a table for terminals, CSV, the JSON contract
 // bedrock-usage/report@1, Markdown for CI job summaries and pull-request comments, and a
 // self-contained HTML page (also what `bedrock-usage serve` shows).
 // Renderers only format; every number comes computed in the Report.
-package report
+package render
 
 import (
 	"fmt"
