@@ -35,12 +35,13 @@ func (a *Aggregator) Add(r *invocationlog.Record) {
 		a.OutOfRange++
 		return
 	}
-	k := KeyFor(r, a.q.MetadataKeys)
+	m := MeasuresOf(r)
+	k := keyFor(r, a.q.MetadataKeys, m)
 	if !a.q.Match(k) {
 		a.Filtered++
 		return
 	}
-	a.AddRow(Row{Key: k, Measures: MeasuresOf(r)})
+	a.AddRow(Row{Key: k, Measures: m})
 }
 
 // AddRow adds a row as it is (no range or filter check).

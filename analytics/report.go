@@ -29,29 +29,16 @@ var _ Pricer = (*pricing.Book)(nil)
 // Totals are the measures of a report line: calls, tokens and cost. Cost covers the priced
 // calls only; UnpricedCalls and UnpricedTokens say what is left out of it.
 type Totals struct {
-	Calls            int64
-	FailedCalls      int64
-	InputTokens      int64
-	OutputTokens     int64
-	CacheReadTokens  int64
-	CacheWriteTokens int64
-	Cost             decimal.Decimal
-	UnpricedCalls    int64
-	UnpricedTokens   int64
-}
-
-// Tokens is the sum of all four token counts.
-func (t Totals) Tokens() int64 {
-	return t.InputTokens + t.OutputTokens + t.CacheReadTokens + t.CacheWriteTokens
+	Measures
+	FailedCalls    int64
+	Cost           decimal.Decimal
+	UnpricedCalls  int64
+	UnpricedTokens int64
 }
 
 func (t *Totals) add(o Totals) {
-	t.Calls += o.Calls
+	t.Measures.Add(o.Measures)
 	t.FailedCalls += o.FailedCalls
-	t.InputTokens += o.InputTokens
-	t.OutputTokens += o.OutputTokens
-	t.CacheReadTokens += o.CacheReadTokens
-	t.CacheWriteTokens += o.CacheWriteTokens
 	t.Cost = t.Cost.Add(o.Cost)
 	t.UnpricedCalls += o.UnpricedCalls
 	t.UnpricedTokens += o.UnpricedTokens
@@ -280,10 +267,7 @@ func dimNames(ds []Dimension) string {
 
 func priceRow(ctx context.Context, row Row, p Pricer) (PricedRow, error) {
 	pr := PricedRow{Row: row, Model: BaseModelID(row.Model)}
-	pr.Totals = Totals{
-		Calls: row.Calls, InputTokens: row.InputTokens, OutputTokens: row.OutputTokens,
-		CacheReadTokens: row.CacheReadTokens, CacheWriteTokens: row.CacheWriteTokens,
-	}
+	pr.Totals = Totals{Measures: row.Measures}
 	if row.Failed() {
 		pr.Totals.FailedCalls = row.Calls
 	}

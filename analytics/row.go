@@ -49,24 +49,6 @@ func JoinMeta(values []string) string { return strings.Join(values, MetaSep) }
 // Failed reports whether the key is for failed calls.
 func (k Key) Failed() bool { return k.ErrorCode != "" }
 
-// Measures are the summed quantities of a group.
-type Measures struct {
-	Calls            int64
-	InputTokens      int64 // uncached input tokens (inputTokenCount)
-	OutputTokens     int64
-	CacheReadTokens  int64
-	CacheWriteTokens int64
-}
-
-// Add adds o to m.
-func (m *Measures) Add(o Measures) {
-	m.Calls += o.Calls
-	m.InputTokens += o.InputTokens
-	m.OutputTokens += o.OutputTokens
-	m.CacheReadTokens += o.CacheReadTokens
-	m.CacheWriteTokens += o.CacheWriteTokens
-}
-
 // Row is usage at the grain.
 type Row struct {
 	Key
@@ -76,6 +58,11 @@ type Row struct {
 // KeyFor builds the grain key of a record for a query (its MetadataKeys). Both engines use
 // it: the local engine on each record, the Athena engine on each result row.
 func KeyFor(r *invocationlog.Record, metadataKeys []string) Key {
+	return keyFor(r, metadataKeys, MeasuresOf(r))
+}
+
+// keyFor is KeyFor with the record's measures already read.
+func keyFor(r *invocationlog.Record, metadataKeys []string, m Measures) Key {
 	id := invocationlog.ParseARN(r.Identity.ARN)
 	k := Key{
 		Hour:          r.Timestamp.UTC().Truncate(time.Hour),
@@ -88,7 +75,7 @@ func KeyFor(r *invocationlog.Record, metadataKeys []string) Key {
 		Model:         r.ModelID,
 		Operation:     r.Operation,
 		ErrorCode:     r.ErrorCode,
-		LongContext:   r.LongContext(),
+		LongContext:   m.OverLongContext(),
 	}
 	if len(metadataKeys) > 0 {
 		vals := make([]string, len(metadataKeys))
@@ -100,13 +87,3 @@ func KeyFor(r *invocationlog.Record, metadataKeys []string) Key {
 	return k
 }
 
-// MeasuresOf is one call's measures.
-func MeasuresOf(r *invocationlog.Record) Measures {
-	return Measures{
-		Calls:            1,
-		InputTokens:      r.Input.InputTokenCount,
-		OutputTokens:     r.Output.OutputTokenCount,
-		CacheReadTokens:  r.Input.CacheReadInputTokenCount,
-		CacheWriteTokens: r.Input.CacheWriteInputTokenCount,
-	}
-}

@@ -105,9 +105,11 @@ func wantColumns(metaKeys int) []Column {
 	for i := range metaKeys {
 		cols = append(cols, Column{fmt.Sprintf("%s%d", metaColPrefix, i+1), "varchar"})
 	}
-	return append(cols, Column{colKind, "varchar"},
-		Column{colCalls, "bigint"}, Column{colInput, "bigint"}, Column{colOutput, "bigint"},
-		Column{colCacheRead, "bigint"}, Column{colCacheWrite, "bigint"})
+	cols = append(cols, Column{colKind, "varchar"})
+	for _, m := range analytics.MeasureDefs {
+		cols = append(cols, Column{m.Name, "bigint"})
+	}
+	return cols
 }
 
 // setColumns checks the result's columns: each expected column present once, under its name.
@@ -188,12 +190,10 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 			}
 		}
 	}
-	m := analytics.Measures{
-		Calls:            num(colCalls),
-		InputTokens:      num(colInput),
-		OutputTokens:     num(colOutput),
-		CacheReadTokens:  num(colCacheRead),
-		CacheWriteTokens: num(colCacheWrite),
+	var m analytics.Measures
+	for i := range analytics.MeasureDefs {
+		d := &analytics.MeasureDefs[i]
+		d.Set(&m, num(d.Name))
 	}
 	if firstErr != nil {
 		return firstErr

@@ -13,7 +13,8 @@ import (
 )
 
 // Result column names of the usage query, in order; metadata columns meta_1… follow
-// long_context, then line_kind, the measures come last.
+// long_context, then line_kind; the measures come last, under their names
+// (analytics.MeasureDefs).
 const (
 	colHour        = "hour"
 	colRegion      = "region"
@@ -24,11 +25,6 @@ const (
 	colErrorCode   = "error_code"
 	colLongContext = "long_context"
 	colKind        = "line_kind"
-	colCalls       = "calls"
-	colInput       = "input_tokens"
-	colOutput      = "output_tokens"
-	colCacheRead   = "cache_read_tokens"
-	colCacheWrite  = "cache_write_tokens"
 	metaColPrefix  = "meta_"
 )
 
@@ -231,10 +227,14 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("    coalesce(\"modelid\", '') AS model,\n")
 	s.w("    coalesce(\"operation\", '') AS operation,\n")
 	s.w("    coalesce(\"errorcode\", '') AS error_code,\n")
-	s.w("    coalesce(\"input\".\"inputtokencount\", 0) AS in_tok,\n")
-	s.w("    coalesce(\"output\".\"outputtokencount\", 0) AS out_tok,\n")
-	s.w("    coalesce(\"input\".\"cachereadinputtokencount\", 0) AS cr_tok,\n")
-	s.w("    coalesce(\"input\".\"cachewriteinputtokencount\", 0) AS cw_tok")
+	// One per-record value for each measure read from a field (calls count the rows).
+	var fields []string
+	for _, m := range analytics.MeasureDefs {
+		if m.Field != "" {
+			fields = append(fields, fmt.Sprintf("    coalesce(%s, 0) AS %s", fieldSQL(m.Field), m.Short))
+		}
+	}
+	s.w(strings.Join(fields, ",\n"))
 	// A requestMetadata key is looked up as given and then lower-cased: Hive's OpenX SerDe
 	// lower-cases map keys under case.insensitive (its default), Trino's reader keeps them.
 	for i, k := range q.MetadataKeys {
@@ -259,16 +259,26 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("  CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS ", colHour, ",\n")
 	// The CTE's column names are the result's: region, account, arn, model, operation, error_code.
 	s.w("  ", strings.Join([]string{colRegion, colAccount, colARN, colModel, colOperation, colErrorCode}, ", "), ",\n")
-	s.w(fmt.Sprintf("  in_tok + cr_tok + cw_tok > %d AS %s,\n", invocationlog.LongContextThreshold, colLongContext))
+	var ctx []string
+	for _, m := range analytics.MeasureDefs {
+		if m.ContextInput {
+			ctx = append(ctx, m.Short)
+		}
+	}
+	s.w(fmt.Sprintf("  %s > %d AS %s,\n", strings.Join(ctx, " + "), invocationlog.LongContextThreshold, colLongContext))
 	for i := range q.MetadataKeys {
 		s.w(fmt.Sprintf("  %s%d,\n", metaColPrefix, i+1))
 	}
 	s.w("  ", colKind, ",\n")
-	s.w("  count(*) AS ", colCalls, ",\n")
-	s.w("  CAST(sum(in_tok) AS bigint) AS ", colInput, ",\n")
-	s.w("  CAST(sum(out_tok) AS bigint) AS ", colOutput, ",\n")
-	s.w("  CAST(sum(cr_tok) AS bigint) AS ", colCacheRead, ",\n")
-	s.w("  CAST(sum(cw_tok) AS bigint) AS ", colCacheWrite, "\n")
+	var sums []string
+	for _, m := range analytics.MeasureDefs {
+		if m.Field == "" {
+			sums = append(sums, "  count(*) AS "+m.Name)
+		} else {
+			sums = append(sums, fmt.Sprintf("  CAST(sum(%s) AS bigint) AS %s", m.Short, m.Name))
+		}
+	}
+	s.w(strings.Join(sums, ",\n"), "\n")
 	s.w("FROM calls\n")
 	// Skipped rows (ts is NULL) are kept whatever the range and filters, so that they are
 	// counted instead of vanishing.
@@ -311,7 +321,8 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	}
 	s.w("  )\n")
 	s.w("GROUP BY ")
-	for i := range 9 + len(q.MetadataKeys) {
+	// Every result column but the measures is a grouping column.
+	for i := range len(wantColumns(len(q.MetadataKeys))) - len(analytics.MeasureDefs) {
 		if i > 0 {
 			s.w(", ")
 		}
@@ -378,4 +389,14 @@ func inline(text string, params []string) (string, error) {
 		return "", fmt.Errorf("%d placeholders for %d parameters", n, len(params))
 	}
 	return b.String(), nil
+}
+
+// fieldSQL turns a record field path of a measure ("input.inputTokenCount") into the
+// column reference of the Glue table, whose names are lower-cased ("input"."inputtokencount").
+func fieldSQL(path string) string {
+	parts := strings.Split(strings.ToLower(path), ".")
+	for i, p := range parts {
+		parts[i] = `"` + p + `"`
+	}
+	return strings.Join(parts, ".")
 }

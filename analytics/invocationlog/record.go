@@ -67,14 +67,5 @@ type Output struct {
 	OutputBodyS3Path  string          `json:"outputBodyS3Path,omitempty"`
 }
 
-// TotalInputTokens is every input token of the request: uncached input plus cache reads and
-// writes. It decides the long-context tier.
-func (r *Record) TotalInputTokens() int64 {
-	return r.Input.InputTokenCount + r.Input.CacheReadInputTokenCount + r.Input.CacheWriteInputTokenCount
-}
-
-// LongContext reports whether the request is over LongContextThreshold input tokens.
-func (r *Record) LongContext() bool { return r.TotalInputTokens() > LongContextThreshold }
-
 // Failed reports whether the call failed (the record carries an errorCode).
 func (r *Record) Failed() bool { return r.ErrorCode != "" }

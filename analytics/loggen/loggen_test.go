@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
@@ -357,10 +358,10 @@ func TestGenerateScenarioCoverage(t *testing.T) {
 		if r.Input.CacheWriteInputTokenCount > 0 {
 			mark("cache write")
 		}
-		if r.LongContext() {
+		if analytics.MeasuresOf(&r).OverLongContext() {
 			mark("long context")
 			if !long[base] {
-				t.Errorf("%s: %d input tokens on %s, want long context only on Sonnet 4 and 4.5", r.RequestID, r.TotalInputTokens(), base)
+				t.Errorf("%s: %d input tokens on %s, want long context only on Sonnet 4 and 4.5", r.RequestID, analytics.MeasuresOf(&r).ContextInputTokens(), base)
 			}
 		}
 		for k := range r.RequestMetadata {

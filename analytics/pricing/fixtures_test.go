@@ -33,7 +33,7 @@ func TestPricesRealLogRecords(t *testing.T) {
 	var rec invocationlog.Record
 	priced, unpriced := 0, 0
 	for dec.Next(&rec) {
-		u := Usage{ModelID: rec.ModelID, Region: rec.Region, Time: rec.Timestamp, LongContext: rec.LongContext(),
+		u := Usage{ModelID: rec.ModelID, Region: rec.Region, Time: rec.Timestamp, LongContext: rec.Input.InputTokenCount+rec.Input.CacheReadInputTokenCount+rec.Input.CacheWriteInputTokenCount > invocationlog.LongContextThreshold,
 			InputTokens: rec.Input.InputTokenCount, OutputTokens: rec.Output.OutputTokenCount,
 			CacheReadTokens: rec.Input.CacheReadInputTokenCount, CacheWriteTokens: rec.Input.CacheWriteInputTokenCount}
 		c, err := b.Cost(context.Background(), u)

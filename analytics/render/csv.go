@@ -24,7 +24,10 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 	}
 	cw := csv.NewWriter(w)
 	head := append([]string{"view"}, cols...)
-	head = append(head, "calls", "failed_calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "unpriced_calls")
+	for _, c := range analytics.MeasureColumns() {
+		head = append(head, c.Name)
+	}
+	head = append(head, "cost_usd", "unpriced_calls")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -43,8 +46,10 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 				}
 				rec = append(rec, val)
 			}
-			rec = append(rec, i64(l.Calls), i64(l.FailedCalls), i64(l.InputTokens), i64(l.OutputTokens),
-				i64(l.CacheReadTokens), i64(l.CacheWriteTokens), l.Cost.String(), i64(l.UnpricedCalls))
+			for _, c := range analytics.MeasureColumns() {
+				rec = append(rec, i64(l.Value(c)))
+			}
+			rec = append(rec, l.Cost.String(), i64(l.UnpricedCalls))
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

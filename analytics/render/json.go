@@ -103,12 +103,9 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 }
 
 func measures(b *obj, t analytics.Totals) {
-	b.int("calls", t.Calls)
-	b.int("failed_calls", t.FailedCalls)
-	b.int("input_tokens", t.InputTokens)
-	b.int("output_tokens", t.OutputTokens)
-	b.int("cache_read_tokens", t.CacheReadTokens)
-	b.int("cache_write_tokens", t.CacheWriteTokens)
+	for _, c := range analytics.MeasureColumns() {
+		b.int(c.Name, t.Value(c))
+	}
 	b.str("cost_usd", t.Cost.String())
 	b.int("unpriced_calls", t.UnpricedCalls)
 }

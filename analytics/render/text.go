@@ -13,13 +13,21 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 )
 
-var measureTitles = []string{"Calls", "Failed", "Input", "Output", "Cache read", "Cache write", "Cost (USD)"}
+// measureTitles are the headings of the measure columns, cost last.
+var measureTitles = func() []string {
+	var t []string
+	for _, c := range analytics.MeasureColumns() {
+		t = append(t, c.Title)
+	}
+	return append(t, "Cost (USD)")
+}()
 
 func measureCells(t analytics.Totals) []string {
-	return []string{
-		num(t.Calls), num(t.FailedCalls), num(t.InputTokens), num(t.OutputTokens),
-		num(t.CacheReadTokens), num(t.CacheWriteTokens), costCell(t),
+	var cells []string
+	for _, c := range analytics.MeasureColumns() {
+		cells = append(cells, num(t.Value(c)))
 	}
+	return append(cells, costCell(t))
 }
 
 // num formats an integer with thousands separators.
@@ -73,9 +81,14 @@ func period(rep *analytics.Report) string {
 
 func summaryLines(rep *analytics.Report) []string {
 	t := rep.Totals
+	var tokens []string
+	for i := range analytics.MeasureDefs {
+		if d := &analytics.MeasureDefs[i]; d.Tokens {
+			tokens = append(tokens, num(d.Get(&t.Measures))+" "+strings.ToLower(d.Title))
+		}
+	}
 	lines := []string{
-		fmt.Sprintf("%s calls (%s failed) · %s input · %s output · %s cache read · %s cache write tokens",
-			num(t.Calls), num(t.FailedCalls), num(t.InputTokens), num(t.OutputTokens), num(t.CacheReadTokens), num(t.CacheWriteTokens)),
+		fmt.Sprintf("%s calls (%s failed) · %s tokens", num(t.Calls), num(t.FailedCalls), strings.Join(tokens, " · ")),
 		fmt.Sprintf("Cost: %s", usd(t.Cost)),
 	}
 	if t.UnpricedCalls > 0 {
@@ -222,8 +235,8 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "## Bedrock usage, %s\n\n", period(rep))
 	t := rep.Totals
-	fmt.Fprintln(ew, "| Calls | Failed | Input | Output | Cache read | Cache write | Cost (USD) |")
-	fmt.Fprintln(ew, "|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(ew, "| %s |\n", strings.Join(measureTitles, " | "))
+	fmt.Fprintf(ew, "|%s|\n", strings.TrimSuffix(strings.Repeat("---:|", len(measureTitles)), "|"))
 	fmt.Fprintf(ew, "| %s |\n\n", strings.Join(measureCells(t), " | "))
 	if t.UnpricedCalls > 0 {
 		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced** (a model the price book does not know, or an application inference profile that could not be resolved), so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))

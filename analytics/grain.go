@@ -1,0 +1,151 @@
+package analytics
+
+import (
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+)
+
+// The grain's measures, written once. Everything that sums, reads, writes or prices a
+// measure walks MeasureDefs: the Aggregator (Measures.Add), the local engine (MeasuresOf),
+// the Athena SQL (each measure's Field, summed under its Name) and its result reader, the
+// CSV and JSON columns and the table headings. A new measure is a new field of Measures and
+// a new entry here.
+
+// Measures are the summed quantities of a group.
+type Measures struct {
+	Calls            int64
+	InputTokens      int64 // uncached input tokens (inputTokenCount)
+	OutputTokens     int64
+	CacheReadTokens  int64
+	CacheWriteTokens int64
+}
+
+// MeasureDef describes one measure of the grain.
+type MeasureDef struct {
+	// Name is the measure's JSON key, CSV column and SQL result column: "input_tokens".
+	Name string
+	// Title is its table heading: "Input".
+	Title string
+	// Field is the log record field whose value (null or absent: 0) a record adds, as a
+	// dotted path of the JSON names ("input.inputTokenCount"); empty for Calls, to which
+	// every record adds one.
+	Field string
+	// Short is a short name of the per-record value, for query text ("in_tok").
+	Short string
+	// Tokens marks token counts: they are priced, and summed into Totals.Tokens.
+	Tokens bool
+	// ContextInput marks the token counts that make up a request's input for the
+	// long-context tier (uncached input, cache reads and cache writes).
+	ContextInput bool
+
+	of  func(r *invocationlog.Record) int64
+	ptr func(m *Measures) *int64
+}
+
+// Of is one record's value of the measure.
+func (d *MeasureDef) Of(r *invocationlog.Record) int64 { return d.of(r) }
+
+// Get returns the measure's value in m.
+func (d *MeasureDef) Get(m *Measures) int64 { return *d.ptr(m) }
+
+// Set sets the measure's value in m.
+func (d *MeasureDef) Set(m *Measures, v int64) { *d.ptr(m) = v }
+
+// MeasureDefs are the grain's measures, in the order of every column list.
+var MeasureDefs = []MeasureDef{
+	{Name: "calls", Title: "Calls",
+		of: func(*invocationlog.Record) int64 { return 1 }, ptr: func(m *Measures) *int64 { return &m.Calls }},
+	{Name: "input_tokens", Title: "Input", Field: "input.inputTokenCount", Short: "in_tok", Tokens: true, ContextInput: true,
+		of:  func(r *invocationlog.Record) int64 { return r.Input.InputTokenCount },
+		ptr: func(m *Measures) *int64 { return &m.InputTokens }},
+	{Name: "output_tokens", Title: "Output", Field: "output.outputTokenCount", Short: "out_tok", Tokens: true,
+		of:  func(r *invocationlog.Record) int64 { return r.Output.OutputTokenCount },
+		ptr: func(m *Measures) *int64 { return &m.OutputTokens }},
+	{Name: "cache_read_tokens", Title: "Cache read", Field: "input.cacheReadInputTokenCount", Short: "cr_tok", Tokens: true, ContextInput: true,
+		of:  func(r *invocationlog.Record) int64 { return r.Input.CacheReadInputTokenCount },
+		ptr: func(m *Measures) *int64 { return &m.CacheReadTokens }},
+	{Name: "cache_write_tokens", Title: "Cache write", Field: "input.cacheWriteInputTokenCount", Short: "cw_tok", Tokens: true, ContextInput: true,
+		of:  func(r *invocationlog.Record) int64 { return r.Input.CacheWriteInputTokenCount },
+		ptr: func(m *Measures) *int64 { return &m.CacheWriteTokens }},
+}
+
+// FailedCallsColumn names the calls of failed groups, a column derived from the grain's
+// outcome (Key.ErrorCode) rather than summed from records; report columns put it right
+// after calls.
+var FailedCallsColumn = Column{Name: "failed_calls", Title: "Failed"}
+
+// Column is a measure column of a report line: its JSON key and CSV column, and its
+// table heading.
+type Column struct {
+	Name, Title string
+}
+
+// MeasureColumns are the measure columns of every report line, in order: calls, failed
+// calls, then the other measures. Cost and unpriced calls follow them in every format.
+func MeasureColumns() []Column {
+	cols := make([]Column, 0, len(MeasureDefs)+1)
+	for i, d := range MeasureDefs {
+		cols = append(cols, Column{Name: d.Name, Title: d.Title})
+		if i == 0 {
+			cols = append(cols, FailedCallsColumn)
+		}
+	}
+	return cols
+}
+
+// Add adds o to m.
+func (m *Measures) Add(o Measures) {
+	for i := range MeasureDefs {
+		p := MeasureDefs[i].ptr
+		*p(m) += *p(&o)
+	}
+}
+
+// Tokens is the sum of the token measures.
+func (m Measures) Tokens() int64 {
+	var n int64
+	for i := range MeasureDefs {
+		if MeasureDefs[i].Tokens {
+			n += *MeasureDefs[i].ptr(&m)
+		}
+	}
+	return n
+}
+
+// ContextInputTokens is the input that decides the long-context tier.
+func (m Measures) ContextInputTokens() int64 {
+	var n int64
+	for i := range MeasureDefs {
+		if MeasureDefs[i].ContextInput {
+			n += *MeasureDefs[i].ptr(&m)
+		}
+	}
+	return n
+}
+
+// OverLongContext reports whether one call's measures put it over the long-context threshold.
+func (m Measures) OverLongContext() bool {
+	return m.ContextInputTokens() > invocationlog.LongContextThreshold
+}
+
+// MeasuresOf is one call's measures.
+func MeasuresOf(r *invocationlog.Record) Measures {
+	var m Measures
+	for i := range MeasureDefs {
+		d := &MeasureDefs[i]
+		*d.ptr(&m) = d.of(r)
+	}
+	return m
+}
+
+// Value is the value of a report column in t (not cost).
+func (t Totals) Value(c Column) int64 {
+	if c == FailedCallsColumn {
+		return t.FailedCalls
+	}
+	for i := range MeasureDefs {
+		if MeasureDefs[i].Name == c.Name {
+			return *MeasureDefs[i].ptr(&t.Measures)
+		}
+	}
+	return 0
+}
