@@ -6,6 +6,7 @@ package analytics
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
@@ -53,8 +54,10 @@ func (q Query) InRange(t time.Time) bool {
 	return !t.Before(q.Since) && t.Before(q.Until)
 }
 
-// Match reports whether a row's key passes the query's filters (not its time range).
-// Both engines apply it, so their answers agree whatever they push down.
+// Match reports whether a row's key passes the query's filters (not its time range): the
+// region, application and user filters exactly, and the model filter as a cheap superset
+// (ModelMayMatch). Both engines apply it, so their answers agree whatever they push down.
+// The exact model filter runs once, after model ids are resolved (BuildReport).
 func (q Query) Match(k Key) bool {
 	if len(q.Regions) > 0 && !slices.Contains(q.Regions, k.Region) {
 		return false
@@ -65,22 +68,37 @@ func (q Query) Match(k Key) bool {
 	if len(q.Users) > 0 && !slices.Contains(q.Users, k.User) {
 		return false
 	}
-	if len(q.Models) > 0 && !q.ModelMatches(k.Model, "") &&
-		invocationlog.ParseModelID(k.Model).Kind != invocationlog.ModelAppProfileARN {
-		// An application inference profile's model is only known once it is resolved
-		// (at pricing): BuildReport applies the model filter to those rows.
-		return false
-	}
-	return true
+	return q.ModelMayMatch(k.Model)
 }
 
-// ModelMatches reports whether the query's model filter keeps a modelId as logged, or its
-// resolved base model (empty when not known).
-func (q Query) ModelMatches(logged, resolved string) bool {
+// appProfileMarker is in every application inference profile ARN, whose model is only
+// known once pricing resolves it.
+const appProfileMarker = ":application-inference-profile/"
+
+// ModelMayMatch reports whether a modelId as logged can pass the model filter: it contains
+// one of the filter's values (a base model id is part of every form of it), or it is an
+// application inference profile. It parses nothing; the Athena SQL pushes down the same
+// test.
+func (q Query) ModelMayMatch(logged string) bool {
 	if len(q.Models) == 0 {
 		return true
 	}
-	return slices.Contains(q.Models, logged) || slices.Contains(q.Models, BaseModelID(logged)) ||
+	for _, m := range q.Models {
+		if strings.Contains(logged, m) {
+			return true
+		}
+	}
+	return strings.Contains(logged, appProfileMarker)
+}
+
+// ModelMatches is the exact model filter: it keeps a modelId whose logged form, base model
+// id (prefix and ARN removed) or resolved base model (for application inference profiles;
+// empty when not known) is one of the filter's values.
+func (q Query) ModelMatches(logged, base, resolved string) bool {
+	if len(q.Models) == 0 {
+		return true
+	}
+	return slices.Contains(q.Models, logged) || slices.Contains(q.Models, base) ||
 		(resolved != "" && slices.Contains(q.Models, resolved))
 }
 

@@ -49,8 +49,11 @@ type PricedRow struct {
 	Row
 	// Model is the resolved base model (from the price book when priced, otherwise the
 	// logged id without profile prefix or ARN).
-	Model   string
-	Scope   pricing.Scope
+	Model string
+	Scope pricing.Scope
+	// Cost is the priced row's cost by component (input, output, cache reads, cache
+	// writes), as the price book computed it; Totals.Cost is its total.
+	Cost    pricing.Cost
 	Totals  Totals
 	Priced  bool
 	Unprice string // why it is unpriced
@@ -222,13 +225,20 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	}
 	unpriced := map[[3]string]*UnpricedModel{}
 	rep.Rows = make([]PricedRow, 0, len(res.Rows))
+	bases := map[string]string{} // each distinct model id is parsed once
 	for _, row := range res.Rows {
-		pr, err := priceRow(ctx, row, p)
+		base, ok := bases[row.Model]
+		if !ok {
+			base = BaseModelID(row.Model)
+			bases[row.Model] = base
+		}
+		pr, err := priceRow(ctx, row, base, p)
 		if err != nil {
 			return nil, err
 		}
-		if !q.ModelMatches(row.Model, pr.Model) {
-			continue // an application inference profile of another model
+		// The model filter, once, now that application inference profiles are resolved.
+		if !q.ModelMatches(row.Model, base, pr.Model) {
+			continue
 		}
 		if !pr.Priced {
 			k := [3]string{row.Model, row.Region, pr.Unprice}
@@ -265,8 +275,8 @@ func dimNames(ds []Dimension) string {
 	return strings.Join(n, ", ")
 }
 
-func priceRow(ctx context.Context, row Row, p Pricer) (PricedRow, error) {
-	pr := PricedRow{Row: row, Model: BaseModelID(row.Model)}
+func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, error) {
+	pr := PricedRow{Row: row, Model: base}
 	pr.Totals = Totals{Measures: row.Measures}
 	if row.Failed() {
 		pr.Totals.FailedCalls = row.Calls
@@ -287,6 +297,7 @@ func priceRow(ctx context.Context, row Row, p Pricer) (PricedRow, error) {
 		return pr, fmt.Errorf("pricing %s in %s: %w", row.Model, row.Region, err)
 	}
 	pr.Priced = true
+	pr.Cost = c
 	pr.Totals.Cost = c.Total
 	pr.Scope = c.Scope
 	if c.Model != "" {
