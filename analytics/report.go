@@ -187,7 +187,7 @@ type Report struct {
 	Views        []ViewResult
 	Unpriced     []UnpricedModel
 	Skipped      invocationlog.Skipped
-	Stats        Stats
+	Scan         Scan
 	Failures     []string
 	// Rows are the priced grain rows the views were built from.
 	Rows []PricedRow
@@ -218,7 +218,7 @@ type ReportOptions struct {
 func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts ReportOptions) (*Report, error) {
 	rep := &Report{
 		Since: q.Since, Until: q.Until, GeneratedAt: opts.GeneratedAt.UTC(), Source: opts.Source,
-		Skipped: res.Skipped, Stats: res.Stats,
+		Skipped: res.Skipped, Scan: res.Scan,
 	}
 	for _, f := range res.Failures {
 		rep.Failures = append(rep.Failures, f.Error())

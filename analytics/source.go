@@ -23,7 +23,7 @@ type Result struct {
 	Skipped invocationlog.Skipped
 	// Failures are regions (or other parts) that failed while others succeeded.
 	Failures []PartError
-	Stats    Stats
+	Scan     Scan
 }
 
 // PartError is a failed part of a query (one region of an Athena report).
@@ -35,18 +35,56 @@ type PartError struct {
 func (e PartError) Error() string { return fmt.Sprintf("%s: %v", e.Region, e.Err) }
 func (e PartError) Unwrap() error { return e.Err }
 
-// Stats describe the work a source did.
-type Stats struct {
-	Engine string
-	// Local engine.
-	Files      int64 // log files decoded
-	Bytes      int64 // bytes read (compressed, as stored)
-	Records    int64 // log records decoded, in range or not
-	OutOfRange int64 // records outside the time range (read from the hour after it)
-	// Athena engine.
-	Queries      int
-	BytesScanned int64
-	// QueryCostUSD is the Athena charge for the queries: $5 per TB scanned, 10 MB minimum
-	// per query.
-	QueryCostUSD decimal.Decimal
+// Scan describes the work a source did, whatever the engine: named figures, in the order
+// the JSON report's "scan" object lists them, and a sentence for the human formats whose
+// {name} placeholders the renderers fill with the figures, formatted by kind.
+type Scan struct {
+	// Engine is the name of the engine that answered.
+	Engine  string
+	Figures []Figure
+	// Summary is the human line: "Read {files} files ({bytes}), {records} records".
+	Summary string
+	// NoInput is true when the source found nothing to read for the query (no log file),
+	// which a report says, and --strict fails on.
+	NoInput bool
+}
+
+// FigureKind says how a figure is written.
+type FigureKind int
+
+const (
+	// FigureCount is a count: 12,345 in tables, 12345 in JSON.
+	FigureCount FigureKind = iota
+	// FigureBytes is a byte count: 34.9 MiB in tables, 36595712 in JSON.
+	FigureBytes
+	// FigureUSD is money: $0.01 in tables, "0.00523" (a decimal string) in JSON.
+	FigureUSD
+)
+
+// Figure is one number of a Scan.
+type Figure struct {
+	Name string
+	Kind FigureKind
+	N    int64           // counts and bytes
+	USD  decimal.Decimal // money
+}
+
+// Int is the value of a count or byte figure, 0 when absent.
+func (s Scan) Int(name string) int64 {
+	for _, f := range s.Figures {
+		if f.Name == name {
+			return f.N
+		}
+	}
+	return 0
+}
+
+// Money is the value of a money figure, zero when absent.
+func (s Scan) Money(name string) decimal.Decimal {
+	for _, f := range s.Figures {
+		if f.Name == name {
+			return f.USD
+		}
+	}
+	return decimal.Zero
 }

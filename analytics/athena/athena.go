@@ -28,6 +28,9 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
+// Engine is this engine's name (--engine athena, analytics.Scan.Engine).
+const Engine = "athena"
+
 // Defaults of Config: the names the CDK app deploys (package deployment).
 const (
 	DefaultWorkgroup = deployment.WorkGroupName
@@ -226,14 +229,16 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		return nil, fmt.Errorf("athena: %w", err)
 	}
 
-	res := &analytics.Result{Stats: analytics.Stats{Engine: "athena", QueryCostUSD: decimal.Zero}}
+	res := &analytics.Result{}
+	var queries, scanned int64
+	cost := decimal.Zero
 	all := analytics.NewAggregator(q)
 	var errs []error
 	for _, p := range parts {
 		if p.stats.id != "" {
-			res.Stats.Queries++
-			res.Stats.BytesScanned += p.stats.bytesScanned
-			res.Stats.QueryCostUSD = res.Stats.QueryCostUSD.Add(p.stats.cost())
+			queries++
+			scanned += p.stats.bytesScanned
+			cost = cost.Add(p.stats.cost())
 		}
 		if p.err != nil {
 			pe := analytics.PartError{Region: p.region, Err: p.err}
@@ -243,6 +248,15 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		}
 		all.Merge(p.agg)
 		res.Skipped.Merge(p.skip)
+	}
+	res.Scan = analytics.Scan{
+		Engine:  Engine,
+		Summary: "Athena: {queries} queries, {bytes_scanned} scanned, query cost {query_cost_usd}",
+		Figures: []analytics.Figure{
+			{Name: "queries", N: queries},
+			{Name: "bytes_scanned", Kind: analytics.FigureBytes, N: scanned},
+			{Name: "query_cost_usd", Kind: analytics.FigureUSD, USD: cost},
+		},
 	}
 	if len(errs) == len(parts) {
 		return nil, fmt.Errorf("athena: every region failed: %w", errors.Join(errs...))

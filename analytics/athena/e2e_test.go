@@ -152,8 +152,8 @@ func TestEndToEndThroughFakeAthena(t *testing.T) {
 			if got, want := usedCSV, tc.large < 1000; got != want {
 				t.Errorf("CSV read in some region: got %v, want %v", got, want)
 			}
-			if res.Stats.Queries != 2 || res.Stats.BytesScanned != 2*42<<20 || res.Stats.QueryCostUSD.String() != "0.00044040192" {
-				t.Errorf("stats: got %d queries, %d bytes, $%s; want 2, %d, $0.00044040192", res.Stats.Queries, res.Stats.BytesScanned, res.Stats.QueryCostUSD, 2*42<<20)
+			if res.Scan.Int("queries") != 2 || res.Scan.Int("bytes_scanned") != 2*42<<20 || res.Scan.Money("query_cost_usd").String() != "0.00044040192" {
+				t.Errorf("stats: got %d queries, %d bytes, $%s; want 2, %d, $0.00044040192", res.Scan.Int("queries"), res.Scan.Int("bytes_scanned"), res.Scan.Money("query_cost_usd"), 2*42<<20)
 			}
 		})
 	}

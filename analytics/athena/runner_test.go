@@ -97,9 +97,8 @@ func TestRunnerSuccess(t *testing.T) {
 		t.Errorf("rows:\ngot  %v\nwant %v", rowLines(res.Rows), rowLines(wantTwoRows))
 	}
 	// 123,456,789 bytes = 117.74 MB, billed as 118 MB = 123,731,968 bytes at $5 per 10^12.
-	wantStats := analytics.Stats{Engine: "athena", Queries: 1, BytesScanned: 123_456_789}
-	if got := res.Stats; got.Engine != wantStats.Engine || got.Queries != wantStats.Queries || got.BytesScanned != wantStats.BytesScanned || got.QueryCostUSD.String() != "0.00061865984" {
-		t.Errorf("stats: got %+v (cost %s), want %+v with cost 0.00061865984", got, got.QueryCostUSD, wantStats)
+	if got := res.Scan; got.Engine != Engine || got.Int("queries") != 1 || got.Int("bytes_scanned") != 123_456_789 || got.Money("query_cost_usd").String() != "0.00061865984" {
+		t.Errorf("scan: got %+v, want athena, 1 query, 123456789 bytes, cost 0.00061865984", got)
 	}
 	if got, want := f.count("GetQueryExecution"), 4; got != want {
 		t.Errorf("GetQueryExecution calls: got %d, want %d", got, want)
@@ -363,8 +362,8 @@ func TestRunnerFailingRegion(t *testing.T) {
 	// Three queries ran. The failed one is not charged; the answered one pays the 10 MB
 	// minimum (10,485,760 bytes); the cancelled one pays for its 2,000,000,000 bytes, billed as
 	// 1,908 MB = 2,000,683,008 bytes. At $5 per 10^12 bytes: 0.0000524288 + 0.01000341504.
-	if res.Stats.Queries != 3 || res.Stats.BytesScanned != 2_000_001_000 || res.Stats.QueryCostUSD.String() != "0.01005584384" {
-		t.Errorf("stats: got %d queries, %d bytes, costing %s; want 3, 2000001000, 0.01005584384", res.Stats.Queries, res.Stats.BytesScanned, res.Stats.QueryCostUSD)
+	if res.Scan.Int("queries") != 3 || res.Scan.Int("bytes_scanned") != 2_000_001_000 || res.Scan.Money("query_cost_usd").String() != "0.01005584384" {
+		t.Errorf("stats: got %d queries, %d bytes, costing %s; want 3, 2000001000, 0.01005584384", res.Scan.Int("queries"), res.Scan.Int("bytes_scanned"), res.Scan.Money("query_cost_usd"))
 	}
 }
 

@@ -1,7 +1,6 @@
 package athena
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
@@ -31,7 +31,14 @@ const (
 // ErrBadQuery is wrapped by the errors of a query or Config the engine refuses to turn into
 // SQL: a filter value it cannot send as a parameter, a bad database or table name, an empty
 // range. The CLI reports them as usage errors.
-var ErrBadQuery = errors.New("bad query")
+var ErrBadQuery error = badQuery{}
+
+// badQuery is ErrBadQuery: it also matches engine.ErrUsage, so the CLI exits with its usage
+// status.
+type badQuery struct{}
+
+func (badQuery) Error() string        { return "bad query" }
+func (badQuery) Is(target error) bool { return target == engine.ErrUsage }
 
 // maxParamLen is the longest execution parameter Athena accepts (characters).
 const maxParamLen = 1024

@@ -205,7 +205,7 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	mb := float64(size) / 1e6 * float64(b.N)
-	records := float64(res.Stats.Records) * float64(b.N)
+	records := float64(res.Scan.Int("records")) * float64(b.N)
 	engineMBs, gunzipMBs := mb/engineWall.Seconds(), mb/gunzipWall.Seconds()
 	b.ReportMetric(records/engineWall.Seconds(), "records/s")
 	b.ReportMetric(engineMBs, "engine-gzMB/s")
@@ -223,7 +223,7 @@ func BenchmarkScan(b *testing.B) {
 		"  raw gunzip     %8.1f MB/s of gzip  (the baseline)\n"+
 		"  engine/gunzip  %8.2f wall, %.2f CPU\n"+
 		"  peak heap      %8.1f MB, %.0f bytes per usage group (memory follows the groups, not the input)\n\n",
-		len(files), float64(size)/1e6, res.Stats.Records, len(res.Rows), runtime.GOMAXPROCS(0),
+		len(files), float64(size)/1e6, res.Scan.Int("records"), len(res.Rows), runtime.GOMAXPROCS(0),
 		engineMBs, records/engineWall.Seconds(), float64(engineCPU.Microseconds())/records,
 		gunzipMBs, engineMBs/gunzipMBs, safeRatio(gunzipCPU, engineCPU),
 		float64(peak)/1e6, float64(peak)/float64(max(1, len(res.Rows))))

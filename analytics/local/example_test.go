@@ -38,7 +38,7 @@ func ExampleNew() {
 	for _, r := range res.Rows {
 		fmt.Println(r.Hour.Format(time.RFC3339), r.App, r.User, r.Model, r.Calls, r.InputTokens, r.OutputTokens)
 	}
-	fmt.Println("files read:", res.Stats.Files)
+	fmt.Println("files read:", res.Scan.Int("files"))
 	// Output:
 	// 2025-11-03T10:00:00Z ChatbotApp-BedrockRole alice us.anthropic.claude-3-haiku-20240307-v1:0 1 1200 300
 	// files read: 1

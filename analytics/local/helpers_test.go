@@ -319,15 +319,15 @@ func check(t *testing.T, res *analytics.Result, q analytics.Query, w want) {
 			t.Errorf("unexpected group %s: %+v", g, m)
 		}
 	}
-	st := res.Stats
+	st := res.Scan
 	for _, c := range []struct {
 		name      string
 		got, want int64
 	}{
-		{"Stats.Files", st.Files, w.files},
-		{"Stats.Bytes", st.Bytes, w.bytes},
-		{"Stats.Records", st.Records, w.records},
-		{"Stats.OutOfRange", st.OutOfRange, w.outOfRange},
+		{"Stats.Files", st.Int("files"), w.files},
+		{"Stats.Bytes", st.Int("bytes"), w.bytes},
+		{"Stats.Records", st.Int("records"), w.records},
+		{"Stats.OutOfRange", st.Int("out_of_range"), w.outOfRange},
 		{"Skipped.NonLogObjects", res.Skipped.NonLogObjects, w.nonLog},
 		{"Skipped.UnreadableFiles", res.Skipped.UnreadableFiles, w.unreadable},
 		{"Skipped.MalformedLines", res.Skipped.MalformedLines, w.malformed},
@@ -338,7 +338,7 @@ func check(t *testing.T, res *analytics.Result, q analytics.Query, w want) {
 		}
 	}
 	if st.Engine != Engine {
-		t.Errorf("Stats.Engine: got %q, want %q", st.Engine, Engine)
+		t.Errorf("Scan.Engine: got %q, want %q", st.Engine, Engine)
 	}
 	if !slices.IsSortedFunc(res.Rows, func(a, b analytics.Row) int { return analytics.CompareKeys(a.Key, b.Key) }) {
 		t.Errorf("rows are not in SortRows order")

@@ -33,7 +33,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
-// Engine is the value of analytics.Stats.Engine for this engine.
+// Engine is this engine's name (--engine local, analytics.Scan.Engine).
 const Engine = "local"
 
 // Source reads logs from a folder, a single file or an S3 prefix. It is safe for concurrent
@@ -318,24 +318,34 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	// Merge into the largest aggregator, dropping each other one once merged.
 	big := slices.MaxFunc(workers, func(a, b *worker) int { return cmp.Compare(a.agg.Len(), b.agg.Len()) })
 	total := big.agg
-	res := &analytics.Result{Stats: analytics.Stats{Engine: Engine}}
+	res := &analytics.Result{}
+	var files, records int64
 	for _, w := range workers {
 		if w != big {
 			total.Merge(w.agg)
 			w.agg = nil
 		}
 		res.Skipped.Merge(w.skipped)
-		res.Stats.Files += w.files
-		res.Stats.Records += w.records
+		files += w.files
+		records += w.records
 	}
-	res.Stats.Bytes = st.bytes.Load()
 	res.Skipped.Merge(k.problems)
 	res.Skipped.Merge(k.nonLog)
 	slices.SortStableFunc(res.Skipped.Samples, func(a, b invocationlog.Skip) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})
 	res.Rows = total.Rows()
-	res.Stats.OutOfRange = total.OutOfRange
+	res.Scan = analytics.Scan{
+		Engine:  Engine,
+		Summary: "Read {files} files ({bytes}), {records} records",
+		Figures: []analytics.Figure{
+			{Name: "files", N: files},
+			{Name: "bytes", Kind: analytics.FigureBytes, N: st.bytes.Load()},
+			{Name: "records", N: records},
+			{Name: "out_of_range", N: total.OutOfRange},
+		},
+		NoInput: files == 0,
+	}
 	return res, nil
 }
 

@@ -191,9 +191,9 @@ func TestGenerated(t *testing.T) {
 					name      string
 					got, want int64
 				}{
-					{"Stats.Records", res.Stats.Records, int64(len(plain.recs))},
-					{"Stats.Records vs loggen", res.Stats.Records, gen.Records},
-					{"Stats.Files", res.Stats.Files, gen.Files},
+					{"Stats.Records", res.Scan.Int("records"), int64(len(plain.recs))},
+					{"Stats.Records vs loggen", res.Scan.Int("records"), gen.Records},
+					{"Stats.Files", res.Scan.Int("files"), gen.Files},
 					{"Skipped.NonLogObjects", res.Skipped.NonLogObjects, plain.bodies + plain.other},
 					{"calls vs loggen", tot.Calls, gen.Records},
 				} {
@@ -262,10 +262,10 @@ func TestGeneratedS3(t *testing.T) {
 			name      string
 			got, want int64
 		}{
-			{"Stats.Files", got.Stats.Files, want.Stats.Files},
-			{"Stats.Bytes", got.Stats.Bytes, want.Stats.Bytes},
-			{"Stats.Records", got.Stats.Records, want.Stats.Records},
-			{"Stats.OutOfRange", got.Stats.OutOfRange, want.Stats.OutOfRange},
+			{"Stats.Files", got.Scan.Int("files"), want.Scan.Int("files")},
+			{"Stats.Bytes", got.Scan.Int("bytes"), want.Scan.Int("bytes")},
+			{"Stats.Records", got.Scan.Int("records"), want.Scan.Int("records")},
+			{"Stats.OutOfRange", got.Scan.Int("out_of_range"), want.Scan.Int("out_of_range")},
 			{"Skipped.NonLogObjects", got.Skipped.NonLogObjects, want.Skipped.NonLogObjects},
 			{"Skipped.Problems", got.Skipped.Problems(), 0},
 		} {

@@ -18,7 +18,7 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.str("schema", analytics.ReportSchema)
 	b.str("generated_at", rep.GeneratedAt.Format(time.RFC3339))
 	b.str("source", rep.Source)
-	b.str("engine", rep.Stats.Engine)
+	b.str("engine", rep.Scan.Engine)
 	b.key("period")
 	b.open()
 	b.str("since", rep.Since.UTC().Format(time.RFC3339))
@@ -74,16 +74,12 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.raw(rep.Skipped)
 	b.key("scan")
 	b.open()
-	s := rep.Stats
-	if s.Engine == "athena" {
-		b.int("queries", int64(s.Queries))
-		b.int("bytes_scanned", s.BytesScanned)
-		b.str("query_cost_usd", s.QueryCostUSD.String())
-	} else {
-		b.int("files", s.Files)
-		b.int("bytes", s.Bytes)
-		b.int("records", s.Records)
-		b.int("out_of_range", s.OutOfRange)
+	for _, f := range rep.Scan.Figures {
+		if f.Kind == analytics.FigureUSD {
+			b.str(f.Name, f.USD.String())
+		} else {
+			b.int(f.Name, f.N)
+		}
 	}
 	b.close()
 	b.key("failures")

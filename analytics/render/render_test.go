@@ -89,7 +89,8 @@ func testReport(t *testing.T, groupBy ...string) *analytics.Report {
 	} {
 		agg.Add(r)
 	}
-	res := &analytics.Result{Rows: agg.Rows(), Stats: analytics.Stats{Engine: "local", Files: 3, Bytes: 4096, Records: 8, OutOfRange: agg.OutOfRange}}
+	res := &analytics.Result{Rows: agg.Rows(), Scan: analytics.Scan{Engine: "local", Summary: "Read {files} files ({bytes}), {records} records", Figures: []analytics.Figure{
+		{Name: "files", N: 3}, {Name: "bytes", Kind: analytics.FigureBytes, N: 4096}, {Name: "records", N: 8}, {Name: "out_of_range", N: agg.OutOfRange}}}}
 	res.Skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipMalformedLine, File: "logs/a.json.gz", Line: 7, Detail: "unexpected end of JSON input"})
 	res.Skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: "logs/data/x.json.gz", Detail: "body object"})
 	rep, err := analytics.BuildReport(context.Background(), q, res, fixedPricer{}, analytics.ReportOptions{

@@ -122,12 +122,23 @@ func skippedLines(rep *analytics.Report) []string {
 	return out
 }
 
+// scanLine is the engine's summary with its figures written in: "Read 3 files (4.0 KiB), 8
+// records".
 func scanLine(rep *analytics.Report) string {
-	s := rep.Stats
-	if s.Engine == "athena" {
-		return fmt.Sprintf("Athena: %d queries, %s scanned, query cost %s", s.Queries, HumanBytes(s.BytesScanned), usd(s.QueryCostUSD))
+	line := rep.Scan.Summary
+	for _, f := range rep.Scan.Figures {
+		var v string
+		switch f.Kind {
+		case analytics.FigureBytes:
+			v = HumanBytes(f.N)
+		case analytics.FigureUSD:
+			v = usd(f.USD)
+		default:
+			v = num(f.N)
+		}
+		line = strings.ReplaceAll(line, "{"+f.Name+"}", v)
 	}
-	return fmt.Sprintf("Read %s files (%s), %s records", num(s.Files), HumanBytes(s.Bytes), num(s.Records))
+	return line
 }
 
 // HumanBytes formats a byte count with a binary unit: 512 B, 34.9 MiB.

@@ -21,8 +21,8 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
-// newLogsCmd is the `logs` parent command.
-func newLogsCmd(f *factory) *cobra.Command {
+// NewCmdLogs is the `logs` parent command.
+func NewCmdLogs(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logs",
 		Short: "Work with Bedrock model invocation log files",
@@ -33,9 +33,9 @@ func newLogsCmd(f *factory) *cobra.Command {
 			as Bedrock writes them to S3, so that reports, dashboards and benchmarks can run
 			without an AWS account.
 		`),
-		Args: cobra.NoArgs,
+		Args: noArgs,
 	}
-	cmd.AddCommand(newLogsGenerateCmd(f))
+	cmd.AddCommand(NewCmdLogsGenerate(f, logsGenerateRun))
 	return cmd
 }
 
@@ -61,7 +61,8 @@ type logsGenerateOptions struct {
 // defaultGenerateWindow is the range of `logs generate` when --since is not given.
 const defaultGenerateWindow = 30 * 24 * time.Hour
 
-func newLogsGenerateCmd(f *factory) *cobra.Command {
+// NewCmdLogsGenerate is `bedrock-usage logs generate`; runF runs it.
+func NewCmdLogsGenerate(f *factory, runF func(context.Context, *logsGenerateOptions) error) *cobra.Command {
 	opts := &logsGenerateOptions{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "generate --out DIR",
@@ -125,9 +126,9 @@ func newLogsGenerateCmd(f *factory) *cobra.Command {
 			$ aws s3 sync ./logs s3://bedrock-logs-123456789012-us-east-1/
 			$ bedrock-usage report --source s3://bedrock-logs-123456789012-us-east-1/bedrock-logs/
 		`),
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLogsGenerate(cmd.Context(), opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -165,7 +166,7 @@ type generateSummary struct {
 	ProfileMap  string   `json:"profile_map,omitempty"`
 }
 
-func runLogsGenerate(ctx context.Context, opts *logsGenerateOptions) error {
+func logsGenerateRun(ctx context.Context, opts *logsGenerateOptions) error {
 	if opts.Out == "" {
 		return usageErr("--out is required")
 	}

@@ -201,7 +201,7 @@ func TestLogsGenerateShowsProgressOnATerminal(t *testing.T) {
 		Now: func() time.Time { return testNow },
 		Out: t.TempDir(), Since: "2d", Seed: 1, Records: 400, Account: "123456789012", Prefix: "bedrock-logs/",
 	}
-	if err := runLogsGenerate(context.Background(), opts); err != nil {
+	if err := logsGenerateRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	got := errOut.String()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,10 +13,10 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
-	"github.com/bedrock-usage/bedrock-usage/analytics/athena"
-	"github.com/bedrock-usage/bedrock-usage/analytics/local"
+	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 )
@@ -28,35 +27,23 @@ type reportOptions struct {
 	f   *factory
 	Out string // --output file; empty for stdout
 
-	Source  string
-	Engine  string
-	Since   string
-	Until   string
-	Regions []string
-	Apps    []string
-	Users   []string
-	Models  []string
-	GroupBy []string
-	Views   []string
-	Format  string
-	Top     int
-	Workers int
+	reportRequest
+	Engine string
+	Views  []string
+	Format string
 
 	Strict        bool
 	StrictPricing bool
 	Budget        string
 
-	Prices     string
-	Discount   string
-	ProfileMap string
-	Offline    bool
-
-	Athena athenaFlags
-	// athenaSet names the Athena-only flags given on the command line.
-	athenaSet []string
+	prices  priceFlags
+	engines *engine.Binding
+	// changed reports which flags were given on the command line.
+	changed func(name string) bool
 }
 
-func newReportCmd(f *factory) *cobra.Command {
+// NewCmdReport is `bedrock-usage report`; runF runs it (reportRun, or a test's).
+func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
 	opts := &reportOptions{IO: f.IO, f: f}
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -104,42 +91,30 @@ func newReportCmd(f *factory) *cobra.Command {
 			# Through Athena, every configured region
 			$ bedrock-usage report --engine athena --since 2025-11-01
 		`),
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("format") {
 				opts.Format = ""
 			}
-			opts.athenaSet = changedFlags(cmd, athenaFlagNames...)
-			return runReport(cmd.Context(), opts)
+			opts.changed = cmd.Flags().Changed
+			return runF(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Source, "source", "s", "", "logs to read: a folder, a file, or s3://bucket/prefix (local engine; env BEDROCK_USAGE_SOURCE)")
-	fl.StringVar(&opts.Engine, "engine", "local", "engine: local (read the logs here) or athena (query the Glue table)")
-	fl.StringVar(&opts.Since, "since", "", "start: a date (2025-11-01), an RFC 3339 time, or a duration back from now (7d, 24h); default 7 days before --until")
-	fl.StringVar(&opts.Until, "until", "", "end: a date (inclusive: the whole day), an RFC 3339 time (exclusive) or a duration back from now; default now")
-	fl.StringSliceVar(&opts.Regions, "region", nil, "only these regions (repeatable or comma-separated)")
-	fl.StringSliceVar(&opts.Apps, "app", nil, "only these applications (role names; repeatable)")
-	fl.StringSliceVar(&opts.Users, "user", nil, "only these users (IAM user names or role session names; repeatable)")
-	fl.StringSliceVar(&opts.Models, "model", nil, "only these models: a modelId as logged or its base id (repeatable)")
-	fl.StringSliceVar(&opts.GroupBy, "group-by", nil, "add a view grouped by these dimensions: "+strings.Join(analytics.DimensionNames(), ", ")+", metadata.KEY")
+	opts.reportRequest.addFlags(fl, 10, false)
+	fl.StringVar(&opts.Engine, "engine", engine.DefaultName(), engine.EngineHelp())
 	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(render.ViewNames(), ", "))
-	fl.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(render.Formats, ", ")+" (default table on a terminal, json otherwise)")
+	fl.StringVarP(&opts.Format, "format", "f", "", "output format: "+strings.Join(render.Formats, ", ")+" (default table on a terminal, json otherwise)")
 	fl.StringVarP(&opts.Out, "output", "o", "", "write the report to this file instead of standard output")
-	fl.IntVar(&opts.Top, "top", 10, "lines per view in table and markdown output (0: all; daily and hourly are never cut)")
-	fl.IntVar(&opts.Workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
-	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when any line, file or object was skipped, no log file was found, or (athena) a region failed")
+	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when any line, file or object was skipped, no log file was found, or a part of the query (an Athena region) failed")
 	fl.BoolVar(&opts.StrictPricing, "strict-pricing", false, "exit 3 when any call is unpriced")
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD exceeds this amount (the report is still written)")
-	fl.StringVar(&opts.Prices, "prices", "", "price file layered over the embedded price book (negotiated or private prices)")
-	fl.StringVar(&opts.Discount, "discount", "", "flat discount in percent applied to every cost (e.g. 12.5)")
-	fl.StringVar(&opts.ProfileMap, "profile-map", "", "file mapping application inference profile ARNs or ids to base model ids")
-	fl.BoolVar(&opts.Offline, "offline", false, "never call bedrock GetInferenceProfile: application inference profiles not in --profile-map or the cache are unpriced")
-	addAthenaFlags(cmd, &opts.Athena, true)
+	opts.prices.addFlags(fl)
+	opts.engines = engine.Bind(fl, true)
 	return cmd
 }
 
-func runReport(ctx context.Context, opts *reportOptions) error {
+func reportRun(ctx context.Context, opts *reportOptions) error {
 	format := opts.Format
 	if format == "" {
 		format = "json"
@@ -155,9 +130,6 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 			return usageErr("--view %q: use one of %s", v, strings.Join(render.ViewNames(), ", "))
 		}
 	}
-	if opts.Top < 0 {
-		return usageErr("--top must be 0 or more")
-	}
 	var budget decimal.Decimal
 	if opts.Budget != "" {
 		b, err := decimal.NewFromString(strings.TrimPrefix(opts.Budget, "$"))
@@ -166,13 +138,29 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 		}
 		budget = b
 	}
-	// Load prices first: a bad price file should fail before a long scan.
-	book, err := loadBook(ctx, opts)
+	cfg, err := opts.engines.Select(opts.Engine, opts.changed)
+	if err != nil {
+		return usageFrom(err)
+	}
+	q, dims, metaKeys, err := opts.reportRequest.query(opts.f.Now())
 	if err != nil {
 		return err
 	}
-	rep, err := buildReport(ctx, opts, book, opts.Since, opts.Until)
-	if err != nil || rep == nil {
+	env := opts.f.engineEnv()
+	if x, ok := cfg.(engine.Explainer); ok && x.Explaining() {
+		return usageFrom(x.Explain(ctx, env, q))
+	}
+	// Load prices first: a bad price file should fail before a long scan.
+	book, err := opts.prices.load(ctx, opts.f)
+	if err != nil {
+		return err
+	}
+	src, where, err := cfg.Open(ctx, env)
+	if err != nil {
+		return usageFrom(err)
+	}
+	rep, err := buildReport(ctx, opts.f, src, where, q, dims, metaKeys, book)
+	if err != nil {
 		return err
 	}
 	out, closeOut, err := opts.output()
@@ -189,71 +177,23 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 	return verdict(opts, rep, budget)
 }
 
-// buildReport runs the query the options describe, over [since, until), and prices it. A nil
-// report with a nil error means the command is done (--print-sql).
-func buildReport(ctx context.Context, opts *reportOptions, book *pricing.Book, sinceFlag, untilFlag string) (*analytics.Report, error) {
-	f := opts.f
-	since, until, err := analytics.ParseRange(sinceFlag, untilFlag, f.Now())
-	if err != nil {
-		return nil, withCode(exitUsage, err)
-	}
-	dims, metaKeys, err := analytics.ParseDimensions(splitList(opts.GroupBy))
-	if err != nil {
-		return nil, withCode(exitUsage, err)
-	}
-	for _, r := range splitList(opts.Regions) {
-		if !regionRE.MatchString(r) {
-			return nil, usageErr("--region %q is not an AWS region name (like us-east-1)", r)
-		}
-	}
-	q := analytics.Query{
-		Since: since, Until: until,
-		Regions: splitList(opts.Regions), Apps: splitList(opts.Apps), Users: splitList(opts.Users), Models: splitList(opts.Models),
-		MetadataKeys: metaKeys,
-	}
-	if err := q.Validate(); err != nil {
-		return nil, withCode(exitUsage, err)
-	}
-	var src analytics.Source
-	var where string
-	switch opts.Engine {
-	case "local":
-		if len(opts.athenaSet) > 0 {
-			return nil, usageErr("--%s is for --engine athena", opts.athenaSet[0])
-		}
-		where = opts.Source
-		if where == "" {
-			where = f.Env("BEDROCK_USAGE_SOURCE")
-		}
-		if where == "" {
-			return nil, usageErr("--source is required with the local engine: a folder, a file or s3://bucket/prefix (or use --engine athena)")
-		}
-		src, err = newLocalSource(ctx, f, where, opts.Workers)
-		if err != nil {
-			return nil, err
-		}
-	case "athena":
-		if opts.Source != "" {
-			return nil, usageErr("--source is for the local engine; --engine athena reads the Glue table (--database, --table)")
-		}
-		var done bool
-		src, where, done, err = newAthenaSource(ctx, f, q, &opts.Athena)
-		if err != nil || done {
-			return nil, err
-		}
-	default:
-		return nil, usageErr("--engine %q: use local or athena", opts.Engine)
-	}
+// buildReport runs q on src and prices the answer.
+func buildReport(ctx context.Context, f *factory, src analytics.Source, where string, q analytics.Query, dims []analytics.Dimension, metaKeys []string, book *pricing.Book) (*analytics.Report, error) {
 	res, err := src.Usage(ctx, q)
-	if errors.Is(err, athena.ErrBadQuery) {
-		return nil, withCode(exitUsage, err)
-	}
 	if err != nil {
-		return nil, err
+		return nil, usageFrom(err)
 	}
 	return analytics.BuildReport(ctx, q, res, book, analytics.ReportOptions{
 		Source: where, GeneratedAt: f.Now(), GroupBy: dims, MetadataKeys: metaKeys,
 	})
+}
+
+// usageFrom marks an engine's usage errors (engine.ErrUsage) with the usage exit status.
+func usageFrom(err error) error {
+	if err != nil && errors.Is(err, engine.ErrUsage) {
+		return flagErr(err)
+	}
+	return err
 }
 
 // verdict turns what the report found into the exit code the flags ask for.
@@ -269,7 +209,7 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", msg)
 		}
 	}
-	if rep.Stats.Engine == local.Engine && rep.Stats.Files == 0 {
+	if rep.Scan.NoInput {
 		msg := fmt.Sprintf("no log files found in %s for %s to %s", rep.Source, rep.Since.Format(time.RFC3339), rep.Until.Format(time.RFC3339))
 		if opts.Strict {
 			problems = append(problems, msg)
@@ -296,20 +236,6 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 	return nil
 }
 
-// regionRE is the shape of an AWS region name.
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-
-// changedFlags lists which of names were given on the command line.
-func changedFlags(cmd *cobra.Command, names ...string) []string {
-	var set []string
-	for _, n := range names {
-		if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
-			set = append(set, n)
-		}
-	}
-	return set
-}
-
 func (opts *reportOptions) output() (io.Writer, func() error, error) {
 	if opts.Out == "" || opts.Out == "-" {
 		return opts.IO.Out, func() error { return nil }, nil
@@ -321,43 +247,40 @@ func (opts *reportOptions) output() (io.Writer, func() error, error) {
 	return fh, fh.Close, nil
 }
 
-func newLocalSource(ctx context.Context, f *factory, where string, workers int) (analytics.Source, error) {
-	var lopts []local.Option
-	if workers > 0 {
-		lopts = append(lopts, local.WithWorkers(workers))
-	}
-	if f.IO.ErrTTY {
-		lopts = append(lopts, local.WithProgress(f.IO.ErrOut))
-	}
-	if strings.HasPrefix(where, "s3://") {
-		cfg, err := f.AWSConfig(ctx, "")
-		if err != nil {
-			return nil, fmt.Errorf("loading AWS configuration: %w", err)
-		}
-		lopts = append(lopts, local.WithAWSConfig(cfg, f.S3Options...))
-	}
-	return local.New(ctx, where, lopts...)
+// priceFlags are the pricing flags of report and serve.
+type priceFlags struct {
+	Prices     string
+	Discount   string
+	ProfileMap string
+	Offline    bool
 }
 
-// loadBook loads the embedded price book with the overrides the flags name and, unless
+func (p *priceFlags) addFlags(fl *pflag.FlagSet) {
+	fl.StringVar(&p.Prices, "prices", "", "price file layered over the embedded price book (negotiated or private prices)")
+	fl.StringVar(&p.Discount, "discount", "", "flat discount in percent applied to every cost (e.g. 12.5)")
+	fl.StringVar(&p.ProfileMap, "profile-map", "", "file mapping application inference profile ARNs or ids to base model ids")
+	fl.BoolVar(&p.Offline, "offline", false, "never call bedrock GetInferenceProfile: application inference profiles not in --profile-map or the cache are unpriced")
+}
+
+// load loads the embedded price book with the overrides the flags name and, unless
 // --offline, a resolver for application inference profiles (bedrock GetInferenceProfile,
 // cached on disk; with --offline the cache file alone).
-func loadBook(ctx context.Context, opts *reportOptions) (*pricing.Book, error) {
+func (p *priceFlags) load(ctx context.Context, f *factory) (*pricing.Book, error) {
 	var popts []pricing.Option
-	if opts.Prices != "" {
-		popts = append(popts, pricing.WithOverrideFile(opts.Prices))
+	if p.Prices != "" {
+		popts = append(popts, pricing.WithOverrideFile(p.Prices))
 	}
-	if opts.Discount != "" {
-		d, err := decimal.NewFromString(strings.TrimSuffix(opts.Discount, "%"))
+	if p.Discount != "" {
+		d, err := decimal.NewFromString(strings.TrimSuffix(p.Discount, "%"))
 		if err != nil || d.IsNegative() || d.GreaterThan(decimal.NewFromInt(100)) {
-			return nil, usageErr("--discount %q: give a percentage between 0 and 100, like 12.5", opts.Discount)
+			return nil, usageErr("--discount %q: give a percentage between 0 and 100, like 12.5", p.Discount)
 		}
 		popts = append(popts, pricing.WithDiscountPercent(d))
 	}
-	if opts.ProfileMap != "" {
-		popts = append(popts, pricing.WithProfileMapFile(opts.ProfileMap))
+	if p.ProfileMap != "" {
+		popts = append(popts, pricing.WithProfileMapFile(p.ProfileMap))
 	}
-	pc, err := newProfileResolver(opts.f, opts.Offline)
+	pc, err := newProfileResolver(f, p.Offline)
 	if err != nil {
 		return nil, err
 	}
@@ -367,17 +290,4 @@ func loadBook(ctx context.Context, opts *reportOptions) (*pricing.Book, error) {
 		return nil, fmt.Errorf("loading prices: %w", err)
 	}
 	return book, nil
-}
-
-// splitList splits comma-separated values of repeatable flags and drops empties.
-func splitList(in []string) []string {
-	var out []string
-	for _, v := range in {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }

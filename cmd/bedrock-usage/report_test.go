@@ -351,12 +351,12 @@ func TestVerdict(t *testing.T) {
 		budget   string
 		wantCode int
 	}{
-		{"clean", reportOptions{}, analytics.Report{Stats: analytics.Stats{Engine: "local", Files: 1}}, "", exitOK},
-		{"failed region", reportOptions{}, analytics.Report{Failures: []string{"eu-central-1: boom"}, Stats: analytics.Stats{Engine: "athena"}}, "", exitOK},
-		{"failed region, strict", reportOptions{Strict: true}, analytics.Report{Failures: []string{"eu-central-1: boom"}, Stats: analytics.Stats{Engine: "athena"}}, "", exitData},
-		{"over budget", reportOptions{Budget: "5"}, analytics.Report{Totals: analytics.Totals{Cost: cost("5.01")}, Stats: analytics.Stats{Engine: "local", Files: 1}}, "5", exitOverBudget},
-		{"at budget", reportOptions{Budget: "5"}, analytics.Report{Totals: analytics.Totals{Cost: cost("5")}, Stats: analytics.Stats{Engine: "local", Files: 1}}, "5", exitOK},
-		{"data problems win over budget", reportOptions{Budget: "5", StrictPricing: true}, analytics.Report{Totals: analytics.Totals{Cost: cost("9"), UnpricedCalls: 2}, Stats: analytics.Stats{Engine: "local", Files: 1}}, "5", exitData},
+		{"clean", reportOptions{}, analytics.Report{Scan: analytics.Scan{Engine: "local"}}, "", exitOK},
+		{"failed region", reportOptions{}, analytics.Report{Failures: []string{"eu-central-1: boom"}, Scan: analytics.Scan{Engine: "athena"}}, "", exitOK},
+		{"failed region, strict", reportOptions{Strict: true}, analytics.Report{Failures: []string{"eu-central-1: boom"}, Scan: analytics.Scan{Engine: "athena"}}, "", exitData},
+		{"over budget", reportOptions{Budget: "5"}, analytics.Report{Totals: analytics.Totals{Cost: cost("5.01")}, Scan: analytics.Scan{Engine: "local"}}, "5", exitOverBudget},
+		{"at budget", reportOptions{Budget: "5"}, analytics.Report{Totals: analytics.Totals{Cost: cost("5")}, Scan: analytics.Scan{Engine: "local"}}, "5", exitOK},
+		{"data problems win over budget", reportOptions{Budget: "5", StrictPricing: true}, analytics.Report{Totals: analytics.Totals{Cost: cost("9"), UnpricedCalls: 2}, Scan: analytics.Scan{Engine: "local"}}, "5", exitData},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

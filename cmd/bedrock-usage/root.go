@@ -14,6 +14,8 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
 )
 
 // Exit codes, as documented in the README.
@@ -81,8 +83,46 @@ func (e *exitErr) Unwrap() error { return e.err }
 
 func withCode(code int, err error) error { return &exitErr{code: code, err: err} }
 
-// usageErr marks a bad flag or argument (exit 2).
-func usageErr(format string, a ...any) error { return withCode(exitUsage, fmt.Errorf(format, a...)) }
+// flagError is a bad flag, argument or value: the CLI exits with exitUsage.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+// flagErr marks err as a usage error (exit 2).
+func flagErr(err error) error { return &flagError{err} }
+
+// usageErr is a usage error with a formatted message (exit 2).
+func usageErr(format string, a ...any) error { return flagErr(fmt.Errorf(format, a...)) }
+
+// noArgs and exactArgs are cobra's argument checks with typed errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		if cmd.HasSubCommands() {
+			return usageErr("unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+		return usageErr("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return flagErr(err)
+		}
+		return nil
+	}
+}
+
+// engineEnv is what the engines may use of the factory.
+func (f *factory) engineEnv() engine.Env {
+	env := engine.Env{AWSConfig: f.AWSConfig, S3Options: f.S3Options, Now: f.Now, Getenv: f.Env, Out: f.IO.Out}
+	if f.IO.ErrTTY {
+		env.Progress = f.IO.ErrOut
+	}
+	return env
+}
 
 func newRootCmd(f *factory) *cobra.Command {
 	root := &cobra.Command{
@@ -104,14 +144,13 @@ profiles, instance and container roles).`,
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(exitUsage, err)
-	})
+	root.Args = noArgs
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagErr(err) })
 	root.AddCommand(
-		newReportCmd(f),
-		newLogsCmd(f),
-		newPricingCmd(f),
-		newServeCmd(f),
+		NewCmdReport(f, reportRun),
+		NewCmdLogs(f),
+		NewCmdPricing(f),
+		NewCmdServe(f, serveRun),
 	)
 	return root
 }
@@ -132,10 +171,11 @@ func run(args []string, f *factory) int {
 	}
 	fmt.Fprintf(f.IO.ErrOut, "bedrock-usage: %v\n", err)
 	var ee *exitErr
-	if errors.As(err, &ee) {
+	var fe *flagError
+	switch {
+	case errors.As(err, &ee):
 		return ee.code
-	}
-	if isCobraUsageError(err) {
+	case errors.As(err, &fe):
 		return exitUsage
 	}
 	return exitError

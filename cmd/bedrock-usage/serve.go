@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,19 +14,28 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 )
 
 // serveOptions are the flags of `bedrock-usage serve`.
 type serveOptions struct {
-	report reportOptions
-	Addr   string
-	Cache  time.Duration
+	IO *iostreams
+	f  *factory
+	// defaults is the page's report when a request's query parameters do not say otherwise.
+	defaults reportRequest
+	Engine   string
+	prices   priceFlags
+	engines  *engine.Binding
+	changed  func(name string) bool
+	Addr     string
+	Cache    time.Duration
 }
 
-func newServeCmd(f *factory) *cobra.Command {
-	opts := &serveOptions{report: reportOptions{IO: f.IO, f: f}}
+// NewCmdServe is `bedrock-usage serve`; runF runs it (serveRun, or a test's).
+func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	opts := &serveOptions{IO: f.IO, f: f}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the report as a dashboard page on this machine",
@@ -50,34 +56,23 @@ func newServeCmd(f *factory) *cobra.Command {
 			$ bedrock-usage serve --source s3://bedrock-logs-123456789012-us-east-1/bedrock-logs/ --since 30d
 			$ bedrock-usage serve --engine athena --addr 127.0.0.1:9090 --cache 15m
 		`),
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.report.athenaSet = changedFlags(cmd, athenaFlagNames...)
-			if r := &opts.report; r.Engine == "local" && len(r.athenaSet) > 0 {
-				return usageErr("--%s is for --engine athena", r.athenaSet[0])
-			}
-			return runServe(cmd.Context(), opts)
+			opts.changed = cmd.Flags().Changed
+			return runF(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	r := &opts.report
-	fl.StringVarP(&r.Source, "source", "s", "", "logs to read: a folder, a file, or s3://bucket/prefix (local engine; env BEDROCK_USAGE_SOURCE)")
-	fl.StringVar(&r.Engine, "engine", "local", "engine: local or athena")
-	fl.StringVar(&r.Since, "since", "", "default start of the page's report (as in report --since)")
-	fl.StringVar(&r.Until, "until", "", "default end of the page's report (as in report --until)")
-	fl.StringSliceVar(&r.Regions, "region", nil, "default regions (repeatable)")
-	fl.IntVar(&r.Top, "top", 20, "lines per view on the page (0: all)")
-	fl.StringVar(&r.Prices, "prices", "", "price file layered over the embedded price book")
-	fl.StringVar(&r.Discount, "discount", "", "flat discount in percent applied to every cost")
-	fl.StringVar(&r.ProfileMap, "profile-map", "", "file mapping application inference profile ARNs or ids to base model ids")
-	fl.BoolVar(&r.Offline, "offline", false, "never call bedrock GetInferenceProfile")
+	opts.defaults.addFlags(fl, 20, true)
+	fl.StringVar(&opts.Engine, "engine", engine.DefaultName(), engine.EngineHelp())
+	opts.prices.addFlags(fl)
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.DurationVar(&opts.Cache, "cache", 5*time.Minute, "how long a computed report is reused")
-	addAthenaFlags(cmd, &r.Athena, false)
+	opts.engines = engine.Bind(fl, false)
 	return cmd
 }
 
-func runServe(ctx context.Context, opts *serveOptions) error {
+func serveRun(ctx context.Context, opts *serveOptions) error {
 	h, err := newDashboard(ctx, opts)
 	if err != nil {
 		return err
@@ -87,7 +82,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return fmt.Errorf("listening on %s: %w", opts.Addr, err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(opts.report.IO.ErrOut, "Serving the Bedrock usage dashboard on http://%s/ (Ctrl-C stops)\n", ln.Addr())
+	fmt.Fprintf(opts.IO.ErrOut, "Serving the Bedrock usage dashboard on http://%s/ (Ctrl-C stops)\n", ln.Addr())
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -102,10 +97,12 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 
 // dashboard serves reports over HTTP.
 type dashboard struct {
-	opts *serveOptions
-	book *pricing.Book
-	mu   sync.Mutex // one report at a time
-	seen map[string]cached
+	opts  *serveOptions
+	book  *pricing.Book
+	src   analytics.Source
+	where string
+	mu    sync.Mutex // one report at a time
+	seen  map[string]cached
 }
 
 type cached struct {
@@ -113,16 +110,27 @@ type cached struct {
 	at  time.Time
 }
 
+// newDashboard opens the source once and loads the prices; each request queries the source.
 func newDashboard(ctx context.Context, opts *serveOptions) (*dashboard, error) {
-	r := &opts.report
-	if r.Engine == "local" && r.Source == "" && r.f.Env("BEDROCK_USAGE_SOURCE") == "" {
-		return nil, usageErr("--source is required with the local engine: a folder, a file or s3://bucket/prefix (or use --engine athena)")
+	changed := opts.changed
+	if changed == nil {
+		changed = func(string) bool { return false }
 	}
-	book, err := loadBook(ctx, r)
+	cfg, err := opts.engines.Select(opts.Engine, changed)
+	if err != nil {
+		return nil, usageFrom(err)
+	}
+	book, err := opts.prices.load(ctx, opts.f)
 	if err != nil {
 		return nil, err
 	}
-	return &dashboard{opts: opts, book: book, seen: map[string]cached{}}, nil
+	env := opts.f.engineEnv()
+	env.Progress = nil // a server's stderr is not a progress line
+	src, where, err := cfg.Open(ctx, env)
+	if err != nil {
+		return nil, usageFrom(err)
+	}
+	return &dashboard{opts: opts, book: book, src: src, where: where, seen: map[string]cached{}}, nil
 }
 
 func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -147,23 +155,23 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 		return
 	}
-	ropts, top, err := d.requestOptions(req.URL.Query())
+	r, err := d.opts.defaults.fromValues(req.URL.Query())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rep, err := d.report(req.Context(), ropts)
+	rep, err := d.report(req.Context(), r)
 	if err != nil {
 		code := http.StatusInternalServerError
-		var ee *exitErr
-		if errors.As(err, &ee) && ee.code == exitUsage {
+		var fe *flagError
+		if errors.As(err, &fe) {
 			code = http.StatusBadRequest
 		}
 		http.Error(w, err.Error(), code)
 		return
 	}
 	var buf bytes.Buffer
-	if err := render.Render(&buf, rep, format, render.Options{Top: top}); err != nil {
+	if err := render.Render(&buf, rep, format, render.Options{Top: r.Top}); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -171,52 +179,21 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// requestOptions applies a request's query parameters to the command's report options.
-func (d *dashboard) requestOptions(v url.Values) (*reportOptions, int, error) {
-	o := d.opts.report // copy
-	set := func(name string, dst *string) {
-		if s := v.Get(name); s != "" {
-			*dst = s
-		}
-	}
-	list := func(name string, dst *[]string) {
-		if s := v[name]; len(s) > 0 {
-			*dst = s
-		}
-	}
-	set("since", &o.Since)
-	set("until", &o.Until)
-	list("region", &o.Regions)
-	list("app", &o.Apps)
-	list("user", &o.Users)
-	list("model", &o.Models)
-	list("group-by", &o.GroupBy)
-	top := o.Top
-	if s := v.Get("top"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return nil, 0, fmt.Errorf("top=%q: want a whole number, 0 for all", s)
-		}
-		top = n
-	}
-	return &o, top, nil
-}
-
-func (d *dashboard) report(ctx context.Context, o *reportOptions) (*analytics.Report, error) {
-	key := strings.Join([]string{o.Since, o.Until, strings.Join(o.Regions, ","), strings.Join(o.Apps, ","),
-		strings.Join(o.Users, ","), strings.Join(o.Models, ","), strings.Join(o.GroupBy, ",")}, "|")
+func (d *dashboard) report(ctx context.Context, r reportRequest) (*analytics.Report, error) {
+	key := r.key()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.opts.report.f.Now()
+	now := d.opts.f.Now()
 	if c, ok := d.seen[key]; ok && now.Sub(c.at) < d.opts.Cache {
 		return c.rep, nil
 	}
-	rep, err := buildReport(ctx, o, d.book, o.Since, o.Until)
+	q, dims, metaKeys, err := r.query(now)
 	if err != nil {
 		return nil, err
 	}
-	if rep == nil {
-		return nil, errors.New("--print-sql does not apply to serve")
+	rep, err := buildReport(ctx, d.opts.f, d.src, d.where, q, dims, metaKeys, d.book)
+	if err != nil {
+		return nil, err
 	}
 	for k, c := range d.seen {
 		if now.Sub(c.at) >= d.opts.Cache {

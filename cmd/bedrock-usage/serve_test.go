@@ -8,16 +8,18 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestServeDashboard(t *testing.T) {
 	dir := generate(t)
 	cli := newTestCLI(t)
-	d, err := newDashboard(context.Background(), &serveOptions{
-		report: reportOptions{IO: cli.f.IO, f: cli.f, Source: dir, Engine: "local", Since: "2025-11-01", Until: "2025-11-14", Top: 20},
-		Cache:  time.Minute,
-	})
+	var opts *serveOptions
+	cmd := NewCmdServe(cli.f, func(_ context.Context, o *serveOptions) error { opts = o; return nil })
+	cmd.SetArgs([]string{"--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--cache", "1m"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := newDashboard(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,66 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
+)
+
+// SourceEnv is the environment variable that gives --source its default.
+const SourceEnv = "BEDROCK_USAGE_SOURCE"
+
+func init() {
+	engine.Register(engine.Engine{
+		Name:    Engine,
+		Summary: "read the logs here, from a folder, a file or s3://",
+		Default: true,
+		New:     func() engine.Config { return &engineConfig{} },
+	})
+}
+
+// config is the local engine's flags.
+type engineConfig struct {
+	source  string
+	workers int
+}
+
+var _ engine.Config = (*engineConfig)(nil)
+
+func (c *engineConfig) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&c.source, "source", "s", "", "logs to read: a folder, a file, or s3://bucket/prefix (local engine; env "+SourceEnv+")")
+	fs.IntVar(&c.workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
+}
+
+func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Source, string, error) {
+	where := c.source
+	if where == "" && env.Getenv != nil {
+		where = env.Getenv(SourceEnv)
+	}
+	if where == "" {
+		return nil, "", engine.Usagef("--source is required with the local engine: a folder, a file or s3://bucket/prefix (or choose another --engine)")
+	}
+	var opts []Option
+	if c.workers > 0 {
+		opts = append(opts, WithWorkers(c.workers))
+	}
+	if env.Progress != nil {
+		opts = append(opts, WithProgress(env.Progress))
+	}
+	if strings.HasPrefix(where, "s3://") {
+		cfg, err := env.AWSConfig(ctx, "")
+		if err != nil {
+			return nil, "", fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		opts = append(opts, WithAWSConfig(cfg, env.S3Options...))
+	}
+	src, err := New(ctx, where, opts...)
+	if err != nil {
+		return nil, "", err
+	}
+	return src, where, nil
+}

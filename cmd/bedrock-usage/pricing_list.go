@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
+)
+
+type pricingListOptions struct {
+	IO     *iostreams
+	Now    func() time.Time
+	At     string
+	All    bool
+	Format string
+	Prices string
+}
+
+// NewCmdPricingList is `bedrock-usage pricing list`; runF runs it.
+func NewCmdPricingList(f *factory, runF func(context.Context, *pricingListOptions) error) *cobra.Command {
+	opts := &pricingListOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the prices in effect",
+		Long: heredoc.Doc(`
+			List the price book's entries in effect at a date (today by default), or every
+			entry with --all: base model id, inference scopes, regions ("*" is every
+			commercial region; GovCloud and China regions need entries of their own),
+			effective dates, and USD per million tokens for input, output, cache write
+			(5-minute and 1-hour), cache read and the long-context tier (requests over
+			200K input tokens, cache included), with the entry's source.
+
+			With --prices, the entries of your price file are listed too, first: they take
+			precedence over the book's.
+		`),
+		Example: heredoc.Doc(`
+			$ bedrock-usage pricing list
+			$ bedrock-usage pricing list --at 2025-06-01 --format csv > prices-2025-06.csv
+			$ bedrock-usage pricing list --all --format json | jq '.[] | select(.model | startswith("anthropic."))'
+		`),
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runF(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.At, "at", "", "date (2025-12-01) or RFC 3339 time at which the prices apply; default now")
+	fl.BoolVar(&opts.All, "all", false, "list every entry, whatever its dates")
+	fl.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
+	fl.StringVar(&opts.Prices, "prices", "", "price file layered over the embedded book (same format)")
+	return cmd
+}
+
+type listEntryJSON struct {
+	Model   string   `json:"model"`
+	Name    string   `json:"name"`
+	Scopes  []string `json:"scopes"`
+	Regions []string `json:"regions"`
+	From    string   `json:"effective_from"`
+	Until   *string  `json:"effective_until"`
+	ratesJSON
+	LongContext *ratesJSON `json:"long_context"`
+	Source      string     `json:"source"`
+	Checked     string     `json:"checked"`
+	Note        string     `json:"note,omitempty"`
+	Origin      string     `json:"origin"`
+}
+
+func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
+	if !slices.Contains([]string{"table", "json", "csv"}, opts.Format) {
+		return usageErr("--format %q: want table, json or csv", opts.Format)
+	}
+	if opts.All && opts.At != "" {
+		return usageErr("--all and --at cannot be used together")
+	}
+	at, err := parseAt(opts.At, opts.Now())
+	if err != nil {
+		return err
+	}
+	if opts.All {
+		at = time.Time{}
+	}
+	book, err := loadPricingBook(ctx, opts.Prices, "", nil)
+	if err != nil {
+		return err
+	}
+	list := book.Entries(at)
+	rows := make([]listEntryJSON, 0, len(list))
+	for _, l := range list {
+		e := l.Entry
+		r := listEntryJSON{Model: e.Model, Name: l.Name, Regions: e.Region, From: e.From, ratesJSON: *toRatesJSON(&e.Rates),
+			LongContext: toRatesJSON(e.LongContext), Source: e.Source, Checked: e.Checked, Note: e.Note, Origin: e.Origin()}
+		if r.Regions == nil {
+			r.Regions = []string{}
+		}
+		if e.Until != "" {
+			u := e.Until
+			r.Until = &u
+		}
+		for _, s := range e.Scopes {
+			r.Scopes = append(r.Scopes, string(s))
+		}
+		rows = append(rows, r)
+	}
+	w := opts.IO.Out
+	switch opts.Format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(rows)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"model", "name", "scopes", "regions", "effective_from", "effective_until",
+			"input_per_mtok", "output_per_mtok", "cache_write_per_mtok", "cache_write_1h_per_mtok", "cache_read_per_mtok",
+			"long_context_input_per_mtok", "long_context_output_per_mtok", "long_context_cache_write_per_mtok",
+			"long_context_cache_write_1h_per_mtok", "long_context_cache_read_per_mtok", "source", "checked", "origin"})
+		for i, l := range list {
+			e, r := l.Entry, rows[i]
+			lc := make([]string, 5)
+			if e.LongContext != nil {
+				lc = []string{csvRate(e.LongContext.Input), csvRate(e.LongContext.Output), csvRate(e.LongContext.CacheWrite), csvRate(e.LongContext.CacheWrite1h), csvRate(e.LongContext.CacheRead)}
+			}
+			cw.Write(append([]string{e.Model, l.Name, strings.Join(r.Scopes, " "), strings.Join(e.Region, " "), e.From, e.Until,
+				csvRate(e.Input), csvRate(e.Output), csvRate(e.CacheWrite), csvRate(e.CacheWrite1h), csvRate(e.CacheRead)},
+				append(lc, e.Source, e.Checked, e.Origin())...))
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(w, "No prices in effect at", at.Format("2006-01-02"))
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tSCOPES\tREGIONS\tFROM\tUNTIL\tINPUT\tOUTPUT\tCACHE WRITE\tCACHE WRITE 1H\tCACHE READ\tLONG CONTEXT IN/OUT")
+	for i, l := range list {
+		e, r := l.Entry, rows[i]
+		regions := "*"
+		if len(e.Region) > 0 {
+			regions = strings.Join(e.Region, ",")
+		}
+		until := "-"
+		if e.Until != "" {
+			until = e.Until
+		}
+		lc := "-"
+		if e.LongContext != nil {
+			lc = rateString(e.LongContext.Input) + " / " + rateString(e.LongContext.Output)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Model, strings.Join(r.Scopes, ","), regions, e.From, until,
+			rateString(e.Input), rateString(e.Output), rateString(e.CacheWrite), rateString(e.CacheWrite1h), rateString(e.CacheRead), lc)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nUSD per million tokens. Cache writes are priced at the 5-minute rate (logs carry no TTL).")
+	return nil
+}
+
+func csvRate(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+)
+
+// reportRequest is what one report asks for: the range, the filters, the extra grouping and
+// how many lines the human formats show. `report` reads it from flags; `serve` from flags
+// for its defaults, then from each request's query parameters (fromValues).
+type reportRequest struct {
+	Since   string
+	Until   string
+	Regions []string
+	Apps    []string
+	Users   []string
+	Models  []string
+	GroupBy []string
+	Top     int
+}
+
+// addFlags binds the request's flags; defaultTop is the --top default (report 10, serve 20).
+func (r *reportRequest) addFlags(fl *pflag.FlagSet, defaultTop int, forServe bool) {
+	since, until := "start: a date (2025-11-01), an RFC 3339 time, or a duration back from now (7d, 24h); default 7 days before --until",
+		"end: a date (inclusive: the whole day), an RFC 3339 time (exclusive) or a duration back from now; default now"
+	top := "lines per view in table and markdown output (0: all; daily and hourly are never cut)"
+	if forServe {
+		since, until, top = "default start of the page's report (as in report --since)", "default end of the page's report (as in report --until)", "lines per view on the page (0: all)"
+	}
+	fl.StringVar(&r.Since, "since", "", since)
+	fl.StringVar(&r.Until, "until", "", until)
+	fl.StringSliceVar(&r.Regions, "region", nil, "only these regions (repeatable or comma-separated)")
+	fl.IntVar(&r.Top, "top", defaultTop, top)
+	if forServe {
+		return // the page's filters come from its query parameters
+	}
+	fl.StringSliceVar(&r.Apps, "app", nil, "only these applications (role names; repeatable)")
+	fl.StringSliceVar(&r.Users, "user", nil, "only these users (IAM user names or role session names; repeatable)")
+	fl.StringSliceVar(&r.Models, "model", nil, "only these models: a modelId as logged or its base id (repeatable)")
+	fl.StringSliceVar(&r.GroupBy, "group-by", nil, "add a view grouped by these dimensions: "+strings.Join(analytics.DimensionNames(), ", ")+", metadata.KEY")
+}
+
+// fromValues returns a copy of r with a request's query parameters applied: since, until,
+// region, app, user, model, group-by (repeatable) and top.
+func (r reportRequest) fromValues(v url.Values) (reportRequest, error) {
+	if s := v.Get("since"); s != "" {
+		r.Since = s
+	}
+	if s := v.Get("until"); s != "" {
+		r.Until = s
+	}
+	for name, dst := range map[string]*[]string{"region": &r.Regions, "app": &r.Apps, "user": &r.Users, "model": &r.Models, "group-by": &r.GroupBy} {
+		if s := v[name]; len(s) > 0 {
+			*dst = slices.Clone(s)
+		}
+	}
+	if s := v.Get("top"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return r, fmt.Errorf("top=%q: want a whole number, 0 for all", s)
+		}
+		r.Top = n
+	}
+	return r, nil
+}
+
+// key identifies the report a request asks for (its cache key).
+func (r reportRequest) key() string {
+	return strings.Join([]string{r.Since, r.Until, strings.Join(r.Regions, ","), strings.Join(r.Apps, ","),
+		strings.Join(r.Users, ","), strings.Join(r.Models, ","), strings.Join(r.GroupBy, ",")}, "|")
+}
+
+// query turns the request into the analytics query, with the --group-by dimensions and the
+// metadata keys they need. Every error is a usage error.
+func (r reportRequest) query(now time.Time) (analytics.Query, []analytics.Dimension, []string, error) {
+	since, until, err := analytics.ParseRange(r.Since, r.Until, now)
+	if err != nil {
+		return analytics.Query{}, nil, nil, flagErr(err)
+	}
+	dims, metaKeys, err := analytics.ParseDimensions(splitList(r.GroupBy))
+	if err != nil {
+		return analytics.Query{}, nil, nil, flagErr(err)
+	}
+	for _, reg := range splitList(r.Regions) {
+		if !regionRE.MatchString(reg) {
+			return analytics.Query{}, nil, nil, usageErr("--region %q is not an AWS region name (like us-east-1)", reg)
+		}
+	}
+	if r.Top < 0 {
+		return analytics.Query{}, nil, nil, usageErr("--top must be 0 or more")
+	}
+	q := analytics.Query{
+		Since: since, Until: until,
+		Regions: splitList(r.Regions), Apps: splitList(r.Apps), Users: splitList(r.Users), Models: splitList(r.Models),
+		MetadataKeys: metaKeys,
+	}
+	if err := q.Validate(); err != nil {
+		return analytics.Query{}, nil, nil, flagErr(err)
+	}
+	return q, dims, metaKeys, nil
+}
+
+// regionRE is the shape of an AWS region name.
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// splitList splits comma-separated values of repeatable flags and drops empties.
+func splitList(in []string) []string {
+	var out []string
+	for _, v := range in {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
