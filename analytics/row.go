@@ -86,4 +86,3 @@ func keyFor(r *invocationlog.Record, metadataKeys []string, m Measures) Key {
 	}
 	return k
 }
-

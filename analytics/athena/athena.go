@@ -89,9 +89,6 @@ func New(cfg Config, clientFor func(ctx context.Context, region string) (API, er
 		clientFor:     clientFor,
 		pollMin:       250 * time.Millisecond,
 		pollMax:       5 * time.Second,
-		retryMin:      time.Second,
-		retryMax:      30 * time.Second,
-		retries:       8,
 		timeout:       30 * time.Minute,
 		reuseMaxAge:   ReuseMaxAge,
 		largeRows:     10_000,
@@ -143,17 +140,6 @@ func WithPolling(min, max time.Duration) Option {
 	return func(s *Source) {
 		if min > 0 && max >= min {
 			s.run.pollMin, s.run.pollMax = min, max
-		}
-	}
-}
-
-// WithThrottleRetry sets how often and with which backoff a throttled call
-// (TooManyRequestsException, ThrottlingException) is retried on top of the SDK's own
-// retryer; defaults 8 attempts, 1s doubling to 30s.
-func WithThrottleRetry(attempts int, min, max time.Duration) Option {
-	return func(s *Source) {
-		if attempts >= 1 && min > 0 && max >= min {
-			s.run.retries, s.run.retryMin, s.run.retryMax = attempts, min, max
 		}
 	}
 }

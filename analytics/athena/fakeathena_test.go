@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -55,15 +56,15 @@ func newFakeAthena(t *testing.T) (*fakeAthena, *httptest.Server) {
 	return f, srv
 }
 
-// client is a real SDK Athena client for the fake, without the SDK's own retries so that the
-// engine's are what is tested.
+// client is a real SDK Athena client for the fake, with the engine's retryer (5 attempts,
+// millisecond backoff).
 func (f *fakeAthena) client(srv *httptest.Server) *awsathena.Client {
 	return awsathena.New(awsathena.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
 		HTTPClient:   srv.Client(),
-		Retryer:      aws.NopRetryer{},
+		Retryer:      NewRetryer(5, 4*time.Millisecond),
 	})
 }
 

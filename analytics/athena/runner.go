@@ -14,7 +14,6 @@ import (
 	awsathena "github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 	"github.com/bedrock-usage/bedrock-usage/deployment"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -96,18 +95,16 @@ type executor interface {
 
 // runner runs queries with the Athena API.
 type runner struct {
-	cfg                Config
-	clientFor          func(ctx context.Context, region string) (API, error)
-	s3For              func(ctx context.Context, region string) (ObjectGetter, error)
-	pollMin, pollMax   time.Duration
-	retryMin, retryMax time.Duration
-	retries            int
-	timeout            time.Duration
-	stopTimeout        time.Duration
-	reuseMaxAge        int32
-	largeRows          int
-	pageSize           int32
-	resultsPrefix      string
+	cfg              Config
+	clientFor        func(ctx context.Context, region string) (API, error)
+	s3For            func(ctx context.Context, region string) (ObjectGetter, error)
+	pollMin, pollMax time.Duration
+	timeout          time.Duration
+	stopTimeout      time.Duration
+	reuseMaxAge      int32
+	largeRows        int
+	pageSize         int32
+	resultsPrefix    string
 }
 
 var _ executor = (*runner)(nil)
@@ -143,7 +140,8 @@ func (r *runner) execute(ctx context.Context, region string, q querySpec, row ro
 	return st, r.results(ctx, client, region, id, outLoc, row)
 }
 
-// start starts the query, retrying throttling (the concurrent-query limit, mostly).
+// start starts the query. Throttling (the concurrent-query limit, mostly) is retried by the
+// client's retryer (NewRetryer), with the same client request token.
 func (r *runner) start(ctx context.Context, client API, region string, q querySpec) (string, error) {
 	in := &awsathena.StartQueryExecutionInput{
 		QueryString: aws.String(q.sql),
@@ -171,12 +169,7 @@ func (r *runner) start(ctx context.Context, client API, region string, q querySp
 			},
 		}
 	}
-	var out *awsathena.StartQueryExecutionOutput
-	err := r.retry(ctx, func() error {
-		var err error
-		out, err = client.StartQueryExecution(ctx, in)
-		return err
-	})
+	out, err := client.StartQueryExecution(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("start query: %w", err)
 	}
@@ -193,12 +186,7 @@ func (r *runner) wait(ctx context.Context, client API, region, id string) (*type
 	deadline := time.Now().Add(r.timeout)
 	delay := r.pollMin
 	for {
-		var out *awsathena.GetQueryExecutionOutput
-		err := r.retry(ctx, func() error {
-			var err error
-			out, err = client.GetQueryExecution(ctx, &awsathena.GetQueryExecutionInput{QueryExecutionId: aws.String(id)})
-			return err
-		})
+		out, err := client.GetQueryExecution(ctx, &awsathena.GetQueryExecutionInput{QueryExecutionId: aws.String(id)})
 		if err != nil {
 			// Whatever went wrong, do not leave the query scanning unwatched.
 			r.stop(ctx, client, id)
@@ -248,42 +236,6 @@ func (r *runner) stop(ctx context.Context, client API, id string) {
 	_, _ = client.StopQueryExecution(sctx, &awsathena.StopQueryExecutionInput{QueryExecutionId: aws.String(id)})
 }
 
-// isThrottle reports a throttling error.
-func isThrottle(err error) bool {
-	var tm *types.TooManyRequestsException
-	if errors.As(err, &tm) {
-		return true
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded":
-			return true
-		}
-	}
-	return false
-}
-
-// retry runs fn until it succeeds, fails with something other than throttling, or has been
-// tried r.retries times; the backoff doubles from retryMin to retryMax and honours ctx.
-func (r *runner) retry(ctx context.Context, fn func() error) error {
-	delay := r.retryMin
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil || !isThrottle(err) || attempt >= r.retries {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errors.Join(err, ctx.Err())
-		case <-t.C:
-		}
-		delay = min(delay*2, r.retryMax)
-	}
-}
-
 // results reads every result row. It pages through GetQueryResults; once the result is
 // known to be larger than largeRows and an S3 client is configured, it reads the result CSV
 // from S3 instead (one GET instead of a call per 1000 rows).
@@ -297,15 +249,10 @@ func (r *runner) results(ctx context.Context, client API, region, id, outLoc str
 		stream   = false // rows go straight to row once we know S3 will not be used
 	)
 	for {
-		var out *awsathena.GetQueryResultsOutput
-		err := r.retry(ctx, func() error {
-			var err error
-			out, err = client.GetQueryResults(ctx, &awsathena.GetQueryResultsInput{
-				QueryExecutionId: aws.String(id),
-				MaxResults:       aws.Int32(r.pageSize),
-				NextToken:        token,
-			})
-			return err
+		out, err := client.GetQueryResults(ctx, &awsathena.GetQueryResultsInput{
+			QueryExecutionId: aws.String(id),
+			MaxResults:       aws.Int32(r.pageSize),
+			NextToken:        token,
 		})
 		if err != nil {
 			return fmt.Errorf("athena query %s: get results: %w", id, err)

@@ -62,7 +62,6 @@ var wantTwoRows = []analytics.Row{
 func fastOptions() []Option {
 	return []Option{
 		WithPolling(time.Millisecond, 4*time.Millisecond),
-		WithThrottleRetry(5, time.Millisecond, 4*time.Millisecond),
 		WithNow(func() time.Time { return testNow }),
 	}
 }

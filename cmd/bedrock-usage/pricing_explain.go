@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -135,10 +134,7 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	if opts.Format == "json" {
 		out := explainJSON{Model: ex.Model, Scope: string(ex.Scope), Region: region, EffectiveFrom: e.From,
 			ratesJSON: *toRatesJSON(&e.Rates), LongContext: toRatesJSON(e.LongContext), Source: e.Source}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return writePricing(opts.IO.Out, "json", pricingOutput{JSON: out})
 	}
 	w := opts.IO.Out
 	name := ""

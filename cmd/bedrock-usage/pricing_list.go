@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
@@ -56,6 +53,7 @@ func NewCmdPricingList(f *factory, runF func(context.Context, *pricingListOption
 	fl.BoolVar(&opts.All, "all", false, "list every entry, whatever its dates")
 	fl.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
 	fl.StringVar(&opts.Prices, "prices", "", "price file layered over the embedded book (same format)")
+	cmd.MarkFlagsMutuallyExclusive("all", "at")
 	return cmd
 }
 
@@ -77,9 +75,6 @@ type listEntryJSON struct {
 func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 	if !slices.Contains([]string{"table", "json", "csv"}, opts.Format) {
 		return usageErr("--format %q: want table, json or csv", opts.Format)
-	}
-	if opts.All && opts.At != "" {
-		return usageErr("--all and --at cannot be used together")
 	}
 	at, err := parseAt(opts.At, opts.Now())
 	if err != nil {
@@ -111,39 +106,23 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 		rows = append(rows, r)
 	}
 	w := opts.IO.Out
-	switch opts.Format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(rows)
-	case "csv":
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"model", "name", "scopes", "regions", "effective_from", "effective_until",
+	out := pricingOutput{
+		JSON: rows,
+		CSVHead: []string{"model", "name", "scopes", "regions", "effective_from", "effective_until",
 			"input_per_mtok", "output_per_mtok", "cache_write_per_mtok", "cache_write_1h_per_mtok", "cache_read_per_mtok",
 			"long_context_input_per_mtok", "long_context_output_per_mtok", "long_context_cache_write_per_mtok",
-			"long_context_cache_write_1h_per_mtok", "long_context_cache_read_per_mtok", "source", "checked", "origin"})
-		for i, l := range list {
-			e, r := l.Entry, rows[i]
-			lc := make([]string, 5)
-			if e.LongContext != nil {
-				lc = []string{csvRate(e.LongContext.Input), csvRate(e.LongContext.Output), csvRate(e.LongContext.CacheWrite), csvRate(e.LongContext.CacheWrite1h), csvRate(e.LongContext.CacheRead)}
-			}
-			cw.Write(append([]string{e.Model, l.Name, strings.Join(r.Scopes, " "), strings.Join(e.Region, " "), e.From, e.Until,
-				csvRate(e.Input), csvRate(e.Output), csvRate(e.CacheWrite), csvRate(e.CacheWrite1h), csvRate(e.CacheRead)},
-				append(lc, e.Source, e.Checked, e.Origin())...))
-		}
-		cw.Flush()
-		return cw.Error()
+			"long_context_cache_write_1h_per_mtok", "long_context_cache_read_per_mtok", "source", "checked", "origin"},
+		TextHead: []string{"MODEL", "SCOPES", "REGIONS", "FROM", "UNTIL", "INPUT", "OUTPUT", "CACHE WRITE", "CACHE WRITE 1H", "CACHE READ", "LONG CONTEXT IN/OUT"},
 	}
-	if len(list) == 0 {
-		fmt.Fprintln(w, "No prices in effect at", at.Format("2006-01-02"))
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tSCOPES\tREGIONS\tFROM\tUNTIL\tINPUT\tOUTPUT\tCACHE WRITE\tCACHE WRITE 1H\tCACHE READ\tLONG CONTEXT IN/OUT")
 	for i, l := range list {
 		e, r := l.Entry, rows[i]
+		lcCSV := make([]string, 5)
+		if e.LongContext != nil {
+			lcCSV = []string{csvRate(e.LongContext.Input), csvRate(e.LongContext.Output), csvRate(e.LongContext.CacheWrite), csvRate(e.LongContext.CacheWrite1h), csvRate(e.LongContext.CacheRead)}
+		}
+		out.CSVRows = append(out.CSVRows, append([]string{e.Model, l.Name, strings.Join(r.Scopes, " "), strings.Join(e.Region, " "), e.From, e.Until,
+			csvRate(e.Input), csvRate(e.Output), csvRate(e.CacheWrite), csvRate(e.CacheWrite1h), csvRate(e.CacheRead)},
+			append(lcCSV, e.Source, e.Checked, e.Origin())...))
 		regions := "*"
 		if len(e.Region) > 0 {
 			regions = strings.Join(e.Region, ",")
@@ -156,10 +135,14 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 		if e.LongContext != nil {
 			lc = rateString(e.LongContext.Input) + " / " + rateString(e.LongContext.Output)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Model, strings.Join(r.Scopes, ","), regions, e.From, until,
-			rateString(e.Input), rateString(e.Output), rateString(e.CacheWrite), rateString(e.CacheWrite1h), rateString(e.CacheRead), lc)
+		out.TextRows = append(out.TextRows, []string{e.Model, strings.Join(r.Scopes, ","), regions, e.From, until,
+			rateString(e.Input), rateString(e.Output), rateString(e.CacheWrite), rateString(e.CacheWrite1h), rateString(e.CacheRead), lc})
 	}
-	if err := tw.Flush(); err != nil {
+	if opts.Format == "table" && len(list) == 0 {
+		fmt.Fprintln(w, "No prices in effect at", at.Format("2006-01-02"))
+		return nil
+	}
+	if err := writePricing(w, opts.Format, out); err != nil || opts.Format != "table" {
 		return err
 	}
 	fmt.Fprintln(w, "\nUSD per million tokens. Cache writes are priced at the 5-minute rate (logs carry no TTL).")
