@@ -50,7 +50,7 @@ func TestMakeSynthAndDiffOffline(t *testing.T) {
 			t.Errorf("make synth wrote no %s: %v", filepath.Base(g), err)
 			continue
 		}
-		if !bytes.Equal(got, want) {
+		if !bytes.Equal(scrubAssetHashes(got), scrubAssetHashes(want)) {
 			t.Errorf("make synth: %s differs from the golden file:\n%s", filepath.Base(g), diffHint(string(want), string(got)))
 		}
 	}
