@@ -634,3 +634,62 @@ func TestCreateRefusesAPreviousTooLongToKeep(t *testing.T) {
 		t.Errorf("Bedrock calls (-want +got):\n%s", diff)
 	}
 }
+
+// TestCreateAdoptsWhatBedrockReturnsWithoutDefaults: Bedrock may leave out false flags and
+// an empty prefix; the comparison treats them as false and empty.
+func TestCreateAdoptsWhatBedrockReturnsWithoutDefaults(t *testing.T) {
+	e := newEnv(t, nil)
+	e.bedrock.config = map[string]any{
+		"s3Config":                     map[string]any{"bucketName": "bedrock-logs-123456789012-us-east-1", "keyPrefix": "bedrock-logs"},
+		"textDataDeliveryEnabled":      true,
+		"imageDataDeliveryEnabled":     true,
+		"embeddingDataDeliveryEnabled": true,
+	}
+	got := e.do(t, Event{RequestType: "Create", ResourceProperties: props(stackConfig, false)})
+	if got.Status != StatusSuccess || got.PhysicalResourceID != idAdopted {
+		t.Errorf("got %s %s (%s), want SUCCESS %s", got.Status, got.PhysicalResourceID, got.Reason, idAdopted)
+	}
+	if diff := cmp.Diff([]string{"GET"}, e.bedrock.calls); diff != "" {
+		t.Errorf("Bedrock calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestUnknownRequestTypeFails: every request gets a response, with a reason.
+func TestUnknownRequestTypeFails(t *testing.T) {
+	e := newEnv(t, nil)
+	got := e.do(t, Event{RequestType: "Import", ResourceProperties: props(stackConfig, false)})
+	if got.Status != StatusFailed || !strings.Contains(got.Reason, `unknown request type "Import"`) || got.PhysicalResourceID != idFailed {
+		t.Errorf("got %s %s %q, want FAILED %s naming the request type", got.Status, got.PhysicalResourceID, got.Reason, idFailed)
+	}
+	if len(e.bedrock.calls) != 0 {
+		t.Errorf("Bedrock calls: got %v, want none", e.bedrock.calls)
+	}
+}
+
+// TestResponseIsRetried: a response endpoint that fails once still gets the response.
+func TestResponseIsRetried(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		if len(bodies) == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	h := &Handler{Bedrock: newEnv(t, nil).handler.Bedrock, HTTP: srv.Client(), Log: io.Discard}
+	ev := Event{RequestType: "Delete", PhysicalResourceID: idFailed, ResponseURL: srv.URL, RequestID: "r", StackID: "s", LogicalResourceID: "l"}
+	if err := h.Handle(context.Background(), ev); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if len(bodies) != 2 || bodies[0] != bodies[1] {
+		t.Fatalf("got %d attempts %q, want 2 identical ones", len(bodies), bodies)
+	}
+	var r Response
+	if err := json.Unmarshal([]byte(bodies[1]), &r); err != nil || r.Status != StatusSuccess {
+		t.Errorf("response %s: %v", bodies[1], err)
+	}
+}
