@@ -43,6 +43,7 @@ const (
 	ExistingLogBucketsKey     = "bedrock-usage:existingLogBuckets"
 	ReportingRoleNameKey      = "bedrock-usage:reportingRoleName"
 	ReportingPrincipalsKey    = "bedrock-usage:reportingPrincipals"
+	ReplaceExistingLoggingKey = "bedrock-usage:replaceExistingLogging"
 	contextNamespace          = "bedrock-usage:"
 	minBytesScannedCutoff     = 10 * 1024 * 1024 // Athena's minimum
 	defaultBytesScannedCutoff = 10 * 1024 * 1024 * 1024
@@ -122,6 +123,9 @@ type Config struct {
 	ExistingLogBuckets  map[string]string // region → bucket name
 	ReportingRoleName   string
 	ReportingPrincipals []string // ARNs that may assume the reporting role; empty: the account
+	// ReplaceExistingLogging lets a region's logging configuration replace a different one
+	// that is already set (it is restored when the stack is deleted); false refuses the create.
+	ReplaceExistingLogging bool
 }
 
 // Stack names.
@@ -188,7 +192,7 @@ var (
 	oidcARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$`)
 	roleNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	errNoAccount  = errors.New("no account: set the context key \"account\" (cdk -c account=123456789012) or run with AWS credentials so CDK_DEFAULT_ACCOUNT is set")
-	knownContexts = []string{AccountKey, HomeRegionKey, RegionsKey, LogPrefixKey, AppsKey, AppPrincipalsKey, ModelFamiliesKey, DeliveryKey, LogTransitionDaysKey, LogExpirationDaysKey, AccessLogExpirationKey, ResultsExpirationDaysKey, ProjectionStartKey, BytesScannedCutoffKey, KMSKey, CloudWatchKey, GitHubKey, ExistingLogBucketsKey, ReportingRoleNameKey, ReportingPrincipalsKey}
+	knownContexts = []string{AccountKey, HomeRegionKey, RegionsKey, LogPrefixKey, AppsKey, AppPrincipalsKey, ModelFamiliesKey, DeliveryKey, LogTransitionDaysKey, LogExpirationDaysKey, AccessLogExpirationKey, ResultsExpirationDaysKey, ProjectionStartKey, BytesScannedCutoffKey, KMSKey, CloudWatchKey, GitHubKey, ExistingLogBucketsKey, ReportingRoleNameKey, ReportingPrincipalsKey, ReplaceExistingLoggingKey}
 )
 
 // ContextKeys lists every context key the app reads.
@@ -255,8 +259,11 @@ func LoadConfig(get func(key string) any, defaultAccount string) (Config, error)
 	if _, err := readInt(get(BytesScannedCutoffKey), &c.BytesScannedCutoff); err != nil {
 		fail(BytesScannedCutoffKey, err)
 	}
-	if err := readBool(get(KMSKey), &c.KMS); err != nil {
-		fail(KMSKey, err)
+	bools := map[string]*bool{KMSKey: &c.KMS, ReplaceExistingLoggingKey: &c.ReplaceExistingLogging}
+	for k, p := range bools {
+		if err := readBool(get(k), p); err != nil {
+			fail(k, err)
+		}
 	}
 	objs := map[string]any{DeliveryKey: &c.Delivery, CloudWatchKey: &c.CloudWatch, GitHubKey: &c.GitHub, ExistingLogBucketsKey: &c.ExistingLogBuckets}
 	for k, p := range objs {

@@ -65,6 +65,10 @@ func TestLoadConfigValueForms(t *testing.T) {
 			}},
 		{"kms as string", map[string]any{KMSKey: "true"},
 			func(c Config) string { return want(c.KMS, true) }},
+		{"replaceExistingLogging from cdk.json", map[string]any{ReplaceExistingLoggingKey: true},
+			func(c Config) string { return want(c.ReplaceExistingLogging, true) }},
+		{"replaceExistingLogging as string from -c", map[string]any{ReplaceExistingLoggingKey: "true"},
+			func(c Config) string { return want(c.ReplaceExistingLogging, true) }},
 		{"delivery object keeps unset defaults", map[string]any{DeliveryKey: map[string]any{"video": true}},
 			func(c Config) string {
 				return want(c.Delivery, Delivery{Text: true, Image: true, Embedding: true, Video: true})
@@ -136,6 +140,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad principal", map[string]any{AppPrincipalsKey: "alice"}, "123456789012", []string{`appPrincipals: "alice" is not an IAM account-root, role or user ARN`}},
 		{"every delivery off", map[string]any{DeliveryKey: `{"text":false,"image":false,"embedding":false}`}, "123456789012", []string{"Bedrock would log nothing"}},
 		{"wrong type", map[string]any{KMSKey: 3.0}, "123456789012", []string{"kms: want true or false"}},
+		{"replaceExistingLogging not a bool", map[string]any{ReplaceExistingLoggingKey: "yes"}, "123456789012", []string{`replaceExistingLogging: want true or false, got "yes"`}},
 		{"all problems reported together", map[string]any{AccountKey: "x", ModelFamiliesKey: []any{}, ProjectionStartKey: "soon"}, "",
 			[]string{"12-digit", "no model family", `"soon" is not an hour`}},
 	}

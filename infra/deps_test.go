@@ -7,7 +7,8 @@ import (
 )
 
 // TestCLIDoesNotLinkCDK: the bedrock-usage binary must build and run without Node, so it
-// may not depend on CDK, jsii or constructs. The CDK app must (or the check proves nothing).
+// may not depend on CDK, jsii or constructs; nor may the logging custom resource's Lambda
+// handler (a static binary on provided.al2023). The CDK app must (or the check proves nothing).
 func TestCLIDoesNotLinkCDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -19,6 +20,8 @@ func TestCLIDoesNotLinkCDK(t *testing.T) {
 	}{
 		{"./cmd/bedrock-usage", false},
 		{"./analytics/...", false},
+		{"./loggingconfig/...", false},
+		{"./cmd/logging-handler", false},
 		{"./cmd/cdkapp", true},
 	} {
 		t.Run(tt.pkg, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package infra
 
 import (
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -558,62 +557,56 @@ func TestLogBucketPolicyForBedrock(t *testing.T) {
 	}
 }
 
-// sdkCall decodes one of the custom resource's Create/Update/Delete properties, replacing
-// CloudFormation intrinsics (Fn::Join of strings and GetAtt) by a marker.
-func sdkCall(t *testing.T, v any) map[string]any {
-	t.Helper()
-	var text string
-	switch v := v.(type) {
-	case string:
-		text = v
-	case map[string]any:
-		for _, part := range v["Fn::Join"].([]any)[1].([]any) {
-			if s, ok := part.(string); ok {
-				text += s
-			} else {
-				text += "<" + strs(part.(map[string]any)["Fn::GetAtt"])[0] + ">"
-			}
-		}
-	}
-	var call map[string]any
-	if err := json.Unmarshal([]byte(text), &call); err != nil {
-		t.Fatalf("decoding SDK call %s: %v", text, err)
-	}
-	return call
-}
-
 func TestInvocationLoggingCustomResource(t *testing.T) {
 	const delivery = "arn:aws:iam::123456789012:role/BedrockUsage-InvocationLogDelivery"
 	for _, tt := range []struct {
 		app, region string
 		wantConfig  string
+		wantReplace bool
 		wantDeps    []string // resource types the configuration waits for
 	}{
 		{"default", "us-east-1",
 			`{"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"bedrock-logs-123456789012-us-east-1","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
-			[]string{"AWS::S3::BucketPolicy"}},
+			false, []string{"AWS::S3::BucketPolicy"}},
 		{"full", "us-east-1",
 			`{"cloudWatchConfig":{"logGroupName":"/bedrock-usage/model-invocations","roleArn":"` + delivery + `"},"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"bedrock-logs-123456789012-us-east-1","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
-			[]string{"AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::S3::BucketPolicy"}},
+			true, []string{"AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::S3::BucketPolicy"}},
 		{"full", "eu-central-1",
 			`{"cloudWatchConfig":{"logGroupName":"/bedrock-usage/model-invocations","roleArn":"` + delivery + `"},"embeddingDataDeliveryEnabled":true,"imageDataDeliveryEnabled":true,"s3Config":{"bucketName":"acme-existing-bedrock-logs","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":true,"videoDataDeliveryEnabled":false}`,
-			[]string{"AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup"}},
+			true, []string{"AWS::KMS::Alias", "AWS::KMS::Key", "AWS::Logs::LogGroup"}},
 	} {
 		t.Run(tt.app+"/"+tt.region, func(t *testing.T) {
 			tmpl := app(t, tt.app).tmpl[RegionalStackName(tt.region)]
-			_, cr := only(t, tmpl, "Custom::BedrockInvocationLogging")
+			crID, cr := only(t, tmpl, "Custom::BedrockInvocationLogging")
 			p := props(cr)
-			for _, phase := range []string{"Create", "Update"} {
-				call := sdkCall(t, p[phase])
-				if call["service"] != "bedrock" || call["action"] != "PutModelInvocationLoggingConfiguration" {
-					t.Errorf("%s: got %v %v, want bedrock PutModelInvocationLoggingConfiguration", phase, call["service"], call["action"])
-				}
-				if got := jsonString(call["parameters"].(map[string]any)["loggingConfig"]); got != tt.wantConfig {
-					t.Errorf("%s loggingConfig:\ngot  %s\nwant %s", phase, got, tt.wantConfig)
+			if got := jsonString(p["LoggingConfig"]); got != tt.wantConfig {
+				t.Errorf("LoggingConfig:\ngot  %s\nwant %s", got, tt.wantConfig)
+			}
+			if got := p["ReplaceExistingLogging"]; got != tt.wantReplace {
+				t.Errorf("ReplaceExistingLogging: got %v, want %v", got, tt.wantReplace)
+			}
+			if got := p["ServiceTimeout"]; got != "300" {
+				t.Errorf("ServiceTimeout: got %v, want 300 (seconds)", got)
+			}
+			fnID, fn := only(t, tmpl, "AWS::Lambda::Function")
+			// Upgrade safety: the logical IDs of the AwsCustomResource of earlier versions.
+			if crID != LegacyResourceLogicalID || fnID != LegacyFunctionLogicalID {
+				t.Errorf("logical IDs: got %s and %s, want the earlier versions' %s and %s (a new ID deletes the old resource, and its Delete switched logging off)", crID, fnID, LegacyResourceLogicalID, LegacyFunctionLogicalID)
+			}
+			if got, want := jsonString(p["ServiceToken"]), `{"Fn::GetAtt":["`+LegacyFunctionLogicalID+`","Arn"]}`; got != want {
+				t.Errorf("ServiceToken: got %s, want %s", got, want)
+			}
+			fp := props(fn)
+			for k, want := range map[string]string{"Runtime": `"provided.al2023"`, "Architectures": `["arm64"]`, "Handler": `"bootstrap"`, "Timeout": "120", "FunctionName": `"BedrockUsage-InvocationLogging"`} {
+				if got := jsonString(fp[k]); got != want {
+					t.Errorf("function %s: got %s, want %s", k, got, want)
 				}
 			}
-			if call := sdkCall(t, p["Delete"]); call["action"] != "DeleteModelInvocationLoggingConfiguration" {
-				t.Errorf("Delete: got %v, want DeleteModelInvocationLoggingConfiguration", call["action"])
+			if to := fp["Timeout"].(float64); to >= 300 {
+				t.Errorf("function timeout %v s is not below the ServiceTimeout", to)
+			}
+			if key, _ := fp["Code"].(map[string]any)["S3Key"].(string); !assetKeyRE.MatchString(`"S3Key": "` + key + `"`) {
+				t.Errorf("function code: got S3Key %q, want the asset of the built handler", key)
 			}
 			all := tmpl["Resources"].(map[string]any)
 			var deps []string

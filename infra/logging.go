@@ -5,10 +5,12 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/bedrock-usage/bedrock-usage/loggingconfig"
 )
 
 // CloudWatchLogGroupName is the log group of the optional CloudWatch Logs delivery.
@@ -168,6 +170,9 @@ type InvocationLoggingProps struct {
 	Delivery Delivery
 	// CloudWatch adds a second delivery to CloudWatchLogGroupName.
 	CloudWatch CloudWatch
+	// ReplaceExisting lets the create replace a different configuration already set in the
+	// region (the handler restores it on delete); without it the create fails.
+	ReplaceExisting bool
 	// DependsOn are created before the configuration is put (the bucket policy, the key):
 	// Bedrock checks that it can write when the configuration is set.
 	DependsOn []constructs.IConstruct
@@ -176,7 +181,10 @@ type InvocationLoggingProps struct {
 // InvocationLogging is the region's Bedrock model invocation logging configuration.
 type InvocationLogging struct {
 	constructs.Construct
-	Resource customresources.AwsCustomResource
+	// Resource is the Custom::BedrockInvocationLogging resource; Function its handler
+	// (cmd/logging-handler, see package loggingconfig).
+	Resource awscdk.CustomResource
+	Function awslambda.Function
 	// Role is the custom resource function's role, LoggingHandlerRoleName of the account
 	// stack, imported by ARN (immutable: nothing is added to it here).
 	Role awsiam.IRole
@@ -186,11 +194,32 @@ type InvocationLogging struct {
 	DeliveryRole awsiam.IRole
 }
 
-// NewInvocationLogging switches Bedrock model invocation logging on in the stack's region:
-// PutModelInvocationLoggingConfiguration on create and update,
-// DeleteModelInvocationLoggingConfiguration on delete (the bucket and its logs stay). It
-// creates no IAM resource: the function's role and the delivery role come from the account
-// stack (NewInvocationLoggingRoles), which must be deployed first.
+// Logical IDs the AwsCustomResource of earlier versions gave the function and the resource.
+// Both are kept: the function is updated in place, so the resource's ServiceToken is
+// unchanged and CloudFormation sends the new handler an Update of the same resource. A new
+// logical ID would make CloudFormation delete the old resource after the update, and the old
+// resource's Delete switched logging off.
+const (
+	LegacyFunctionLogicalID = "AWS679f53fac002430cb0da5b7982bd22872D164C4C"
+	LegacyResourceLogicalID = "InvocationLoggingConfigurationF4938977"
+)
+
+const (
+	// HandlerTimeout is the function's timeout; the handler stops calling Bedrock 15 s
+	// before it so that it can always send its response.
+	HandlerTimeout = 120
+	// ServiceTimeout is how long CloudFormation waits for the handler's response.
+	ServiceTimeout = 300
+)
+
+// NewInvocationLogging sets Bedrock model invocation logging in the stack's region through
+// the Custom::BedrockInvocationLogging resource, whose Go handler (package loggingconfig)
+// reads the region's configuration first: on create it puts the stack's configuration when
+// none is set, adopts an identical one, and refuses a different one unless ReplaceExisting
+// (then the previous one is restored on delete); on delete it removes only a configuration
+// the stack set and still in place. The handler binary is built from this repository at synth
+// time. It creates no IAM resource: the function's role and the delivery role come from the
+// account stack (NewInvocationLoggingRoles), which must be deployed first.
 func NewInvocationLogging(scope constructs.Construct, id string, props InvocationLoggingProps) *InvocationLogging {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	il := &InvocationLogging{Construct: c}
@@ -227,28 +256,30 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 		}
 	}
 
-	call := &customresources.AwsSdkCall{
-		Service:            jsii.String("bedrock"),
-		Action:             jsii.String("PutModelInvocationLoggingConfiguration"),
-		Parameters:         map[string]any{"loggingConfig": loggingConfig},
-		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String("bedrock-invocation-logging-" + props.Region)),
-	}
-	il.Resource = customresources.NewAwsCustomResource(c, jsii.String("Configuration"), &customresources.AwsCustomResourceProps{
-		ResourceType: jsii.String("Custom::BedrockInvocationLogging"),
-		OnCreate:     call,
-		OnUpdate:     call,
-		OnDelete: &customresources.AwsSdkCall{
-			Service: jsii.String("bedrock"),
-			Action:  jsii.String("DeleteModelInvocationLoggingConfiguration"),
-		},
-		// No Policy: the role's permissions are the account stack's, and a policy here would
-		// be an IAM resource in a regional stack.
-		Role:                il.Role,
-		FunctionName:        jsii.String(LoggingHandlerFunctionName),
-		LogGroup:            fnLogs,
-		InstallLatestAwsSdk: jsii.Bool(false),
-		Timeout:             awscdk.Duration_Minutes(jsii.Number(2)),
+	il.Function = awslambda.NewFunction(c, jsii.String("Handler"), &awslambda.FunctionProps{
+		FunctionName: jsii.String(LoggingHandlerFunctionName),
+		Description:  jsii.String("bedrock-usage: sets Bedrock model invocation logging in this region (Custom::BedrockInvocationLogging)"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(LoggingHandlerAsset()), nil),
+		Role:         il.Role,
+		LogGroup:     fnLogs,
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(HandlerTimeout)),
 	})
+	il.Function.Node().DefaultChild().(awslambda.CfnFunction).OverrideLogicalId(jsii.String(LegacyFunctionLogicalID))
+
+	il.Resource = awscdk.NewCustomResource(c, jsii.String("Configuration"), &awscdk.CustomResourceProps{
+		ResourceType: jsii.String("Custom::BedrockInvocationLogging"),
+		ServiceToken: il.Function.FunctionArn(),
+		Properties: &map[string]any{
+			loggingconfig.PropLoggingConfig:   loggingConfig,
+			loggingconfig.PropReplaceExisting: props.ReplaceExisting,
+		},
+		ServiceTimeout: awscdk.Duration_Seconds(jsii.Number(ServiceTimeout)),
+		RemovalPolicy:  awscdk.RemovalPolicy_DESTROY,
+	})
+	il.Resource.Node().DefaultChild().(awscdk.CfnResource).OverrideLogicalId(jsii.String(LegacyResourceLogicalID))
 	for _, d := range props.DependsOn {
 		il.Resource.Node().AddDependency(d)
 	}

@@ -19,6 +19,7 @@ const testAccount = "123456789012"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	CleanupAssets()
 	for _, s := range synths {
 		if s.dir != "" {
 			os.RemoveAll(s.dir)
@@ -61,14 +62,15 @@ func cdkJSONContext(t *testing.T) map[string]any {
 // fullOverrides switch every optional feature on, in two regions, one of them with an
 // existing log bucket, the other with a created one.
 var fullOverrides = map[string]any{
-	RegionsKey:            []any{"us-east-1", "eu-central-1"},
-	ModelFamiliesKey:      "anthropic.claude,amazon.nova",
-	AppsKey:               []any{"ChatbotApp", "ReportApp"},
-	KMSKey:                true,
-	CloudWatchKey:         `{"enabled": true, "retentionDays": 90}`,
-	GitHubKey:             map[string]any{"repo": "acme/bedrock-usage", "branch": "main", "environment": "reports"},
-	ExistingLogBucketsKey: map[string]any{"eu-central-1": "acme-existing-bedrock-logs"},
-	LogExpirationDaysKey:  400,
+	RegionsKey:                []any{"us-east-1", "eu-central-1"},
+	ModelFamiliesKey:          "anthropic.claude,amazon.nova",
+	AppsKey:                   []any{"ChatbotApp", "ReportApp"},
+	KMSKey:                    true,
+	CloudWatchKey:             `{"enabled": true, "retentionDays": 90}`,
+	GitHubKey:                 map[string]any{"repo": "acme/bedrock-usage", "branch": "main", "environment": "reports"},
+	ExistingLogBucketsKey:     map[string]any{"eu-central-1": "acme-existing-bedrock-logs"},
+	LogExpirationDaysKey:      400,
+	ReplaceExistingLoggingKey: true,
 }
 
 // app synthesizes the named app once per test binary and returns it.

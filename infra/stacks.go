@@ -73,13 +73,14 @@ func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awsc
 		deps = append(deps, key)
 	}
 	logging := NewInvocationLogging(stack, "InvocationLogging", InvocationLoggingProps{
-		Account:    cfg.Account,
-		Region:     region,
-		Bucket:     cfg.LogBucketName(region),
-		Prefix:     cfg.LogPrefix,
-		Delivery:   cfg.Delivery,
-		CloudWatch: cfg.CloudWatch,
-		DependsOn:  deps,
+		Account:         cfg.Account,
+		Region:          region,
+		Bucket:          cfg.LogBucketName(region),
+		Prefix:          cfg.LogPrefix,
+		Delivery:        cfg.Delivery,
+		CloudWatch:      cfg.CloudWatch,
+		ReplaceExisting: cfg.ReplaceExistingLogging,
+		DependsOn:       deps,
 	})
 
 	out := func(id, value, desc string) {

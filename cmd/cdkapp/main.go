@@ -34,6 +34,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	defer infra.CleanupAssets()
 	infra.Build(app, cfg)
 	infra.AddChecks(app)
 	app.Synth(nil)
