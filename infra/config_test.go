@@ -1,10 +1,11 @@
 package infra
 
 import (
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // ctxOf is a context getter over a map (the shape CDK hands values in: strings from -c,
@@ -35,8 +36,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		ExistingLogBuckets:      map[string]string{},
 		ReportingRoleName:       "BedrockUsage-Reporting",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got  %+v\nwant %+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
 	}
 	if got.LogBucketName("eu-central-1") != "bedrock-logs-123456789012-eu-central-1" ||
 		got.AnalyticsBucketName("eu-central-1") != "bedrock-analytics-123456789012-eu-central-1" ||
@@ -96,7 +97,7 @@ func TestLoadConfigValueForms(t *testing.T) {
 }
 
 func want[T any](got, want T) string {
-	if reflect.DeepEqual(got, want) {
+	if cmp.Equal(got, want) {
 		return ""
 	}
 	return "got " + jsonString(got) + ", want " + jsonString(want) + "; "
@@ -161,8 +162,8 @@ func TestLoadConfigErrors(t *testing.T) {
 
 func TestUnknownContextKeys(t *testing.T) {
 	got := UnknownContextKeys([]string{"account", "bedrock-usage:regions", "bedrock-usage:region", "@aws-cdk/core:checkSecretUsage", "bedrock-usage:kmss"})
-	if want := []string{"bedrock-usage:kmss", "bedrock-usage:region"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+	if diff := cmp.Diff([]string{"bedrock-usage:kmss", "bedrock-usage:region"}, got); diff != "" {
+		t.Errorf("unknown keys (-want +got):\n%s", diff)
 	}
 }
 
@@ -189,8 +190,8 @@ func TestCDKJSONKeysAreKnown(t *testing.T) {
 	d := DefaultConfig()
 	d.Account = "123456789012"
 	d.AppPrincipals, d.ReportingPrincipals = []string{}, []string{}
-	if !reflect.DeepEqual(c, d) {
-		t.Errorf("cdk.json does not hold the defaults:\ngot  %+v\nwant %+v", c, d)
+	if diff := cmp.Diff(d, c); diff != "" {
+		t.Errorf("cdk.json does not hold the defaults (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,13 +1,13 @@
 package infra
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/bedrock-usage/bedrock-usage/internal/golden"
 )
 
 // assetKeyRE matches the S3 key of the logging handler's code asset: the hash of the binary
@@ -28,28 +28,10 @@ func scrubAssetHashes(b []byte) []byte {
 // them.
 func TestGoldenTemplates(t *testing.T) {
 	s := app(t, "default")
-	update := os.Getenv("UPDATE_GOLDEN") != ""
+	update := golden.Update()
 	for _, name := range s.names() {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join("testdata", name+".template.json")
-			got := s.raw[name]
-			if update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("reading golden template: %v (run UPDATE_GOLDEN=1 go test ./infra -run TestGoldenTemplates)", err)
-			}
-			if got, want := scrubAssetHashes(got), scrubAssetHashes(want); !bytes.Equal(got, want) {
-				t.Errorf("template %s differs from %s:\n%s\nIf the change is intended, run UPDATE_GOLDEN=1 go test ./infra -run TestGoldenTemplates and commit the file; `make diff` shows it as a CloudFormation diff.",
-					name, path, diffHint(string(want), string(got)))
-			}
+			golden.Assert(t, filepath.Join("testdata", name+".template.json"), s.raw[name], scrubAssetHashes)
 		})
 	}
 	if update {

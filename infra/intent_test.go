@@ -1,12 +1,12 @@
 package infra
 
 import (
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestStackCount(t *testing.T) {
@@ -25,8 +25,8 @@ func TestStackCount(t *testing.T) {
 			for name := range s.tmpl {
 				got = append(got, name)
 			}
-			if !reflect.DeepEqual(sorted(got), sorted(tt.want)) {
-				t.Errorf("got stacks %v, want %v", sorted(got), sorted(tt.want))
+			if diff := cmp.Diff(sorted(tt.want), sorted(got)); diff != "" {
+				t.Errorf("stacks (-want +got):\n%s", diff)
 			}
 			if r := *s.stacks.Account.Region(); r != "us-east-1" {
 				t.Errorf("account stack region: got %s, want the home region us-east-1", r)
@@ -62,8 +62,8 @@ func TestRegionalStacksHoldNoIAM(t *testing.T) {
 				for _, d := range *s.stacks.Regional[r].Dependencies() {
 					deps = append(deps, *d.StackName())
 				}
-				if want := []string{AccountStackName}; !reflect.DeepEqual(deps, want) {
-					t.Errorf("stack dependencies: got %v, want %v", deps, want)
+				if diff := cmp.Diff([]string{AccountStackName}, deps); diff != "" {
+					t.Errorf("stack dependencies (-want +got):\n%s", diff)
 				}
 			})
 		}
@@ -86,8 +86,8 @@ func TestAccountStackRoles(t *testing.T) {
 			for _, r := range resources(tmpl, "AWS::IAM::Role") {
 				names = append(names, props(r)["RoleName"].(string))
 			}
-			if !reflect.DeepEqual(sorted(names), tt.wantNames) {
-				t.Errorf("got roles %v, want %v", sorted(names), tt.wantNames)
+			if diff := cmp.Diff(tt.wantNames, sorted(names)); diff != "" {
+				t.Errorf("roles (-want +got):\n%s", diff)
 			}
 			if n := len(resources(tmpl, "AWS::IAM::OIDCProvider")); n != tt.wantOIDC {
 				t.Errorf("got %d OIDC providers, want %d", n, tt.wantOIDC)
@@ -163,11 +163,11 @@ func TestAppRolePolicy(t *testing.T) {
 			if !ok {
 				t.Fatalf("no statement %s", tt.sid)
 			}
-			if got := sorted(strs(st["Action"])); !reflect.DeepEqual(got, tt.wantActions) {
-				t.Errorf("actions: got %v, want %v", got, tt.wantActions)
+			if diff := cmp.Diff(tt.wantActions, sorted(strs(st["Action"]))); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
 			}
-			if got := sorted(strs(st["Resource"])); !reflect.DeepEqual(got, tt.wantResources) {
-				t.Errorf("resources: got %v, want %v", got, tt.wantResources)
+			if diff := cmp.Diff(tt.wantResources, sorted(strs(st["Resource"]))); diff != "" {
+				t.Errorf("resources (-want +got):\n%s", diff)
 			}
 			got := ""
 			if c, ok := st["Condition"]; ok {
@@ -237,11 +237,11 @@ func TestReportingRole(t *testing.T) {
 			if !ok {
 				t.Fatalf("no statement %s", tt.sid)
 			}
-			if got := sorted(strs(st["Action"])); !reflect.DeepEqual(got, tt.wantActions) {
-				t.Errorf("actions: got %v, want %v", got, tt.wantActions)
+			if diff := cmp.Diff(tt.wantActions, sorted(strs(st["Action"]))); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
 			}
-			if got := sorted(strs(st["Resource"])); !reflect.DeepEqual(got, tt.wantResources) {
-				t.Errorf("resources: got %v, want %v", got, tt.wantResources)
+			if diff := cmp.Diff(tt.wantResources, sorted(strs(st["Resource"]))); diff != "" {
+				t.Errorf("resources (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -401,16 +401,16 @@ func TestLogTable(t *testing.T) {
 				"classification":              "json",
 				"EXTERNAL":                    "TRUE",
 			}
-			if got := in["Parameters"]; !reflect.DeepEqual(got, wantParams) {
-				t.Errorf("parameters:\ngot  %v\nwant %v", got, wantParams)
+			if diff := cmp.Diff(wantParams, in["Parameters"]); diff != "" {
+				t.Errorf("parameters (-want +got):\n%s", diff)
 			}
 			var keys []invocationlog.Column
 			for _, k := range in["PartitionKeys"].([]any) {
 				k := k.(map[string]any)
 				keys = append(keys, invocationlog.Column{Name: k["Name"].(string), Type: k["Type"].(string)})
 			}
-			if want := []invocationlog.Column{invocationlog.PartitionColumn}; !reflect.DeepEqual(keys, want) {
-				t.Errorf("partition keys: got %v, want %v", keys, want)
+			if diff := cmp.Diff([]invocationlog.Column{invocationlog.PartitionColumn}, keys); diff != "" {
+				t.Errorf("partition keys (-want +got):\n%s", diff)
 			}
 			sd := in["StorageDescriptor"].(map[string]any)
 			var cols []invocationlog.Column
@@ -418,8 +418,8 @@ func TestLogTable(t *testing.T) {
 				c := c.(map[string]any)
 				cols = append(cols, invocationlog.Column{Name: c["Name"].(string), Type: c["Type"].(string)})
 			}
-			if !reflect.DeepEqual(cols, invocationlog.Columns) {
-				t.Errorf("columns:\ngot  %v\nwant %v (invocationlog.Columns)", cols, invocationlog.Columns)
+			if diff := cmp.Diff(invocationlog.Columns, cols); diff != "" {
+				t.Errorf("columns (-want +got):\n%s", diff)
 			}
 			wantSD := map[string]any{
 				"Location":     "s3://" + tt.bucket + "/" + prefix,
@@ -431,8 +431,8 @@ func TestLogTable(t *testing.T) {
 				},
 			}
 			delete(sd, "Columns")
-			if !reflect.DeepEqual(sd, wantSD) {
-				t.Errorf("storage descriptor:\ngot  %s\nwant %s", jsonString(sd), jsonString(wantSD))
+			if diff := cmp.Diff(wantSD, sd); diff != "" {
+				t.Errorf("storage descriptor (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -552,8 +552,8 @@ func TestLogBucketPolicyForBedrock(t *testing.T) {
 	})
 	want := []string{`{"Action":"s3:PutObject","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:bedrock:us-west-2:123456789012:*"},"StringEquals":{"aws:SourceAccount":"123456789012"}},` +
 		`"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Resource":"arn:aws:s3:::bedrock-logs-123456789012-us-west-2/bedrock-logs/AWSLogs/123456789012/BedrockModelInvocationLogs/*","Sid":"BedrockInvocationLogDelivery"}`}
-	if !reflect.DeepEqual(found, want) {
-		t.Errorf("Bedrock grants:\ngot  %v\nwant %v", found, want)
+	if diff := cmp.Diff(want, found); diff != "" {
+		t.Errorf("Bedrock grants (-want +got):\n%s", diff)
 	}
 }
 
@@ -613,8 +613,8 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 			for _, d := range strs(cr["DependsOn"]) {
 				deps = append(deps, all[d].(map[string]any)["Type"].(string))
 			}
-			if !reflect.DeepEqual(sorted(deps), tt.wantDeps) {
-				t.Errorf("DependsOn types: got %v, want %v", sorted(deps), tt.wantDeps)
+			if diff := cmp.Diff(tt.wantDeps, sorted(deps)); diff != "" {
+				t.Errorf("DependsOn types (-want +got):\n%s", diff)
 			}
 			var handlerLogs []string
 			for _, lg := range resources(tmpl, "AWS::Logs::LogGroup") {
@@ -622,8 +622,8 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 					handlerLogs = append(handlerLogs, jsonString(props(lg)))
 				}
 			}
-			if want := []string{`{"LogGroupName":"/bedrock-usage/invocation-logging-handler","RetentionInDays":365}`}; !reflect.DeepEqual(handlerLogs, want) {
-				t.Errorf("handler log group: got %v, want %v", handlerLogs, want)
+			if diff := cmp.Diff([]string{`{"LogGroupName":"/bedrock-usage/invocation-logging-handler","RetentionInDays":365}`}, handlerLogs); diff != "" {
+				t.Errorf("handler log group (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -658,14 +658,15 @@ func TestLoggingHandlerRole(t *testing.T) {
 			for sid := range stmts {
 				sids = append(sids, sid)
 			}
-			if !reflect.DeepEqual(sorted(sids), tt.wantSids) {
-				t.Errorf("statements: got %v, want %v", sorted(sids), tt.wantSids)
+			if diff := cmp.Diff(tt.wantSids, sorted(sids)); diff != "" {
+				t.Errorf("statements (-want +got):\n%s", diff)
 			}
 			if got, want := jsonString(stmts["SetInvocationLogging"]), `{"Action":["bedrock:DeleteModelInvocationLoggingConfiguration","bedrock:GetModelInvocationLoggingConfiguration","bedrock:PutModelInvocationLoggingConfiguration"],"Effect":"Allow","Resource":"*","Sid":"SetInvocationLogging"}`; got != want {
 				t.Errorf("SetInvocationLogging:\ngot  %s\nwant %s", got, want)
 			}
-			if got, want := sorted(strs(stmts["WriteHandlerLogs"]["Resource"])), sorted(logs); !reflect.DeepEqual(got, want) {
-				t.Errorf("WriteHandlerLogs resources: got %v, want %v", got, want)
+			got, want := sorted(strs(stmts["WriteHandlerLogs"]["Resource"])), sorted(logs)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("WriteHandlerLogs resources (-want +got):\n%s", diff)
 			}
 			// iam:PassRole, if granted at all, only for the delivery role and only to Bedrock.
 			var pass []string
@@ -686,8 +687,8 @@ func TestLoggingHandlerRole(t *testing.T) {
 				}
 				wantPass = []string{`{"Action":"iam:PassRole","Condition":{"StringEquals":{"iam:PassedToService":"bedrock.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["` + id + `","Arn"]},"Sid":"PassDeliveryRoleToBedrock"}`}
 			}
-			if !reflect.DeepEqual(pass, wantPass) {
-				t.Errorf("iam:PassRole grants:\ngot  %v\nwant %v", pass, wantPass)
+			if diff := cmp.Diff(wantPass, pass); diff != "" {
+				t.Errorf("iam (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
@@ -92,8 +92,8 @@ func TestRunnerSuccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.Rows, wantTwoRows) {
-		t.Errorf("rows:\ngot  %v\nwant %v", rowLines(res.Rows), rowLines(wantTwoRows))
+	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	// 123,456,789 bytes = 117.74 MB, billed as 118 MB = 123,731,968 bytes at $5 per 10^12.
 	if got := res.Scan; got.Engine != Engine || got.Int("queries") != 1 || got.Int("bytes_scanned") != 123_456_789 || got.Money("query_cost_usd").String() != "0.00061865984" {
@@ -123,8 +123,8 @@ func TestRunnerSuccess(t *testing.T) {
 		{"ResultConfiguration", in["ResultConfiguration"], nil},
 	}
 	for _, c := range checks {
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("StartQueryExecution %s: got %#v, want %#v", c.name, c.got, c.want)
+		if diff := cmp.Diff(c.want, c.got); diff != "" {
+			t.Errorf("StartQueryExecution %s (-want +got):\n%s", c.name, diff)
 		}
 	}
 	if tok, _ := in["ClientRequestToken"].(string); len(tok) < 32 {
@@ -161,8 +161,8 @@ func TestRunnerStartOptions(t *testing.T) {
 			if _, got := in["ResultReuseConfiguration"]; got != tc.wantReuse {
 				t.Errorf("result reuse: got %v, want %v", got, tc.wantReuse)
 			}
-			if got := in["ResultConfiguration"]; !reflect.DeepEqual(got, tc.wantOutputLoc) {
-				t.Errorf("result configuration: got %v, want %v", got, tc.wantOutputLoc)
+			if diff := cmp.Diff(tc.wantOutputLoc, in["ResultConfiguration"]); diff != "" {
+				t.Errorf("result configuration (-want +got):\n%s", diff)
 			}
 			if tc.cfg.Workgroup != "" {
 				if in["WorkGroup"] != tc.cfg.Workgroup || !strings.Contains(in["QueryString"].(string), `FROM "db_x"."t_y"`) {
@@ -190,8 +190,8 @@ func TestRunnerPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.Rows, want) {
-		t.Errorf("rows:\ngot  %v\nwant %v", rowLines(res.Rows), rowLines(want))
+	if diff := cmp.Diff(want, res.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got, want := f.count("GetQueryResults"), 3; got != want {
 		t.Errorf("GetQueryResults calls: got %d, want %d", got, want)
@@ -234,8 +234,8 @@ func TestRunnerThrottledStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.Rows, wantTwoRows) {
-		t.Errorf("rows: got %v, want %v", rowLines(res.Rows), rowLines(wantTwoRows))
+	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got := len(f.starts); got != 3 {
 		t.Fatalf("StartQueryExecution calls: got %d, want 3 (two throttled)", got)
@@ -266,8 +266,8 @@ func TestRunnerPollErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.Rows, wantTwoRows) {
-		t.Errorf("rows: got %v, want %v", rowLines(res.Rows), rowLines(wantTwoRows))
+	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got := f.count("GetQueryExecution"); got != 5 {
 		t.Errorf("GetQueryExecution calls: got %d, want 5 (3 throttled)", got)
@@ -341,8 +341,8 @@ func TestRunnerFailingRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.Rows, wantTwoRows) {
-		t.Errorf("rows: got %v, want %v", rowLines(res.Rows), rowLines(wantTwoRows))
+	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	var regions []string
 	for _, f := range res.Failures {
@@ -442,8 +442,8 @@ func TestRunnerLargeResultFromS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.Rows, want) {
-		t.Errorf("rows:\ngot  %v\nwant %v", rowLines(res.Rows), rowLines(want))
+	if diff := cmp.Diff(want, res.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got := res.Skipped.MalformedLines; got != 4 {
 		t.Errorf("malformed lines: got %d, want 4 (the NULL-hour group's calls)", got)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/internal/golden"
 )
 
 func mustTime(t *testing.T, s string) time.Time {
@@ -73,19 +74,7 @@ func TestSQLGolden(t *testing.T) {
 			if got, want := strings.Count(text, "?"), len(params); got != want {
 				t.Errorf("placeholders: got %d, want %d (one per parameter)", got, want)
 			}
-			golden := filepath.Join("testdata", tc.name+".sql")
-			if os.Getenv("UPDATE_GOLDEN") != "" {
-				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-			}
-			if text != string(want) {
-				t.Errorf("SQL differs from %s (UPDATE_GOLDEN=1 to accept):\ngot:\n%s", golden, text)
-			}
+			golden.Assert(t, filepath.Join("testdata", tc.name+".sql"), []byte(text))
 		})
 	}
 }
@@ -110,19 +99,7 @@ func TestInlineSQLGolden(t *testing.T) {
 				t.Errorf("inline SQL lacks %q", want)
 			}
 		}
-		golden := filepath.Join("testdata", "filters-inline.sql")
-		if os.Getenv("UPDATE_GOLDEN") != "" {
-			if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-		}
-		if text != string(want) {
-			t.Errorf("inline SQL differs from %s (UPDATE_GOLDEN=1 to accept):\n%s", golden, text)
-		}
+		golden.Assert(t, filepath.Join("testdata", "filters-inline.sql"), []byte(text))
 	}
 }
 

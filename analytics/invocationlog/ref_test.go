@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // This file holds an independent reference for the decoder: each line is read with
@@ -159,8 +160,8 @@ func compareRecord(t *testing.T, where string, got Record, want refResult) {
 		t.Errorf("%s: timestamp got %v, want %v (UTC)", where, g.Timestamp, w.Timestamp)
 	}
 	g.Timestamp, w.Timestamp = time.Time{}, time.Time{}
-	if !reflect.DeepEqual(g, w) {
-		t.Errorf("%s: record\n got %+v\nwant %+v", where, g, w)
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("%s: record (-want +got):\n%s", where, diff)
 	}
 	if len(gm) != len(want.meta) {
 		t.Errorf("%s: requestMetadata got %v, want %v", where, gm, want.meta)
@@ -172,8 +173,8 @@ func compareRecord(t *testing.T, where string, got Record, want refResult) {
 			t.Errorf("%s: requestMetadata[%q] missing, want %v", where, k, wv)
 			continue
 		}
-		if v := metaValue(t, gv, wv); !reflect.DeepEqual(v, wv) {
-			t.Errorf("%s: requestMetadata[%q] got %q (%v), want %v", where, k, gv, v, wv)
+		if diff := cmp.Diff(wv, metaValue(t, gv, wv)); diff != "" {
+			t.Errorf("%s: requestMetadata[%q] = %q (-want +got):\n%s", where, k, gv, diff)
 		}
 	}
 }

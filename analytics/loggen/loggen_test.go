@@ -21,6 +21,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/deployment"
+	"github.com/bedrock-usage/bedrock-usage/internal/golden"
 )
 
 // logName is Bedrock's log file name: delivery time to the millisecond and a random id.
@@ -701,19 +702,7 @@ func TestGolden(t *testing.T) {
 		}
 		f.Close()
 	}
-	golden := filepath.Join("testdata", "golden.txt")
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("output differs from %s (UPDATE_GOLDEN=1 updates it); got:\n%.2000s", golden, got.String())
-	}
+	golden.Assert(t, filepath.Join("testdata", "golden.txt"), got.Bytes())
 }
 
 // BenchmarkGenerate writes 100,000 records a run over a week and reports records/s.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,9 +14,8 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/bedrock-usage/bedrock-usage/internal/golden"
 )
-
-var update = flag.Bool("update", os.Getenv("UPDATE_GOLDEN") != "", "rewrite golden files")
 
 // fixedPricer prices two models at round test rates (USD per million tokens) and nothing
 // else, so renderer goldens do not move when the real price book does.
@@ -102,22 +99,9 @@ func testReport(t *testing.T, groupBy ...string) *analytics.Report {
 	return rep
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func assertGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from its golden file (UPDATE_GOLDEN=1 rewrites it after review):\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", name), got)
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -141,7 +125,7 @@ func TestRenderGolden(t *testing.T) {
 			if err := Render(&buf, testReport(t, tt.groupBy...), tt.format, tt.opts); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, buf.Bytes())
+			assertGolden(t, tt.name, buf.Bytes())
 		})
 	}
 }

@@ -13,26 +13,12 @@ import (
 	"testing"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/bedrock-usage/bedrock-usage/internal/golden"
 )
 
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "pricing", name)
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file: %v (run UPDATE_GOLDEN=1 go test ./cmd/bedrock-usage -run TestPricing)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", "pricing", name), got)
 }
 
 func TestPricingExplainGolden(t *testing.T) {

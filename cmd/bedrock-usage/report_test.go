@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/shopspring/decimal"
@@ -379,6 +380,37 @@ func TestVerdict(t *testing.T) {
 			}
 			if len(tt.rep.Failures) > 0 && !tt.opts.Strict && !strings.Contains(cli.errOut.String(), "warning: 1 part(s) of the query failed") {
 				t.Errorf("stderr: got %q, want a warning about the failed region", cli.errOut)
+			}
+		})
+	}
+}
+
+// TestNewCmdReportFlags parses flags into the options without running the report.
+func TestNewCmdReportFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want reportRequest
+		fmt  string
+	}{
+		{"defaults", nil, reportRequest{Top: 10}, ""},
+		{"filters and range", []string{"--since", "7d", "--region", "us-east-1,eu-central-1", "--app", "A", "--group-by", "metadata.team", "--top", "3", "-f", "csv"},
+			reportRequest{Since: "7d", Regions: []string{"us-east-1", "eu-central-1"}, Apps: []string{"A"}, GroupBy: []string{"metadata.team"}, Top: 3}, "csv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cli := newTestCLI(t)
+			var got *reportOptions
+			cmd := NewCmdReport(cli.f, func(_ context.Context, o *reportOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got.reportRequest); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+			if got.Format != tc.fmt || got.Engine != "local" {
+				t.Errorf("format %q engine %q, want %q local", got.Format, got.Engine, tc.fmt)
 			}
 		})
 	}
