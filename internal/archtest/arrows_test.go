@@ -64,7 +64,9 @@ func TestImportArrows(t *testing.T) {
 		banned func(string) bool
 	}{
 		{"the core (analytics) and the pure price book reach no AWS SDK",
-			func(p string) bool { return p == module+"/analytics" || p == module+"/analytics/pricing" || p == module+"/analytics/invocationlog" },
+			func(p string) bool {
+				return p == module+"/analytics" || p == module+"/analytics/pricing" || p == module+"/analytics/invocationlog"
+			},
 			sdk},
 		{"renderers name no engine and reach no AWS SDK",
 			func(p string) bool { return p == module+"/analytics/render" },
