@@ -21,8 +21,10 @@ const (
 	ModelOtherARN ModelKind = "other-arn"
 )
 
-// ProfilePrefixes are the geographic and global prefixes of system inference profile ids.
-var ProfilePrefixes = []string{"us-gov", "us", "eu", "apac", "jp", "au", "ca", "global"}
+// ProfilePrefixes are the geographic and global prefixes of system inference profile ids
+// that ParseModelID knows. The price book keeps the list it prices by (its
+// "profile_prefixes", see ParseModelIDWith); a test checks that the two agree.
+var ProfilePrefixes = []string{"us-gov", "us", "eu", "apac", "jp", "au", "ca", "in", "global"}
 
 // ModelRef is a parsed modelId.
 type ModelRef struct {
@@ -52,7 +54,10 @@ func (m ModelRef) Global() bool { return m.Prefix == "global" }
 //	arn:aws:bedrock:us-east-1::foundation-model/anthropic.…                        foundation-model-arn
 //	arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4  application-inference-profile-arn
 //	arn:aws:bedrock:us-east-1:111122223333:provisioned-model/…, custom-model/…, …  other-arn
-func ParseModelID(id string) ModelRef {
+func ParseModelID(id string) ModelRef { return ParseModelIDWith(id, ProfilePrefixes) }
+
+// ParseModelIDWith is ParseModelID with another list of inference-profile prefixes.
+func ParseModelIDWith(id string, prefixes []string) ModelRef {
 	ref := ModelRef{Raw: id, Kind: ModelBare}
 	rest := id
 	if arn, ok := strings.CutPrefix(id, "arn:"); ok {
@@ -87,7 +92,7 @@ func ParseModelID(id string) ModelRef {
 		}
 	}
 	if p, base, ok := strings.Cut(rest, "."); ok && base != "" {
-		for _, pre := range ProfilePrefixes {
+		for _, pre := range prefixes {
 			if p == pre {
 				ref.Prefix = pre
 				rest = base

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -22,8 +23,12 @@ type File struct {
 	Comment  string `json:"comment,omitempty"`
 	// Models names the base model ids and, for refresh, the product names the AWS Price List
 	// uses for them (matched exactly).
-	Models  map[string]ModelInfo `json:"models,omitempty"`
-	Entries []Entry              `json:"entries"`
+	Models map[string]ModelInfo `json:"models,omitempty"`
+	// ProfilePrefixes are the prefixes of system inference profile ids ("us", "eu",
+	// "global", …) that the file's prices cover: a modelId "us.anthropic.…" is the geo scope of
+	// "anthropic.…". Files layered over the book add to its list.
+	ProfilePrefixes []string `json:"profile_prefixes,omitempty"`
+	Entries         []Entry  `json:"entries"`
 }
 
 // ModelInfo describes a base model.
@@ -133,6 +138,8 @@ func ParseFile(name string, data []byte) (*File, error) {
 			err = dec.Decode(&f.Comment)
 		case "models":
 			err = dec.Decode(&f.Models)
+		case "profile_prefixes":
+			err = dec.Decode(&f.ProfilePrefixes)
 		case "entries":
 			sawEntries = true
 			if err = expectDelim(dec, '['); err != nil {
@@ -156,7 +163,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 				err = expectDelim(dec, ']')
 			}
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, models, entries)", name, lineOf(dec.InputOffset()), key)
+			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, models, profile_prefixes, entries)", name, lineOf(dec.InputOffset()), key)
 		}
 		if err != nil {
 			return nil, syntax(err)
@@ -164,6 +171,11 @@ func ParseFile(name string, data []byte) (*File, error) {
 	}
 	if err := expectDelim(dec, '}'); err != nil {
 		return nil, syntax(err)
+	}
+	for _, p := range f.ProfilePrefixes {
+		if !prefixRE.MatchString(p) {
+			return nil, fmt.Errorf("%s: profile_prefixes: %q is not a prefix (lower-case letters, optionally -letters: us, us-gov)", name, p)
+		}
 	}
 	if !sawEntries {
 		return nil, fmt.Errorf("%s: no \"entries\" array", name)
@@ -184,6 +196,9 @@ func ParseFile(name string, data []byte) (*File, error) {
 	}
 	return f, nil
 }
+
+// prefixRE is the shape of an inference-profile prefix.
+var prefixRE = regexp.MustCompile(`^[a-z]{2,8}(-[a-z]{2,8})?$`)
 
 func expectDelim(dec *json.Decoder, d json.Delim) error {
 	tok, err := dec.Token()

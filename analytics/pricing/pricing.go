@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,6 +105,11 @@ type Book struct {
 	resolver   ProfileResolver
 
 	models map[string]ModelInfo
+	// prefixes are the inference-profile prefixes of every layer; providers the first
+	// segments of the model ids they price ("anthropic", "amazon", …), which tell an unknown
+	// prefix ("zz.anthropic.claude-…") from a model id.
+	prefixes  []string
+	providers map[string]bool
 
 	resolved sync.Map // raw model id → *resolution
 
@@ -131,9 +137,7 @@ func WithOverrideFile(path string) Option {
 			return
 		}
 		b.layers = append([]*layer{newLayer(path, f)}, b.layers...)
-		for id, m := range f.Models {
-			b.models[id] = m
-		}
+		b.addFile(f)
 	}
 }
 
@@ -160,10 +164,8 @@ func Load(ctx context.Context, opts ...Option) (*Book, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Book{layers: []*layer{base}, factor: decimal.NewFromInt(1), models: map[string]ModelInfo{}}
-	for id, m := range f.Models {
-		b.models[id] = m
-	}
+	b := &Book{layers: []*layer{base}, factor: decimal.NewFromInt(1), models: map[string]ModelInfo{}, providers: map[string]bool{}}
+	b.addFile(f)
 	for _, o := range opts {
 		o(b)
 	}
@@ -172,6 +174,26 @@ func Load(ctx context.Context, opts ...Option) (*Book, error) {
 	}
 	return b, nil
 }
+
+// addFile adds a layer's model names, profile prefixes and providers.
+func (b *Book) addFile(f *File) {
+	for id, m := range f.Models {
+		b.models[id] = m
+	}
+	for _, p := range f.ProfilePrefixes {
+		if !slices.Contains(b.prefixes, p) {
+			b.prefixes = append(b.prefixes, p)
+		}
+	}
+	for _, e := range f.Entries {
+		if p, _, ok := strings.Cut(e.Model, "."); ok && !strings.HasPrefix(e.Model, "arn:") {
+			b.providers[p] = true
+		}
+	}
+}
+
+// ProfilePrefixes are the inference-profile prefixes the book prices by.
+func (b *Book) ProfilePrefixes() []string { return slices.Clone(b.prefixes) }
 
 // Discount is the flat discount percentage applied to costs.
 func (b *Book) Discount() decimal.Decimal { return b.discount }

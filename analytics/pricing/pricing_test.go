@@ -480,6 +480,18 @@ func TestEmbeddedFlatLongContext(t *testing.T) {
 	want := map[string]bool{
 		"amazon.nova-lite-v1:0": true, "amazon.nova-pro-v1:0": true, "amazon.nova-premier-v1:0": true,
 		"meta.llama4-maverick-17b-instruct-v1:0": true, "ai21.jamba-instruct-v1:0": true,
+		// 10M tokens at one rate.
+		"meta.llama4-scout-17b-instruct-v1:0": true,
+		// 1M-token windows at one rate (the 4.6 models from 2026-03-13, when 1M became GA at
+		// standard prices).
+		"anthropic.claude-opus-4-6-v1": true, "anthropic.claude-sonnet-4-6": true,
+		"anthropic.claude-opus-4-7": true, "anthropic.claude-opus-4-8": true,
+		"anthropic.claude-fable-5": true, "anthropic.claude-fable-5-1": true,
+		"anthropic.claude-sonnet-5": true, "anthropic.claude-opus-5": true,
+		"anthropic.claude-opus-5-5": true, "anthropic.claude-sonnet-5-5": true,
+		"amazon.nova-2-lite-v1:0": true,
+		// 256K windows at one rate.
+		"mistral.mistral-large-3-675b-instruct": true, "ai21.jamba-1-5-large-v1:0": true, "ai21.jamba-1-5-mini-v1:0": true,
 	}
 	got := map[string]bool{}
 	for _, e := range f.Entries {

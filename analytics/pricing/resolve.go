@@ -101,8 +101,12 @@ func (b *Book) resolve(ctx context.Context, id string) *resolution {
 }
 
 func (b *Book) resolveUncached(ctx context.Context, id string) *resolution {
-	ref := invocationlog.ParseModelID(id)
+	ref := invocationlog.ParseModelIDWith(id, b.prefixes)
 	r := &resolution{ref: ref}
+	if p := b.unknownPrefix(ref); p != "" {
+		r.reason = fmt.Sprintf("unknown inference-profile prefix %q (the price book knows %s; a newer price book may know it: see bedrock-usage pricing refresh)", p, strings.Join(b.prefixes, ", "))
+		return r
+	}
 	switch ref.Kind {
 	case invocationlog.ModelBare:
 		r.model, r.scope, r.how = ref.Base, ScopeInRegion, "foundation model id (in-region call)"
@@ -139,6 +143,28 @@ func (b *Book) resolveUncached(ctx context.Context, id string) *resolution {
 		r.reason = "empty model id"
 	}
 	return r
+}
+
+// unknownPrefix returns the first segment of a model id that has the shape of an
+// inference-profile id with a prefix the book does not know ("zz.anthropic.claude-…": a
+// short lower-case segment, then a provider the book prices), or "".
+func (b *Book) unknownPrefix(ref invocationlog.ModelRef) string {
+	if ref.Prefix != "" || (ref.Kind != invocationlog.ModelBare && ref.Kind != invocationlog.ModelProfileARN) {
+		return ""
+	}
+	id := ref.Base
+	if ref.Kind == invocationlog.ModelProfileARN {
+		id = ref.Resource
+	}
+	p, rest, ok := strings.Cut(id, ".")
+	if !ok || !prefixRE.MatchString(p) || b.providers[p] {
+		return ""
+	}
+	provider, _, ok := strings.Cut(rest, ".")
+	if !ok || !b.providers[provider] {
+		return ""
+	}
+	return p
 }
 
 func prefixScope(prefix string) Scope {
