@@ -189,6 +189,8 @@ type Report struct {
 	Skipped      invocationlog.Skipped
 	Scan         Scan
 	Failures     []string
+	// Prices says which price books priced the report.
+	Prices Prices
 	// Rows are the priced grain rows the views were built from.
 	Rows []PricedRow
 }
@@ -202,6 +204,22 @@ func (r *Report) View(name string) *ViewResult {
 	}
 	return nil
 }
+
+// Prices are the price books that applied to a report, highest precedence first, and the
+// flat discount.
+type Prices struct {
+	Books           []pricing.BookInfo
+	DiscountPercent decimal.Decimal
+}
+
+// PriceBooks is implemented by a Pricer that can say which books it prices with
+// (*pricing.Book does).
+type PriceBooks interface {
+	Books() []pricing.BookInfo
+	Discount() decimal.Decimal
+}
+
+var _ PriceBooks = (*pricing.Book)(nil)
 
 // ReportOptions configure BuildReport.
 type ReportOptions struct {
@@ -222,6 +240,9 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	}
 	for _, f := range res.Failures {
 		rep.Failures = append(rep.Failures, f.Error())
+	}
+	if pb, ok := p.(PriceBooks); ok {
+		rep.Prices = Prices{Books: pb.Books(), DiscountPercent: pb.Discount()}
 	}
 	unpriced := map[[3]string]*UnpricedModel{}
 	rep.Rows = make([]PricedRow, 0, len(res.Rows))

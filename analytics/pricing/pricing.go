@@ -192,6 +192,45 @@ func (b *Book) addFile(f *File) {
 	}
 }
 
+// BookInfo describes one price file that applies: what it is and how current.
+type BookInfo struct {
+	// Kind is "embedded" or "override" (a --prices file).
+	Kind string
+	// Name is the file's name ("book.json" for the embedded one).
+	Name string
+	// Checked is the latest day any of its entries was checked (YYYY-MM-DD), "" if none says.
+	Checked string
+	Entries int
+}
+
+// Books lists the price files that apply, highest precedence first.
+func (b *Book) Books() []BookInfo {
+	var out []BookInfo
+	for _, l := range b.layers {
+		info := BookInfo{Kind: "override", Name: l.name, Entries: len(l.file.Entries)}
+		if l == embeddedIdx {
+			info.Kind, info.Name = "embedded", embeddedName
+		}
+		for _, e := range l.file.Entries {
+			info.Checked = max(info.Checked, e.Checked)
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// newestCheck says how current the book is, for messages.
+func (b *Book) newestCheck() string {
+	newest := ""
+	for _, i := range b.Books() {
+		newest = max(newest, i.Checked)
+	}
+	if newest == "" {
+		return "its entries carry no checked date"
+	}
+	return "its newest entry was checked on " + newest
+}
+
 // ProfilePrefixes are the inference-profile prefixes the book prices by.
 func (b *Book) ProfilePrefixes() []string { return slices.Clone(b.prefixes) }
 
@@ -425,7 +464,7 @@ func (b *Book) missReason(model string, scope Scope, region string, t time.Time)
 	}
 	switch {
 	case !known:
-		return fmt.Sprintf("model %s is not in the price book", model)
+		return fmt.Sprintf("model %s is not in the price book (%s; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh and pass the file as --prices)", model, b.newestCheck())
 	case !scoped:
 		return fmt.Sprintf("the price book has no %s price for %s", scope, model)
 	case !regional && separatePricing(region):

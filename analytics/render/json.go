@@ -82,6 +82,25 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 		}
 	}
 	b.close()
+	b.key("prices")
+	b.open()
+	b.key("books")
+	b.buf.WriteByte('[')
+	for i, bk := range rep.Prices.Books {
+		if i > 0 {
+			b.buf.WriteByte(',')
+		}
+		b.open()
+		b.str("kind", bk.Kind)
+		b.str("name", bk.Name)
+		b.str("checked", bk.Checked)
+		b.int("entries", int64(bk.Entries))
+		b.close()
+	}
+	b.buf.WriteByte(']')
+	b.first = false
+	b.str("discount_percent", rep.Prices.DiscountPercent.String())
+	b.close()
 	b.key("failures")
 	if rep.Failures == nil {
 		b.raw([]string{})

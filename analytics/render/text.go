@@ -122,6 +122,27 @@ func skippedLines(rep *analytics.Report) []string {
 	return out
 }
 
+// pricesLine says which price books priced the report: "Prices: embedded book.json
+// (checked 2026-12-02)".
+func pricesLine(rep *analytics.Report) string {
+	if len(rep.Prices.Books) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, b := range rep.Prices.Books {
+		p := b.Kind + " " + b.Name
+		if b.Checked != "" {
+			p += " (checked " + b.Checked + ")"
+		}
+		parts = append(parts, p)
+	}
+	line := "Prices: " + strings.Join(parts, " over ")
+	if !rep.Prices.DiscountPercent.IsZero() {
+		line += ", less " + rep.Prices.DiscountPercent.String() + "%"
+	}
+	return line
+}
+
 // scanLine is the engine's summary with its figures written in: "Read 3 files (4.0 KiB), 8
 // records".
 func scanLine(rep *analytics.Report) string {
@@ -199,6 +220,9 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		fmt.Fprintln(ew, "FAILED: "+f)
 	}
 	fmt.Fprintln(ew, scanLine(rep))
+	if l := pricesLine(rep); l != "" {
+		fmt.Fprintln(ew, l)
+	}
 	return ew.err
 }
 
@@ -292,7 +316,11 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	for _, f := range rep.Failures {
 		fmt.Fprintf(ew, "> [!CAUTION]\n> Missing from this report: %s\n\n", mdEscape(f))
 	}
-	fmt.Fprintf(ew, "<sub>%s · source %s · generated %s by bedrock-usage</sub>\n", mdEscape(scanLine(rep)), mdEscape(rep.Source), rep.GeneratedAt.Format(time.RFC3339))
+	prices := ""
+	if l := pricesLine(rep); l != "" {
+		prices = " · " + mdEscape(l)
+	}
+	fmt.Fprintf(ew, "<sub>%s%s · source %s · generated %s by bedrock-usage</sub>\n", mdEscape(scanLine(rep)), prices, mdEscape(rep.Source), rep.GeneratedAt.Format(time.RFC3339))
 	return ew.err
 }
 
