@@ -16,7 +16,12 @@ type Measures struct {
 	InputTokens      int64 // uncached input tokens (inputTokenCount)
 	OutputTokens     int64
 	CacheReadTokens  int64
-	CacheWriteTokens int64
+	CacheWriteTokens int64 // every cache write, whatever its TTL
+	// CacheWrite1hTokens are the cache writes that the logged body says were 1-hour writes.
+	CacheWrite1hTokens int64
+	// CacheWriteUnknownTTLTokens are the cache writes of calls whose body did not say (text
+	// delivery off, a body offloaded to a data/ object, an engine that reads no bodies).
+	CacheWriteUnknownTTLTokens int64
 }
 
 // MeasureDef describes one measure of the grain.
@@ -36,6 +41,14 @@ type MeasureDef struct {
 	// ContextInput marks the token counts that make up a request's input for the
 	// long-context tier (uncached input, cache reads and cache writes).
 	ContextInput bool
+	// Body marks a measure read from the logged response body rather than a field of the
+	// record. An engine that reads no bodies (Athena today) sums BodyFallback's values for it,
+	// or zero when BodyFallback is empty.
+	Body         bool
+	BodyFallback string
+	// Detail marks a measure that refines another (the TTL split of cache writes): JSON and
+	// CSV carry it, the human formats state it in their summary instead of a column.
+	Detail bool
 
 	of  func(r *invocationlog.Record) int64
 	ptr func(m *Measures) *int64
@@ -66,6 +79,27 @@ var MeasureDefs = []MeasureDef{
 	{Name: "cache_write_tokens", Title: "Cache write", Field: "input.cacheWriteInputTokenCount", Short: "cw_tok", Tokens: true, ContextInput: true,
 		of:  func(r *invocationlog.Record) int64 { return r.Input.CacheWriteInputTokenCount },
 		ptr: func(m *Measures) *int64 { return &m.CacheWriteTokens }},
+	{Name: "cache_write_1h_tokens", Title: "Cache write 1h", Short: "cw1h_tok", Body: true, Detail: true,
+		of:  func(r *invocationlog.Record) int64 { return cacheTTL(r).OneHour },
+		ptr: func(m *Measures) *int64 { return &m.CacheWrite1hTokens }},
+	{Name: "cache_write_ttl_unknown_tokens", Title: "Cache write, TTL unknown", Short: "cwu_tok", Body: true, BodyFallback: "cache_write_tokens", Detail: true,
+		of: func(r *invocationlog.Record) int64 {
+			if cacheTTL(r).Known {
+				return 0
+			}
+			return r.Input.CacheWriteInputTokenCount
+		},
+		ptr: func(m *Measures) *int64 { return &m.CacheWriteUnknownTTLTokens }},
+}
+
+// cacheTTL is the record's cache-write split when its body stated one that accounts for
+// its cache writes exactly; otherwise the split is unknown.
+func cacheTTL(r *invocationlog.Record) invocationlog.CacheTTL {
+	c := r.Output.CacheTTL
+	if !c.Known || c.OneHour+c.FiveMinutes != r.Input.CacheWriteInputTokenCount {
+		return invocationlog.CacheTTL{}
+	}
+	return c
 }
 
 // FailedCallsColumn names the calls of failed groups, a column derived from the grain's
@@ -81,9 +115,18 @@ type Column struct {
 
 // MeasureColumns are the measure columns of every report line, in order: calls, failed
 // calls, then the other measures. Cost and unpriced calls follow them in every format.
-func MeasureColumns() []Column {
+func MeasureColumns() []Column { return measureColumns(true) }
+
+// SummaryColumns are the measure columns of the human formats: MeasureColumns without the
+// detail measures.
+func SummaryColumns() []Column { return measureColumns(false) }
+
+func measureColumns(detail bool) []Column {
 	cols := make([]Column, 0, len(MeasureDefs)+1)
 	for i, d := range MeasureDefs {
+		if d.Detail && !detail {
+			continue
+		}
 		cols = append(cols, Column{Name: d.Name, Title: d.Title})
 		if i == 0 {
 			cols = append(cols, FailedCallsColumn)

@@ -34,6 +34,9 @@ type Totals struct {
 	Cost           decimal.Decimal
 	UnpricedCalls  int64
 	UnpricedTokens int64
+	// UnknownTTLMaxExtra is the most the cost would rise if every cache write of unknown TTL
+	// were a 1-hour write (they are priced at the 5-minute rate).
+	UnknownTTLMaxExtra decimal.Decimal
 }
 
 func (t *Totals) add(o Totals) {
@@ -42,6 +45,7 @@ func (t *Totals) add(o Totals) {
 	t.Cost = t.Cost.Add(o.Cost)
 	t.UnpricedCalls += o.UnpricedCalls
 	t.UnpricedTokens += o.UnpricedTokens
+	t.UnknownTTLMaxExtra = t.UnknownTTLMaxExtra.Add(o.UnknownTTLMaxExtra)
 }
 
 // PricedRow is a usage row with its cost.
@@ -306,6 +310,7 @@ func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, e
 		ModelID: row.Model, Region: row.Region, Time: row.Hour, LongContext: row.LongContext,
 		InputTokens: row.InputTokens, OutputTokens: row.OutputTokens,
 		CacheReadTokens: row.CacheReadTokens, CacheWriteTokens: row.CacheWriteTokens,
+		CacheWrite1hTokens: row.CacheWrite1hTokens, CacheWriteUnknownTTLTokens: row.CacheWriteUnknownTTLTokens,
 	})
 	var ue *pricing.UnpricedError
 	switch {
@@ -320,6 +325,7 @@ func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, e
 	pr.Priced = true
 	pr.Cost = c
 	pr.Totals.Cost = c.Total
+	pr.Totals.UnknownTTLMaxExtra = c.UnknownTTLMaxExtra
 	pr.Scope = c.Scope
 	if c.Model != "" {
 		pr.Model = c.Model

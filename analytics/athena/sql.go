@@ -279,9 +279,15 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("  ", colKind, ",\n")
 	var sums []string
 	for _, m := range analytics.MeasureDefs {
-		if m.Field == "" {
+		switch {
+		case m.Body && m.BodyFallback != "":
+			// The table has no body column: the fallback measure's value stands in.
+			sums = append(sums, fmt.Sprintf("  CAST(sum(%s) AS bigint) AS %s", shortOf(m.BodyFallback), m.Name))
+		case m.Body:
+			sums = append(sums, "  CAST(0 AS bigint) AS "+m.Name)
+		case m.Field == "":
 			sums = append(sums, "  count(*) AS "+m.Name)
-		} else {
+		default:
 			sums = append(sums, fmt.Sprintf("  CAST(sum(%s) AS bigint) AS %s", m.Short, m.Name))
 		}
 	}
@@ -396,6 +402,16 @@ func inline(text string, params []string) (string, error) {
 		return "", fmt.Errorf("%d placeholders for %d parameters", n, len(params))
 	}
 	return b.String(), nil
+}
+
+// shortOf is the per-record column of the named measure.
+func shortOf(name string) string {
+	for _, m := range analytics.MeasureDefs {
+		if m.Name == name {
+			return m.Short
+		}
+	}
+	panic("athena: no measure " + name)
 }
 
 // fieldSQL turns a record field path of a measure ("input.inputTokenCount") into the

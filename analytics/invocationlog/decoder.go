@@ -420,6 +420,146 @@ func (d *Decoder) body() json.RawMessage {
 	return bytes.Clone(s.b[start:s.i])
 }
 
+// maxBodyDepth is how deep into a response body the cache-TTL split is looked for: usage
+// sits at depth 1 of a response, and at depth 3 in a stream event array
+// ([{"message":{"usage":…}}]).
+const maxBodyDepth = 4
+
+// cacheTTL walks a body value (validating it, as skipValue does) and returns the first
+// cache-TTL split it finds: a "cacheDetails" array or a "cache_creation" object. A body of
+// another shape yields an unknown split, never an error.
+func (d *Decoder) cacheTTL(depth int) CacheTTL {
+	s := &d.sc
+	var found CacheTTL
+	s.ws()
+	switch s.peek() {
+	case '{':
+		if depth >= maxBodyDepth {
+			s.skipValue()
+			return found
+		}
+		s.object(func(key []byte) {
+			s.ws()
+			switch {
+			case found.Known:
+				s.skipValue()
+			case string(key) == "cacheDetails" && s.peek() == '[':
+				found = d.cacheDetails()
+			case string(key) == "cache_creation" && s.peek() == '{':
+				found = d.cacheCreation()
+			case s.peek() == '{' || s.peek() == '[':
+				found = d.cacheTTL(depth + 1)
+			default:
+				s.skipValue()
+			}
+		})
+	case '[':
+		if depth >= maxBodyDepth {
+			s.skipValue()
+			return found
+		}
+		s.array(func() {
+			if found.Known {
+				s.skipValue()
+				return
+			}
+			if c := s.peek(); c == '{' || c == '[' {
+				found = d.cacheTTL(depth + 1)
+			} else {
+				s.skipValue()
+			}
+		})
+	default:
+		s.skipValue()
+	}
+	if s.err != nil {
+		return CacheTTL{}
+	}
+	return found
+}
+
+// cacheDetails reads [{"ttl":"5m","inputTokens":N},…]; an entry of another TTL or shape makes
+// the split unknown.
+func (d *Decoder) cacheDetails() CacheTTL {
+	s := &d.sc
+	c := CacheTTL{Known: true}
+	s.array(func() {
+		var ttl string
+		var n int64
+		ok := s.object(func(key []byte) {
+			switch string(key) {
+			case "ttl":
+				if s.peek() == '"' {
+					raw, _ := s.str()
+					ttl = string(raw)
+				} else {
+					s.skipValue()
+				}
+			case "inputTokens":
+				n = d.bodyCount()
+			default:
+				s.skipValue()
+			}
+		})
+		switch {
+		case !ok:
+			s.skipValue()
+			c.Known = false
+		case ttl == "1h" && n >= 0:
+			c.OneHour += n
+		case ttl == "5m" && n >= 0:
+			c.FiveMinutes += n
+		default:
+			c.Known = false
+		}
+	})
+	if !c.Known {
+		return CacheTTL{}
+	}
+	return c
+}
+
+// cacheCreation reads {"ephemeral_5m_input_tokens":N,"ephemeral_1h_input_tokens":M}.
+func (d *Decoder) cacheCreation() CacheTTL {
+	s := &d.sc
+	c := CacheTTL{}
+	seen := 0
+	s.object(func(key []byte) {
+		switch string(key) {
+		case "ephemeral_5m_input_tokens":
+			c.FiveMinutes, seen = d.bodyCount(), seen+1
+		case "ephemeral_1h_input_tokens":
+			c.OneHour, seen = d.bodyCount(), seen+1
+		default:
+			s.skipValue()
+		}
+	})
+	c.Known = seen > 0 && c.FiveMinutes >= 0 && c.OneHour >= 0
+	if !c.Known {
+		return CacheTTL{}
+	}
+	return c
+}
+
+// bodyCount reads a token count in a body: -1 when it is not a whole non-negative number
+// (the body's split is then unknown; the record itself is not malformed).
+func (d *Decoder) bodyCount() int64 {
+	s := &d.sc
+	if c := s.peek(); c == '-' || (c >= '0' && c <= '9') {
+		num := s.number()
+		if s.err != nil {
+			return -1
+		}
+		n, err := parseCount(num)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	s.skipValue()
+	return -1
+}
+
 func (d *Decoder) input(key []byte, in *Input) {
 	switch string(key) {
 	case "inputContentType":
@@ -444,7 +584,11 @@ func (d *Decoder) output(key []byte, out *Output) {
 	case "outputContentType":
 		out.OutputContentType = d.stringField("output.outputContentType", true)
 	case "outputBodyJson":
-		out.OutputBodyJSON = d.body()
+		start := d.sc.i
+		out.CacheTTL = d.cacheTTL(0)
+		if d.bodies && d.sc.err == nil {
+			out.OutputBodyJSON = bytes.Clone(d.sc.b[start:d.sc.i])
+		}
 	case "outputTokenCount":
 		out.OutputTokenCount = d.count("output.outputTokenCount")
 	case "outputBodyS3Path":

@@ -65,6 +65,22 @@ type Output struct {
 	OutputBodyJSON    json.RawMessage `json:"outputBodyJson,omitempty"`
 	OutputTokenCount  int64           `json:"outputTokenCount"`
 	OutputBodyS3Path  string          `json:"outputBodyS3Path,omitempty"`
+
+	// CacheTTL is the split of the request's cache writes by time to live, when the logged
+	// response body states it (read by the decoder, not a field of the record).
+	CacheTTL CacheTTL `json:"-"`
+}
+
+// CacheTTL is what a response body says of its cache writes: Converse and ConverseStream
+// bodies carry usage.cacheDetails ([{"ttl":"5m"|"1h","inputTokens":N}]); Anthropic
+// InvokeModel bodies usage.cache_creation.{ephemeral_5m_input_tokens,
+// ephemeral_1h_input_tokens}, and InvokeModelWithResponseStream bodies the same in the
+// message_start event.
+type CacheTTL struct {
+	// Known is true when the body stated the split.
+	Known bool
+	// OneHour and FiveMinutes are the cache-write tokens of each TTL.
+	OneHour, FiveMinutes int64
 }
 
 // Failed reports whether the call failed (the record carries an errorCode).

@@ -332,6 +332,34 @@ func (s *scanner) object(member func(key []byte)) bool {
 	return true
 }
 
+// array walks the elements of an array at s.i (after white space), calling elem for each;
+// elem must consume the value. It reports false when the value is not an array.
+func (s *scanner) array(elem func()) bool {
+	s.ws()
+	if s.peek() != '[' {
+		return false
+	}
+	s.i++
+	if s.consume(']') {
+		return true
+	}
+	for s.err == nil {
+		s.ws()
+		elem()
+		if s.err != nil {
+			return true
+		}
+		if s.consume(',') {
+			continue
+		}
+		if s.consume(']') {
+			return true
+		}
+		s.syntaxError("after array element")
+	}
+	return true
+}
+
 // kind names the JSON type of the value at s.i, for error messages.
 func (s *scanner) kind() string {
 	switch c := s.peek(); {

@@ -271,7 +271,7 @@ func expect(files []file, q analytics.Query) want {
 			if len(q.Models) > 0 && !slices.Contains(q.Models, c.model) && !slices.Contains(q.Models, base) {
 				continue
 			}
-			m := analytics.Measures{Calls: 1, InputTokens: c.in, OutputTokens: c.out, CacheReadTokens: c.cr, CacheWriteTokens: c.cw}
+			m := analytics.Measures{Calls: 1, InputTokens: c.in, OutputTokens: c.out, CacheReadTokens: c.cr, CacheWriteTokens: c.cw, CacheWriteUnknownTTLTokens: c.cw} // no bodies: every write of unknown TTL
 			w.totals.Add(m)
 			g := groupKey(c.region, c.user, c.model, ts.Truncate(time.Hour), metaOf(c.meta, q.MetadataKeys))
 			gm := w.byGroup[g]

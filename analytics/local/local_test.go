@@ -157,7 +157,7 @@ func TestSingleFile(t *testing.T) {
 			}
 			// A file named on its own is read whatever its name: expect it as NDJSON.
 			w := expect([]file{{rel: "named.ndjson", calls: calls, data: files[0].data}}, q)
-			if want := (analytics.Measures{Calls: 2, InputTokens: 1501, OutputTokens: 152, CacheReadTokens: 3, CacheWriteTokens: 4}); w.totals != want {
+			if want := (analytics.Measures{Calls: 2, InputTokens: 1501, OutputTokens: 152, CacheReadTokens: 3, CacheWriteTokens: 4, CacheWriteUnknownTTLTokens: 4}); w.totals != want {
 				t.Fatalf("test expectation: got %+v, want %+v", w.totals, want)
 			}
 			check(t, res, q, w)

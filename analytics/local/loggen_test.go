@@ -87,6 +87,8 @@ func plainRead(t *testing.T, root string) plainFiles {
 				OutputTokens:     num("output", "outputTokenCount"),
 				CacheReadTokens:  num("input", "cacheReadInputTokenCount"),
 				CacheWriteTokens: num("input", "cacheWriteInputTokenCount"),
+				// The generated bodies state no cache TTL.
+				CacheWriteUnknownTTLTokens: num("input", "cacheWriteInputTokenCount"),
 			}})
 		}
 		if err := sc.Err(); err != nil {

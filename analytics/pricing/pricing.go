@@ -36,11 +36,23 @@ type Usage struct {
 	LongContext bool
 	// Token counts; InputTokens excludes cache reads and writes.
 	InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens int64
+	// CacheWrite1hTokens are the cache writes (part of CacheWriteTokens) that the logged
+	// bodies say had a 1-hour TTL: they are priced at the 1-hour rate, the rest at the
+	// 5-minute rate.
+	CacheWrite1hTokens int64
+	// CacheWriteUnknownTTLTokens are the cache writes (part of CacheWriteTokens, priced at
+	// the 5-minute rate) whose TTL no body stated; Cost.UnknownTTLMaxExtra is what they would
+	// add at the 1-hour rate.
+	CacheWriteUnknownTTLTokens int64
 }
 
-// Cost is the price of a Usage.
+// Cost is the price of a Usage, by component: CacheWrite is the 5-minute writes,
+// CacheWrite1h the 1-hour ones.
 type Cost struct {
-	Input, Output, CacheRead, CacheWrite, Total decimal.Decimal
+	Input, Output, CacheRead, CacheWrite, CacheWrite1h, Total decimal.Decimal
+	// UnknownTTLMaxExtra is the most the cache writes of unknown TTL would add if they were
+	// all 1-hour writes (zero when there are none, or the entry has no 1-hour rate).
+	UnknownTTLMaxExtra decimal.Decimal
 	Model                                       string // resolved base model id
 	Scope                                       Scope
 }
@@ -263,7 +275,11 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 				Reason: fmt.Sprintf("long-context request (over 200K input tokens) but %s has no long_context rates and does not declare flat_long_context (%s)", res.model, c.entry.origin)}
 		}
 	}
-	tokens := [4]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens}
+	if u.CacheWrite1hTokens < 0 || u.CacheWrite1hTokens > u.CacheWriteTokens {
+		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+			Reason: fmt.Sprintf("%d 1-hour cache-write tokens of %d cache writes", u.CacheWrite1hTokens, u.CacheWriteTokens)}
+	}
+	tokens := [nKinds]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens - u.CacheWrite1hTokens, u.CacheWrite1hTokens}
 	for i, n := range tokens {
 		if n < 0 {
 			return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
@@ -275,7 +291,13 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 		}
 	}
 	out := Cost{Model: res.model, Scope: res.scope}
-	var parts [4]decimal.Decimal
+	if n := u.CacheWriteUnknownTTLTokens; n > 0 && rs.has[rCacheWrite] && rs.has[rCacheWrite1h] {
+		out.UnknownTTLMaxExtra = rs.dec[rCacheWrite1h].Sub(rs.dec[rCacheWrite]).Mul(decimal.New(n, -6))
+		if b.hasDisc {
+			out.UnknownTTLMaxExtra = out.UnknownTTLMaxExtra.Mul(b.factor)
+		}
+	}
+	var parts [nKinds]decimal.Decimal
 	if sum, ok := rs.fastCost(tokens); ok {
 		for i := range parts {
 			if sum[i] != 0 { // the zero Decimal is 0 and allocates nothing
@@ -283,8 +305,8 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 			}
 		}
 		if !b.hasDisc {
-			out.Input, out.Output, out.CacheRead, out.CacheWrite = parts[0], parts[1], parts[2], parts[3]
-			out.Total = decimal.New(sum[4], -12)
+			out.Input, out.Output, out.CacheRead, out.CacheWrite, out.CacheWrite1h = parts[0], parts[1], parts[2], parts[3], parts[4]
+			out.Total = decimal.New(sum[nKinds], -12)
 			return out, nil
 		}
 	} else {
@@ -299,10 +321,14 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 			parts[i] = parts[i].Mul(b.factor)
 		}
 	}
-	out.Input, out.Output, out.CacheRead, out.CacheWrite = parts[0], parts[1], parts[2], parts[3]
-	out.Total = parts[0].Add(parts[1]).Add(parts[2]).Add(parts[3])
+	out.Input, out.Output, out.CacheRead, out.CacheWrite, out.CacheWrite1h = parts[0], parts[1], parts[2], parts[3], parts[4]
+	out.Total = parts[0].Add(parts[1]).Add(parts[2]).Add(parts[3]).Add(parts[4])
 	return out, nil
 }
+
+// nKinds is the number of priced token kinds: input, output, cache read, 5-minute and
+// 1-hour cache writes.
+const nKinds = 5
 
 // rate slots of a rateSet.
 const (
@@ -314,11 +340,12 @@ const (
 	nRates
 )
 
-// costRates maps the token kinds of a Usage (input, output, cache read, cache write) to the
-// rate that prices them. Cache writes are priced at the 5-minute rate: logs carry no TTL.
+// costRates maps the token kinds of a Usage (input, output, cache read, 5-minute and 1-hour
+// cache writes) to the rate that prices them. Cache writes of unknown TTL are priced at the
+// 5-minute rate.
 var (
-	costRates     = [4]int{rInput, rOutput, rCacheRead, rCacheWrite}
-	costRateNames = [4]string{"input", "output", "cache-read", "cache-write"}
+	costRates     = [nKinds]int{rInput, rOutput, rCacheRead, rCacheWrite, rCacheWrite1h}
+	costRateNames = [nKinds]string{"input", "output", "cache-read", "cache-write", "1-hour cache-write"}
 )
 
 // rateSet is a compiled Rates: decimals, and the same rates in picodollars per token when they
@@ -351,7 +378,7 @@ func compileRates(r *Rates) rateSet {
 
 // fastCost returns the four parts and their total in picodollars, or false when the rates
 // are not whole picodollars or the products would overflow int64.
-func (rs *rateSet) fastCost(tokens [4]int64) (sum [5]int64, ok bool) {
+func (rs *rateSet) fastCost(tokens [nKinds]int64) (sum [nKinds + 1]int64, ok bool) {
 	if !rs.fast {
 		return sum, false
 	}
@@ -364,10 +391,10 @@ func (rs *rateSet) fastCost(tokens [4]int64) (sum [5]int64, ok bool) {
 			return sum, false
 		}
 		sum[i] = n * p
-		if sum[4] > math.MaxInt64-sum[i] {
+		if sum[nKinds] > math.MaxInt64-sum[i] {
 			return sum, false
 		}
-		sum[4] += sum[i]
+		sum[nKinds] += sum[i]
 	}
 	return sum, true
 }

@@ -301,8 +301,8 @@ func TestCostTiers(t *testing.T) {
 
 // The slow (decimal) path must give the same answers as the integer one.
 func TestCostSlowPathMatches(t *testing.T) {
-	rs := compileRates(&Rates{Input: dp("3.30"), Output: dp("16.50"), CacheRead: dp("0.33"), CacheWrite: dp("4.125")})
-	tokens := [4]int64{1234567, 89012, 345678, 23456}
+	rs := compileRates(&Rates{Input: dp("3.30"), Output: dp("16.50"), CacheRead: dp("0.33"), CacheWrite: dp("4.125"), CacheWrite1h: dp("6.60")})
+	tokens := [nKinds]int64{1234567, 89012, 345678, 23456, 7890}
 	sum, ok := rs.fastCost(tokens)
 	if !ok {
 		t.Fatal("fast path refused")
@@ -314,7 +314,7 @@ func TestCostSlowPathMatches(t *testing.T) {
 		}
 	}
 	// Huge counts overflow int64 picodollars and fall back to decimals.
-	if _, ok := rs.fastCost([4]int64{1 << 62, 0, 0, 0}); ok {
+	if _, ok := rs.fastCost([nKinds]int64{1 << 62, 0, 0, 0, 0}); ok {
 		t.Error("fast path accepted an overflowing product")
 	}
 	b := mustLoad(t)

@@ -28,6 +28,7 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.open()
 	measures(&b, rep.Totals)
 	b.int("unpriced_tokens", rep.Totals.UnpricedTokens)
+	b.str("cache_write_ttl_unknown_max_extra_usd", rep.Totals.UnknownTTLMaxExtra.String())
 	b.close()
 	for _, v := range rep.Views {
 		if v.Name == analytics.GroupsView {

@@ -16,7 +16,7 @@ import (
 // measureTitles are the headings of the measure columns, cost last.
 var measureTitles = func() []string {
 	var t []string
-	for _, c := range analytics.MeasureColumns() {
+	for _, c := range analytics.SummaryColumns() {
 		t = append(t, c.Title)
 	}
 	return append(t, "Cost (USD)")
@@ -24,7 +24,7 @@ var measureTitles = func() []string {
 
 func measureCells(t analytics.Totals) []string {
 	var cells []string
-	for _, c := range analytics.MeasureColumns() {
+	for _, c := range analytics.SummaryColumns() {
 		cells = append(cells, num(t.Value(c)))
 	}
 	return append(cells, costCell(t))
@@ -83,7 +83,7 @@ func summaryLines(rep *analytics.Report) []string {
 	t := rep.Totals
 	var tokens []string
 	for i := range analytics.MeasureDefs {
-		if d := &analytics.MeasureDefs[i]; d.Tokens {
+		if d := &analytics.MeasureDefs[i]; d.Tokens && !d.Detail {
 			tokens = append(tokens, num(d.Get(&t.Measures))+" "+strings.ToLower(d.Title))
 		}
 	}
@@ -91,11 +91,25 @@ func summaryLines(rep *analytics.Report) []string {
 		fmt.Sprintf("%s calls (%s failed) · %s tokens", num(t.Calls), num(t.FailedCalls), strings.Join(tokens, " · ")),
 		fmt.Sprintf("Cost: %s", usd(t.Cost)),
 	}
+	if t.CacheWriteTokens > 0 {
+		lines = append(lines, cacheTTLLine(t))
+	}
 	if t.UnpricedCalls > 0 {
 		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) that the price book could not price; * marks costs that leave them out",
 			num(t.UnpricedCalls), num(t.UnpricedTokens))
 	}
 	return lines
+}
+
+// cacheTTLLine says how cache writes were priced: by the TTL the logged bodies state, or at
+// the 5-minute rate with the range the unknown ones span.
+func cacheTTLLine(t analytics.Totals) string {
+	known := t.CacheWriteTokens - t.CacheWriteUnknownTTLTokens
+	line := fmt.Sprintf("Cache writes: %s at the 1-hour rate, %s at the 5-minute rate", num(t.CacheWrite1hTokens), num(known-t.CacheWrite1hTokens))
+	if t.CacheWriteUnknownTTLTokens > 0 {
+		line += fmt.Sprintf(", %s of unknown TTL (no logged body says) priced at the 5-minute rate: up to %s more if they were 1-hour writes", num(t.CacheWriteUnknownTTLTokens), usd(t.UnknownTTLMaxExtra))
+	}
+	return line
 }
 
 func unpricedLines(rep *analytics.Report) []string {
@@ -273,6 +287,9 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	fmt.Fprintf(ew, "| %s |\n", strings.Join(measureTitles, " | "))
 	fmt.Fprintf(ew, "|%s|\n", strings.TrimSuffix(strings.Repeat("---:|", len(measureTitles)), "|"))
 	fmt.Fprintf(ew, "| %s |\n\n", strings.Join(measureCells(t), " | "))
+	if t.CacheWriteTokens > 0 {
+		fmt.Fprintf(ew, "%s.\n\n", cacheTTLLine(t))
+	}
 	if t.UnpricedCalls > 0 {
 		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced** (a model the price book does not know, or an application inference profile that could not be resolved), so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))
 		for _, l := range unpricedLines(rep) {

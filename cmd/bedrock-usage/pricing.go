@@ -32,8 +32,9 @@ func NewCmdPricing(f *factory) *cobra.Command {
 			and effective dates. A price file of your own (--prices, same format) is layered
 			over it. Models the book does not know are unpriced, never guessed.
 
-			Invocation logs do not say which cache TTL a write used, so cache writes are
-			priced at the 5-minute rate.
+			Cache writes are priced at the 1-hour or 5-minute rate by the TTL the logged
+			response bodies state; writes whose TTL no body states are priced at the
+			5-minute rate, and reports say what they would cost at the 1-hour rate.
 		`),
 		Example: heredoc.Doc(`
 			$ bedrock-usage pricing list

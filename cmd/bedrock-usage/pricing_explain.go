@@ -167,7 +167,7 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	}{
 		{"input", func(r *pricing.Rates) *decimal.Decimal { return r.Input }},
 		{"output", func(r *pricing.Rates) *decimal.Decimal { return r.Output }},
-		{"cache write (5 min; used for logs)", func(r *pricing.Rates) *decimal.Decimal { return r.CacheWrite }},
+		{"cache write (5m; also unknown TTL)", func(r *pricing.Rates) *decimal.Decimal { return r.CacheWrite }},
 		{"cache write (1 hour)", func(r *pricing.Rates) *decimal.Decimal { return r.CacheWrite1h }},
 		{"cache read", func(r *pricing.Rates) *decimal.Decimal { return r.CacheRead }},
 	} {

@@ -145,7 +145,7 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 	if err := writePricing(w, opts.Format, out); err != nil || opts.Format != "table" {
 		return err
 	}
-	fmt.Fprintln(w, "\nUSD per million tokens. Cache writes are priced at the 5-minute rate (logs carry no TTL).")
+	fmt.Fprintln(w, "\nUSD per million tokens. Cache writes are priced by the TTL the logged bodies state; unknown TTLs at the 5-minute rate.")
 	return nil
 }
 

@@ -415,3 +415,61 @@ func TestNewCmdReportFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestReportPricesCacheWritesByTTL writes three calls whose logged bodies state their cache
+// TTLs in each of the three shapes Bedrock logs, and one without a body, and checks the
+// report's cost against rates written here (Claude Sonnet 4.5, global: input $3, cache write
+// $3.75 for 5 minutes and $6 for 1 hour, per million tokens).
+func TestReportPricesCacheWritesByTTL(t *testing.T) {
+	dir := t.TempDir()
+	hour := filepath.Join(dir, "AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/03/02/10")
+	if err := os.MkdirAll(hour, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id, op string, cw int64, body string) string {
+		b := ""
+		if body != "" {
+			b = `,"outputBodyJson":` + body
+		}
+		return fmt.Sprintf(`{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-02T10:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:iam::123456789012:user/ann"},"region":"us-east-1","requestId":"%s","operation":"%s","modelId":"global.anthropic.claude-sonnet-4-5-20250929-v1:0","input":{"inputTokenCount":100000,"cacheWriteInputTokenCount":%d},"output":{"outputTokenCount":0%s}}`, id, op, cw, b)
+	}
+	lines := []string{
+		rec("converse", "Converse", 50000, `{"usage":{"cacheWriteInputTokens":50000,"cacheDetails":[{"ttl":"1h","inputTokens":30000},{"ttl":"5m","inputTokens":20000}]}}`),
+		rec("invoke", "InvokeModel", 50000, `{"usage":{"cache_creation_input_tokens":50000,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":50000}}}`),
+		rec("stream", "InvokeModelWithResponseStream", 50000, `[{"type":"message_start","message":{"usage":{"cache_creation":{"ephemeral_5m_input_tokens":50000,"ephemeral_1h_input_tokens":0}}}},"[DONE]"]`),
+		rec("nobody", "Converse", 50000, ""),
+	}
+	if err := os.WriteFile(filepath.Join(hour, "a.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2026-03-02", "--until", "2026-03-02", "--format", "json", "--offline"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	var doc struct {
+		Totals struct {
+			Cost     string `json:"cost_usd"`
+			OneHour  int64  `json:"cache_write_1h_tokens"`
+			Unknown  int64  `json:"cache_write_ttl_unknown_tokens"`
+			Writes   int64  `json:"cache_write_tokens"`
+			MaxExtra string `json:"cache_write_ttl_unknown_max_extra_usd"`
+			Unpriced int64  `json:"unpriced_calls"`
+		} `json:"totals"`
+	}
+	if err := json.Unmarshal(cli.out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// Input 0.4 MTok × $3; 1-hour writes 0.03 + 0.05 MTok × $6; 5-minute writes 0.02 + 0.05
+	// MTok × $3.75, and the write without a body (0.05 MTok) at the 5-minute rate too, up to
+	// 0.05 MTok × ($6 − $3.75) more. (Every call stays under the 200K long-context tier.)
+	wantCost := decimal.RequireFromString("1.2").Add(decimal.RequireFromString("0.48")).Add(decimal.RequireFromString("0.2625")).Add(decimal.RequireFromString("0.1875"))
+	if got := decimal.RequireFromString(doc.Totals.Cost); !got.Equal(wantCost) {
+		t.Errorf("cost: got %s, want %s", got, wantCost)
+	}
+	if doc.Totals.OneHour != 80000 || doc.Totals.Unknown != 50000 || doc.Totals.Writes != 200000 || doc.Totals.Unpriced != 0 {
+		t.Errorf("totals: got %+v, want 80,000 1-hour, 50,000 unknown of 200,000 writes, none unpriced", doc.Totals)
+	}
+	if got := decimal.RequireFromString(doc.Totals.MaxExtra); !got.Equal(decimal.RequireFromString("0.1125")) {
+		t.Errorf("unknown-TTL range: got %s, want 0.1125", got)
+	}
+}

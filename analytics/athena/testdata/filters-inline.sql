@@ -45,7 +45,9 @@ SELECT
   CAST(sum(in_tok) AS bigint) AS input_tokens,
   CAST(sum(out_tok) AS bigint) AS output_tokens,
   CAST(sum(cr_tok) AS bigint) AS cache_read_tokens,
-  CAST(sum(cw_tok) AS bigint) AS cache_write_tokens
+  CAST(sum(cw_tok) AS bigint) AS cache_write_tokens,
+  CAST(0 AS bigint) AS cache_write_1h_tokens,
+  CAST(sum(cw_tok) AS bigint) AS cache_write_ttl_unknown_tokens
 FROM calls
 WHERE ts IS NULL
   OR (ts >= from_iso8601_timestamp('2025-10-31T22:00:00.000Z') AND ts < from_iso8601_timestamp('2025-11-01T11:00:00.000Z')

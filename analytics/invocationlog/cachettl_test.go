@@ -1,0 +1,47 @@
+package invocationlog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDecoderCacheTTL(t *testing.T) {
+	const head = `{"schemaType":"ModelInvocationLog","timestamp":"2026-03-01T10:00:00Z","modelId":"m","input":{"inputTokenCount":5,"cacheWriteInputTokenCount":300},"output":{"outputTokenCount":1,"outputBodyJson":`
+	tests := []struct {
+		name string
+		body string
+		want CacheTTL
+	}{
+		{"converse cacheDetails", `{"output":{"message":{"content":[{"text":"hi"}]}},"usage":{"inputTokens":5,"cacheWriteInputTokens":300,"cacheDetails":[{"ttl":"1h","inputTokens":200},{"ttl":"5m","inputTokens":100}]}}`,
+			CacheTTL{Known: true, OneHour: 200, FiveMinutes: 100}},
+		{"invoke model cache_creation", `{"id":"msg","content":[{"type":"text","text":"x"}],"usage":{"input_tokens":5,"cache_creation_input_tokens":300,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":300}}}`,
+			CacheTTL{Known: true, OneHour: 300}},
+		{"stream message_start", `[{"type":"message_start","message":{"usage":{"input_tokens":5,"cache_creation":{"ephemeral_5m_input_tokens":300,"ephemeral_1h_input_tokens":0}}}},{"type":"content_block_delta","delta":{"text":"x"}},{"type":"message_stop"},"[DONE]"]`,
+			CacheTTL{Known: true, FiveMinutes: 300}},
+		{"no split", `{"usage":{"input_tokens":5,"cache_creation_input_tokens":300}}`, CacheTTL{}},
+		{"unknown ttl string", `{"usage":{"cacheDetails":[{"ttl":"2h","inputTokens":300}]}}`, CacheTTL{}},
+		{"count of the wrong type", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":"300"}}}`, CacheTTL{}},
+		{"too deep to be usage", `{"a":{"b":{"c":{"d":{"cache_creation":{"ephemeral_1h_input_tokens":1}}}}}}`, CacheTTL{}},
+		{"a string body", `"text"`, CacheTTL{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(strings.NewReader(head+tc.body+`}}`+"\n"), "t")
+			var rec Record
+			if !d.Next(&rec) {
+				t.Fatalf("no record; skipped %+v", d.Skipped())
+			}
+			if diff := cmp.Diff(tc.want, rec.Output.CacheTTL); diff != "" {
+				t.Errorf("CacheTTL (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A malformed body still makes the line malformed, as before.
+	d := NewDecoder(strings.NewReader(head+`{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":1}}`+"\n"), "t")
+	var rec Record
+	if d.Next(&rec) || d.Skipped().MalformedLines != 1 {
+		t.Errorf("truncated body: got a record or %+v, want one malformed line", d.Skipped())
+	}
+}
