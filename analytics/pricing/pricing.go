@@ -53,8 +53,8 @@ type Cost struct {
 	// UnknownTTLMaxExtra is the most the cache writes of unknown TTL would add if they were
 	// all 1-hour writes (zero when there are none, or the entry has no 1-hour rate).
 	UnknownTTLMaxExtra decimal.Decimal
-	Model                                       string // resolved base model id
-	Scope                                       Scope
+	Model              string // resolved base model id
+	Scope              Scope
 }
 
 // UnpricedError says a usage could not be priced (an unknown model, a model without a price
