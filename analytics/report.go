@@ -214,6 +214,8 @@ func (r *Report) View(name string) *ViewResult {
 type Prices struct {
 	Books           []pricing.BookInfo
 	DiscountPercent decimal.Decimal
+	// Warnings are price files that were left out (a refreshed file that does not parse).
+	Warnings []string
 }
 
 // PriceBooks is implemented by a Pricer that can say which books it prices with
@@ -221,6 +223,7 @@ type Prices struct {
 type PriceBooks interface {
 	Books() []pricing.BookInfo
 	Discount() decimal.Decimal
+	Warnings() []string
 }
 
 var _ PriceBooks = (*pricing.Book)(nil)
@@ -246,7 +249,7 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		rep.Failures = append(rep.Failures, f.Error())
 	}
 	if pb, ok := p.(PriceBooks); ok {
-		rep.Prices = Prices{Books: pb.Books(), DiscountPercent: pb.Discount()}
+		rep.Prices = Prices{Books: pb.Books(), DiscountPercent: pb.Discount(), Warnings: pb.Warnings()}
 	}
 	unpriced := map[[3]string]*UnpricedModel{}
 	rep.Rows = make([]PricedRow, 0, len(res.Rows))

@@ -71,8 +71,9 @@ var models = []Model{
 		Geos: []string{"us", "eu", "global"}, Cache: true, MaxOutput: 64000},
 }
 
-// UnknownModelID is the non-Anthropic model a few calls use: no price book knows it, so
-// reports must show it as unpriced.
+// UnknownModelID is the non-Anthropic model a few calls use. The embedded book prices it in
+// us-east-1 only (its source covers that region), so its calls in the other regions must
+// show as unpriced.
 const UnknownModelID = "ai21.jamba-1-5-mini-v1:0"
 
 // Models returns the Claude models the generator calls, oldest first.

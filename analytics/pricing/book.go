@@ -21,6 +21,9 @@ type File struct {
 	Currency string `json:"currency,omitempty"`
 	Unit     string `json:"unit,omitempty"`
 	Comment  string `json:"comment,omitempty"`
+	// Refreshed is the day `pricing refresh` built the file (YYYY-MM-DD); empty for the
+	// embedded book and hand-written files.
+	Refreshed string `json:"refreshed,omitempty"`
 	// Models names the base model ids and, for refresh, the product names the AWS Price List
 	// uses for them (matched exactly).
 	Models map[string]ModelInfo `json:"models,omitempty"`
@@ -136,6 +139,8 @@ func ParseFile(name string, data []byte) (*File, error) {
 			err = dec.Decode(&f.Unit)
 		case "comment":
 			err = dec.Decode(&f.Comment)
+		case "refreshed":
+			err = dec.Decode(&f.Refreshed)
 		case "models":
 			err = dec.Decode(&f.Models)
 		case "profile_prefixes":
@@ -163,7 +168,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 				err = expectDelim(dec, ']')
 			}
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, models, profile_prefixes, entries)", name, lineOf(dec.InputOffset()), key)
+			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, refreshed, models, profile_prefixes, entries)", name, lineOf(dec.InputOffset()), key)
 		}
 		if err != nil {
 			return nil, syntax(err)

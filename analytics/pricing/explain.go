@@ -43,14 +43,11 @@ func (b *Book) Explain(ctx context.Context, modelID, region string, t time.Time)
 	if c.entry.Until != "" {
 		until = "until " + c.entry.Until + " (exclusive)"
 	}
-	kind := "override file"
-	if c.layer == embeddedIdx {
-		kind = "embedded book"
-	}
+	kind := map[string]string{"embedded": "embedded book", "refreshed": "refreshed price file", "override": "override file"}[c.layer.kind]
 	ex.Why = fmt.Sprintf("%s (%s): %s, scope %s, effective from %s, %s; in effect on %s",
 		kind, c.entry.origin, where, r.scope, c.entry.From, until, t.UTC().Format(dateLayout))
 	if len(b.layers) > 1 && c.layer != b.layers[0] {
-		ex.Why += "; the override file has no entry for it"
+		ex.Why += "; the files above it have no entry for it"
 	}
 	return ex, nil
 }

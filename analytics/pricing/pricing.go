@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -95,6 +96,7 @@ func loadEmbedded() (*layer, *File, error) {
 		}
 		embeddedFile = f
 		embeddedIdx = newLayer("embedded book", f)
+		embeddedIdx.kind = "embedded"
 	})
 	return embeddedIdx, embeddedFile, embeddedErr
 }
@@ -125,6 +127,8 @@ type Book struct {
 
 	resolved sync.Map // raw model id → *resolution
 
+	warnings []string
+
 	optErr error
 }
 
@@ -148,9 +152,55 @@ func WithOverrideFile(path string) Option {
 			b.optErr = fmt.Errorf("price override file: %w", err)
 			return
 		}
-		b.layers = append([]*layer{newLayer(path, f)}, b.layers...)
+		l := newLayer(path, f)
+		l.kind = "override"
+		b.layers = append([]*layer{l}, b.layers...)
 		b.addFile(f)
 	}
+}
+
+// WithRefreshedFile layers the file `pricing refresh` saved (see DefaultRefreshedPath) over
+// the embedded book, under any WithOverrideFile. A missing file is no error; a file that
+// does not parse is left out with a warning (Warnings), so a report still runs on the
+// embedded book. Give it before WithOverrideFile.
+func WithRefreshedFile(path string) Option {
+	return func(b *Book) {
+		if b.optErr != nil {
+			return
+		}
+		data, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		if err == nil {
+			var f *File
+			if f, err = ParseFile(path, data); err == nil {
+				l := newLayer(path, f)
+				l.kind = "refreshed"
+				b.layers = append([]*layer{l}, b.layers...)
+				b.addFile(f)
+				return
+			}
+		}
+		b.warnings = append(b.warnings, fmt.Sprintf("refreshed price file %s is ignored (the embedded book prices instead): %v", path, err))
+	}
+}
+
+// Warnings are problems with price files that were left out (a refreshed file that does not
+// parse).
+func (b *Book) Warnings() []string { return slices.Clone(b.warnings) }
+
+// RefreshedPathEnv overrides DefaultRefreshedPath.
+const RefreshedPathEnv = "BEDROCK_USAGE_REFRESHED_PRICES"
+
+// DefaultRefreshedPath is where `pricing refresh` saves its result and where reports look for
+// it: os.UserCacheDir()/bedrock-usage/prices-refreshed.json.
+func DefaultRefreshedPath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("refreshed prices: %w", err)
+	}
+	return filepath.Join(dir, "bedrock-usage", "prices-refreshed.json"), nil
 }
 
 // WithDiscountPercent applies a flat discount to every computed cost (0 ≤ pct ≤ 100).
@@ -206,8 +256,10 @@ func (b *Book) addFile(f *File) {
 
 // BookInfo describes one price file that applies: what it is and how current.
 type BookInfo struct {
-	// Kind is "embedded" or "override" (a --prices file).
+	// Kind is "embedded", "refreshed" (saved by pricing refresh) or "override" (--prices).
 	Kind string
+	// Refreshed is the day a refreshed file was built.
+	Refreshed string
 	// Name is the file's name ("book.json" for the embedded one).
 	Name string
 	// Checked is the latest day any of its entries was checked (YYYY-MM-DD), "" if none says.
@@ -219,7 +271,7 @@ type BookInfo struct {
 func (b *Book) Books() []BookInfo {
 	var out []BookInfo
 	for _, l := range b.layers {
-		info := BookInfo{Kind: "override", Name: l.name, Entries: len(l.file.Entries)}
+		info := BookInfo{Kind: l.kind, Name: l.name, Entries: len(l.file.Entries), Refreshed: l.file.Refreshed}
 		if l == embeddedIdx {
 			info.Kind, info.Name = "embedded", embeddedName
 		}
@@ -410,6 +462,7 @@ type compiled struct {
 
 // layer is one price file indexed by exact base model id, scope and region.
 type layer struct {
+	kind  string // embedded, refreshed, override
 	name  string
 	file  *File
 	index map[entryKey][]*compiled // sorted by from

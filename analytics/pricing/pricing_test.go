@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 )
 
@@ -581,5 +582,56 @@ func BenchmarkLoad(b *testing.B) {
 		if _, err := Load(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestRefreshedFileLayering(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, rate string) string {
+		p := filepath.Join(dir, name)
+		body := `{"version":1,"refreshed":"2026-12-01","entries":[{"model":"anthropic.claude-3-haiku-20240307-v1:0","scopes":["in-region"],"from":"2024-03-13","input":"` + rate + `","output":"1","source":"test","checked":"2026-12-01"}]}`
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	refreshed, override := write("refreshed.json", "7"), write("override.json", "9")
+	corrupt := filepath.Join(dir, "corrupt.json")
+	os.WriteFile(corrupt, []byte("{not json"), 0o644)
+	u := Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2026-01-01"), InputTokens: 1000000}
+	tests := []struct {
+		name      string
+		opts      []Option
+		wantCost  string
+		wantKinds []string
+		wantWarn  bool
+	}{
+		{"embedded only", nil, "0.25", []string{"embedded"}, false},
+		{"refreshed over embedded", []Option{WithRefreshedFile(refreshed)}, "7", []string{"refreshed", "embedded"}, false},
+		{"override over refreshed", []Option{WithRefreshedFile(refreshed), WithOverrideFile(override)}, "9", []string{"override", "refreshed", "embedded"}, false},
+		{"missing refreshed file", []Option{WithRefreshedFile(filepath.Join(dir, "none.json"))}, "0.25", []string{"embedded"}, false},
+		{"corrupt refreshed file", []Option{WithRefreshedFile(corrupt)}, "0.25", []string{"embedded"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := mustLoad(t, tc.opts...)
+			c, err := b.Cost(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Total.String() != tc.wantCost {
+				t.Errorf("cost: got %s, want %s", c.Total, tc.wantCost)
+			}
+			var kinds []string
+			for _, bk := range b.Books() {
+				kinds = append(kinds, bk.Kind)
+			}
+			if diff := cmp.Diff(tc.wantKinds, kinds); diff != "" {
+				t.Errorf("books (-want +got):\n%s", diff)
+			}
+			if w := b.Warnings(); (len(w) > 0) != tc.wantWarn || (tc.wantWarn && !strings.Contains(w[0], corrupt)) {
+				t.Errorf("warnings: got %q, want one naming the file: %v", w, tc.wantWarn)
+			}
+		})
 	}
 }

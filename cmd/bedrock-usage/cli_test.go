@@ -25,7 +25,11 @@ type testCLI struct {
 func newTestCLI(t *testing.T) *testCLI {
 	t.Helper()
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
-	env := map[string]string{"BEDROCK_USAGE_PROFILE_CACHE": filepath.Join(t.TempDir(), "profiles.json")}
+	cache := t.TempDir()
+	env := map[string]string{
+		"BEDROCK_USAGE_PROFILE_CACHE":    filepath.Join(cache, "profiles.json"),
+		"BEDROCK_USAGE_REFRESHED_PRICES": filepath.Join(cache, "prices-refreshed.json"),
+	}
 	return &testCLI{
 		out: out, errOut: errOut,
 		f: &factory{

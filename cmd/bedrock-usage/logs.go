@@ -89,7 +89,8 @@ func NewCmdLogsGenerate(f *factory, runF func(context.Context, *logsGenerateOpti
 			  - every Claude model from Claude 3 Haiku to Claude Opus 4.5, through bare
 			    model ids, geographic (us., eu., apac., jp.) and global inference profiles,
 			    their ARNs, foundation-model ARNs and application inference profiles
-			  - a few calls to a model no price book knows (%[1]s)
+			  - a few calls to %[1]s, which the embedded book prices in us-east-1 only
+			    (the other regions' calls show as unpriced)
 			  - the four operations with their body shapes: InvokeModel,
 			    InvokeModelWithResponseStream, Converse, ConverseStream
 			  - prompt cache reads and writes; long-context calls (over 200K input tokens)

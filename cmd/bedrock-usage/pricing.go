@@ -42,7 +42,7 @@ func NewCmdPricing(f *factory) *cobra.Command {
 			$ bedrock-usage pricing refresh --out prices.json
 		`),
 	}
-	cmd.AddCommand(NewCmdPricingList(f, pricingListRun), NewCmdPricingExplain(f, pricingExplainRun), NewCmdPricingRefresh(f, pricingRefreshRun))
+	cmd.AddCommand(NewCmdPricingList(f, pricingListRun), NewCmdPricingExplain(f, pricingExplainRun), NewCmdPricingRefresh(f, pricingRefreshRun), NewCmdPricingStatus(f, pricingStatusRun))
 	return cmd
 }
 
@@ -63,9 +63,39 @@ func parseAt(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, usageErr("--at %q: give a date (2025-12-01) or an RFC 3339 time", s)
 }
 
+// refreshedPath is where `pricing refresh` saves its result and reports look for it.
+func refreshedPath(f *factory) (string, error) {
+	if p := f.Env(pricing.RefreshedPathEnv); p != "" {
+		return p, nil
+	}
+	return pricing.DefaultRefreshedPath()
+}
+
+// refreshedOption layers the refreshed price file unless noRefreshed.
+func refreshedOption(f *factory, noRefreshed bool) ([]pricing.Option, error) {
+	if noRefreshed {
+		return nil, nil
+	}
+	p, err := refreshedPath(f)
+	if err != nil {
+		return nil, err
+	}
+	return []pricing.Option{pricing.WithRefreshedFile(p)}, nil
+}
+
+// warnPrices says on stderr which price files were left out.
+func warnPrices(f *factory, b *pricing.Book) {
+	for _, w := range b.Warnings() {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+}
+
 // loadPricingBook loads the book with the flags of the pricing commands.
-func loadPricingBook(ctx context.Context, prices, profileMap string, resolver pricing.ProfileResolver) (*pricing.Book, error) {
-	var opts []pricing.Option
+func loadPricingBook(ctx context.Context, f *factory, noRefreshed bool, prices, profileMap string, resolver pricing.ProfileResolver) (*pricing.Book, error) {
+	opts, err := refreshedOption(f, noRefreshed)
+	if err != nil {
+		return nil, err
+	}
 	if prices != "" {
 		opts = append(opts, pricing.WithOverrideFile(prices))
 	}
@@ -79,6 +109,7 @@ func loadPricingBook(ctx context.Context, prices, profileMap string, resolver pr
 	if err != nil {
 		return nil, fmt.Errorf("loading prices: %w", err)
 	}
+	warnPrices(f, b)
 	return b, nil
 }
 

@@ -26,6 +26,8 @@ type pricingExplainOptions struct {
 	Prices     string
 	ProfileMap string
 	Offline    bool
+	// NoRefreshed leaves the file pricing refresh saved out.
+	NoRefreshed bool
 }
 
 // NewCmdPricingExplain is `bedrock-usage pricing explain`; runF runs it.
@@ -74,6 +76,7 @@ func NewCmdPricingExplain(f *factory, runF func(context.Context, *pricingExplain
 	fl.StringVar(&opts.Prices, "prices", "", "price file layered over the embedded book (same format)")
 	fl.StringVar(&opts.ProfileMap, "profile-map", "", "JSON file mapping application inference profile ARNs or ids to model ids")
 	fl.BoolVar(&opts.Offline, "offline", false, "never call bedrock GetInferenceProfile")
+	fl.BoolVar(&opts.NoRefreshed, "no-refreshed-prices", false, "leave out the price file that pricing refresh saved")
 	return cmd
 }
 
@@ -111,7 +114,7 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 		}
 		resolver = pc
 	}
-	book, err := loadPricingBook(ctx, opts.Prices, opts.ProfileMap, resolver)
+	book, err := loadPricingBook(ctx, opts.f, opts.NoRefreshed, opts.Prices, opts.ProfileMap, resolver)
 	if err != nil {
 		return err
 	}

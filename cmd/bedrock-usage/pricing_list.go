@@ -19,11 +19,14 @@ type pricingListOptions struct {
 	All    bool
 	Format string
 	Prices string
+	// NoRefreshed leaves the file pricing refresh saved out.
+	NoRefreshed bool
+	f           *factory
 }
 
 // NewCmdPricingList is `bedrock-usage pricing list`; runF runs it.
 func NewCmdPricingList(f *factory, runF func(context.Context, *pricingListOptions) error) *cobra.Command {
-	opts := &pricingListOptions{IO: f.IO, Now: f.Now}
+	opts := &pricingListOptions{IO: f.IO, Now: f.Now, f: f}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the prices in effect",
@@ -53,6 +56,7 @@ func NewCmdPricingList(f *factory, runF func(context.Context, *pricingListOption
 	fl.BoolVar(&opts.All, "all", false, "list every entry, whatever its dates")
 	fl.StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
 	fl.StringVar(&opts.Prices, "prices", "", "price file layered over the embedded book (same format)")
+	fl.BoolVar(&opts.NoRefreshed, "no-refreshed-prices", false, "leave out the price file that pricing refresh saved")
 	cmd.MarkFlagsMutuallyExclusive("all", "at")
 	return cmd
 }
@@ -83,7 +87,7 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 	if opts.All {
 		at = time.Time{}
 	}
-	book, err := loadPricingBook(ctx, opts.Prices, "", nil)
+	book, err := loadPricingBook(ctx, opts.f, opts.NoRefreshed, opts.Prices, "", nil)
 	if err != nil {
 		return err
 	}

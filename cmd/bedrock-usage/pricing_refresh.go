@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +25,10 @@ type pricingRefreshOptions struct {
 	Out    string
 	Region string
 	Strict bool
+	// OfferFiles are AWS Price List bulk offer files to read instead of the Query API.
+	OfferFiles []string
+	// NoSave keeps the result out of the refreshed-prices file that reports layer.
+	NoSave bool
 }
 
 // NewCmdPricingRefresh is `bedrock-usage pricing refresh`; runF runs it.
@@ -65,6 +70,8 @@ func NewCmdPricingRefresh(f *factory, runF func(context.Context, *pricingRefresh
 	fl.StringVar(&opts.Out, "out", "", "file to write (default: standard output, with the report on standard error)")
 	fl.StringVar(&opts.Region, "region", "us-east-1", "Price List API region: "+strings.Join(pricelist.PriceListRegions, ", "))
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when entries were refused or names unmapped")
+	fl.StringSliceVar(&opts.OfferFiles, "offer-file", nil, "read these AWS Price List bulk offer files (index.json of the AmazonBedrock and AmazonBedrockFoundationModels offers) instead of calling the API: no credentials needed")
+	fl.BoolVar(&opts.NoSave, "no-save", false, "do not save the result as the refreshed price file that report, serve and pricing explain layer over the embedded book")
 	return cmd
 }
 
@@ -72,11 +79,6 @@ func pricingRefreshRun(ctx context.Context, opts *pricingRefreshOptions) error {
 	if !slices.Contains(pricelist.PriceListRegions, opts.Region) {
 		return usageErr("--region %q: the Price List API is served from %s", opts.Region, strings.Join(pricelist.PriceListRegions, ", "))
 	}
-	cfg, err := opts.f.AWSConfig(ctx, opts.Region)
-	if err != nil {
-		return fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	client := awspricing.NewFromConfig(cfg)
 	bookFile, err := pricing.EmbeddedBook()
 	if err != nil {
 		return err
@@ -86,9 +88,28 @@ func pricingRefreshRun(ctx context.Context, opts *pricingRefreshOptions) error {
 		return err
 	}
 	now := opts.Now()
-	res, err := pricelist.Refresh(ctx, client, bookFile, now)
-	if err != nil {
-		return err
+	var res *pricelist.RefreshResult
+	if len(opts.OfferFiles) > 0 {
+		files := map[string]io.Reader{}
+		for _, name := range opts.OfferFiles {
+			fh, err := os.Open(name)
+			if err != nil {
+				return fmt.Errorf("--offer-file: %w", err)
+			}
+			defer fh.Close()
+			files[name] = fh
+		}
+		if res, err = pricelist.OfferFiles(files, bookFile, now); err != nil {
+			return err
+		}
+	} else {
+		cfg, err := opts.f.AWSConfig(ctx, opts.Region)
+		if err != nil {
+			return fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		if res, err = pricelist.Refresh(ctx, awspricing.NewFromConfig(cfg), bookFile, now); err != nil {
+			return err
+		}
 	}
 	data, err := res.File.Marshal()
 	if err != nil {
@@ -108,6 +129,16 @@ func pricingRefreshRun(ctx context.Context, opts *pricingRefreshOptions) error {
 		dest = "standard output"
 	}
 	fmt.Fprintf(report, "Read %d products; wrote %d entries to %s.\n", res.Products, len(res.File.Entries), dest)
+	if !opts.NoSave {
+		saved, err := refreshedPath(opts.f)
+		if err == nil {
+			err = writeFileAtomic(saved, data)
+		}
+		if err != nil {
+			return fmt.Errorf("saving the refreshed prices: %w", err)
+		}
+		fmt.Fprintf(report, "Saved as the refreshed price file %s: report, serve and pricing explain now layer it over the embedded book (--no-refreshed-prices leaves it out).\n", saved)
+	}
 	writeList(report, "Refused (incomplete or contradictory, not written)", res.Refused)
 	writeList(report, "Price List names with token prices that the book maps to no model id", res.Unmapped)
 	writeList(report, "Price dimensions not understood (not used)", res.Skipped)
@@ -134,4 +165,26 @@ func writeList(w io.Writer, title string, items []string) {
 	for _, s := range items {
 		fmt.Fprintln(w, "  "+s)
 	}
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename, so a reader
+// never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".prices-*.json")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -338,3 +338,76 @@ func TestPricingHelpReadsLikeDocumentation(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshedPricesLayer refreshes from an offer file, then checks that report and
+// pricing status use the saved file, that --no-refreshed-prices leaves it out, and that a
+// corrupt one is a warning (and exit 3 under --strict-pricing), never a failed report.
+func TestRefreshedPricesLayer(t *testing.T) {
+	dir := t.TempDir()
+	offer := filepath.Join(dir, "AmazonBedrockFoundationModels.json")
+	// Claude 3 Haiku at $7 / $35 in us-east-1: far from the book's $0.25 / $1.25.
+	doc := `{"formatVersion":"v1.0","offerCode":"AmazonBedrockFoundationModels","products":{"SKU1":{"sku":"SKU1","productFamily":"Bedrock","attributes":{"servicename":"Claude 3 Haiku (Amazon Bedrock Edition)","regionCode":"us-east-1"}}},
+	  "terms":{"OnDemand":{"SKU1":{"SKU1.T":{"effectiveDate":"2026-11-01T00:00:00Z","priceDimensions":{
+	    "SKU1.T.1":{"unit":"Units","description":"USD 7 per Million Input Tokens","pricePerUnit":{"USD":"7"}},
+	    "SKU1.T.2":{"unit":"Units","description":"USD 35 per Million Output Tokens","pricePerUnit":{"USD":"35"}}}}}}}}`
+	if err := os.WriteFile(offer, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := newTestCLI(t)
+	if code := cli.run("pricing", "refresh", "--offer-file", offer, "--out", filepath.Join(dir, "out.json")); code != exitOK {
+		t.Fatalf("refresh: exit %d: %s", code, cli.errOut)
+	}
+	if !strings.Contains(cli.out.String(), "Saved as the refreshed price file") {
+		t.Errorf("refresh did not say where it saved: %s", cli.out)
+	}
+	explain := func(extra ...string) string {
+		t.Helper()
+		args := append([]string{"pricing", "explain", "anthropic.claude-3-haiku-20240307-v1:0", "--at", "2026-11-20", "--format", "json"}, extra...)
+		if code := cli.run(args...); code != exitOK {
+			t.Fatalf("explain: exit %d: %s", code, cli.errOut)
+		}
+		var ex struct {
+			Input string `json:"input_per_mtok"`
+		}
+		json.Unmarshal(cli.out.Bytes(), &ex)
+		return ex.Input
+	}
+	if got := explain(); got != "7" {
+		t.Errorf("explain with the refreshed file: input %s, want 7", got)
+	}
+	if got := explain("--no-refreshed-prices"); got != "0.25" {
+		t.Errorf("explain --no-refreshed-prices: input %s, want the book's 0.25", got)
+	}
+	if code := cli.run("pricing", "status", "--format", "json"); code != exitOK {
+		t.Fatalf("status: exit %d: %s", code, cli.errOut)
+	}
+	var st struct {
+		Books []struct {
+			Kind, Date string
+			Entries    int
+		} `json:"books"`
+	}
+	if err := json.Unmarshal(cli.out.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Books) != 2 || st.Books[0].Kind != "refreshed" || st.Books[0].Date != "2025-11-20" || st.Books[1].Kind != "embedded" {
+		t.Errorf("status books: got %+v, want refreshed (dated 2025-11-20, the test clock) over embedded", st.Books)
+	}
+
+	// A corrupt refreshed file: the embedded book prices, with a warning.
+	saved := cli.f.Env("BEDROCK_USAGE_REFRESHED_PRICES")
+	if err := os.WriteFile(saved, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs := generate(t)
+	args := []string{"report", "--source", logs, "--since", "2025-11-01", "--until", "2025-11-02", "--format", "json"}
+	if code := cli.run(args...); code != exitOK {
+		t.Fatalf("report with a corrupt refreshed file: exit %d: %s", code, cli.errOut)
+	}
+	if !strings.Contains(cli.errOut.String(), "warning: refreshed price file "+saved+" is ignored") {
+		t.Errorf("stderr %q, want a warning naming the file", cli.errOut)
+	}
+	if code := cli.run(append(args, "--strict-pricing")...); code != exitData || !strings.Contains(cli.errOut.String(), "bedrock-usage: ") || strings.Count(cli.errOut.String(), "is ignored") < 2 {
+		t.Errorf("--strict-pricing with a corrupt refreshed file: exit %d, stderr %q; want %d and the ignored file among the failures", code, cli.errOut, exitData)
+	}
+}

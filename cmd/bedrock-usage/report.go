@@ -227,6 +227,9 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 		}
 		problems = append(problems, fmt.Sprintf("%d calls are unpriced: %s", rep.Totals.UnpricedCalls, strings.Join(models, ", ")))
 	}
+	if opts.StrictPricing && len(rep.Prices.Warnings) > 0 {
+		problems = append(problems, strings.Join(rep.Prices.Warnings, "; "))
+	}
 	if len(problems) > 0 {
 		return withCode(exitData, errors.New(strings.Join(problems, "; ")))
 	}
@@ -253,6 +256,8 @@ type priceFlags struct {
 	Discount   string
 	ProfileMap string
 	Offline    bool
+	// NoRefreshed leaves the file pricing refresh saved out.
+	NoRefreshed bool
 }
 
 func (p *priceFlags) addFlags(fl *pflag.FlagSet) {
@@ -260,13 +265,17 @@ func (p *priceFlags) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&p.Discount, "discount", "", "flat discount in percent applied to every cost (e.g. 12.5)")
 	fl.StringVar(&p.ProfileMap, "profile-map", "", "file mapping application inference profile ARNs or ids to base model ids")
 	fl.BoolVar(&p.Offline, "offline", false, "never call bedrock GetInferenceProfile: application inference profiles not in --profile-map or the cache are unpriced")
+	fl.BoolVar(&p.NoRefreshed, "no-refreshed-prices", false, "leave out the price file that pricing refresh saved (precedence: --prices, the refreshed file, the embedded book)")
 }
 
 // load loads the embedded price book with the overrides the flags name and, unless
 // --offline, a resolver for application inference profiles (bedrock GetInferenceProfile,
 // cached on disk; with --offline the cache file alone).
 func (p *priceFlags) load(ctx context.Context, f *factory) (*pricing.Book, error) {
-	var popts []pricing.Option
+	popts, err := refreshedOption(f, p.NoRefreshed)
+	if err != nil {
+		return nil, err
+	}
 	if p.Prices != "" {
 		popts = append(popts, pricing.WithOverrideFile(p.Prices))
 	}
@@ -289,5 +298,6 @@ func (p *priceFlags) load(ctx context.Context, f *factory) (*pricing.Book, error
 	if err != nil {
 		return nil, fmt.Errorf("loading prices: %w", err)
 	}
+	warnPrices(f, book)
 	return book, nil
 }

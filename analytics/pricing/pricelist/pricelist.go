@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -46,15 +47,7 @@ type RefreshResult struct {
 // price_list_names of book's models; other names are reported, never guessed. An entry is
 // written only when it has both an input and an output rate.
 func Refresh(ctx context.Context, client PriceLister, book *pricing.File, now time.Time) (*RefreshResult, error) {
-	names := map[string]string{}
-	for id, m := range book.Models {
-		for _, n := range m.PriceListNames {
-			names[n] = id
-		}
-	}
-	res := &RefreshResult{}
-	acc := newAccumulator()
-	unmapped := map[string]bool{}
+	b := newBuilder(book)
 	for _, svc := range PriceListServices {
 		var token *string
 		for page := 1; ; page++ {
@@ -67,24 +60,13 @@ func Refresh(ctx context.Context, client PriceLister, book *pricing.File, now ti
 				return nil, fmt.Errorf("pricing GetProducts %s page %d: %w", svc, page, err)
 			}
 			for i, raw := range out.PriceList {
-				res.Products++
 				var p plProduct
 				if err := json.Unmarshal([]byte(raw), &p); err != nil {
-					res.Skipped = append(res.Skipped, fmt.Sprintf("%s page %d product %d: not JSON: %v", svc, page, i, err))
+					b.res.Products++
+					b.res.Skipped = append(b.res.Skipped, fmt.Sprintf("%s page %d product %d: not JSON: %v", svc, page, i, err))
 					continue
 				}
-				name := p.modelName()
-				if name == "" {
-					continue // not a model (guardrails, knowledge bases, …)
-				}
-				id, ok := names[name]
-				if !ok {
-					if p.hasTokenPrice() {
-						unmapped[name] = true
-					}
-					continue
-				}
-				acc.add(svc, id, name, &p, res)
+				b.add(svc, &p)
 			}
 			if out.NextToken == nil || *out.NextToken == "" {
 				break
@@ -92,11 +74,114 @@ func Refresh(ctx context.Context, client PriceLister, book *pricing.File, now ti
 			token = out.NextToken
 		}
 	}
-	res.Unmapped = sortedKeys(unmapped)
-	res.File = acc.file(book, now, res)
+	return b.result(now), nil
+}
+
+// FromOfferFile builds the same price file as Refresh from an AWS Price List bulk offer
+// file (the public index.json of the AmazonBedrock or AmazonBedrockFoundationModels offer,
+// downloaded by a person): no credentials, no API calls. Several files may be read in turn
+// into one result with OfferFiles.
+func FromOfferFile(r io.Reader, name string, book *pricing.File, now time.Time) (*RefreshResult, error) {
+	return OfferFiles(map[string]io.Reader{name: r}, book, now)
+}
+
+// OfferFiles reads several bulk offer files into one price file.
+func OfferFiles(files map[string]io.Reader, book *pricing.File, now time.Time) (*RefreshResult, error) {
+	b := newBuilder(book)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var offer struct {
+			OfferCode string `json:"offerCode"`
+			Products  map[string]struct {
+				SKU           string            `json:"sku"`
+				ProductFamily string            `json:"productFamily"`
+				Attributes    map[string]string `json:"attributes"`
+			} `json:"products"`
+			Terms struct {
+				OnDemand map[string]json.RawMessage `json:"OnDemand"`
+			} `json:"terms"`
+		}
+		if err := json.NewDecoder(files[n]).Decode(&offer); err != nil {
+			return nil, fmt.Errorf("offer file %s: not a Price List offer file: %w", n, err)
+		}
+		if offer.OfferCode == "" || offer.Products == nil {
+			return nil, fmt.Errorf("offer file %s: no offerCode or products: not a Price List offer file", n)
+		}
+		skus := make([]string, 0, len(offer.Products))
+		for sku := range offer.Products {
+			skus = append(skus, sku)
+		}
+		sort.Strings(skus)
+		for _, sku := range skus {
+			prod := offer.Products[sku]
+			var p plProduct
+			p.Product.SKU, p.Product.ProductFamily, p.Product.Attributes = sku, prod.ProductFamily, prod.Attributes
+			p.ServiceCode = offer.OfferCode
+			if raw, ok := offer.Terms.OnDemand[sku]; ok {
+				if err := json.Unmarshal(raw, &p.Terms.OnDemand); err != nil {
+					b.res.Products++
+					b.res.Skipped = append(b.res.Skipped, fmt.Sprintf("%s product %s: terms: %v", n, sku, err))
+					continue
+				}
+			}
+			b.add(offer.OfferCode, &p)
+		}
+	}
+	res := b.result(now)
+	res.File.Comment = strings.Replace(res.File.Comment, "from the AWS Price List Query API", "from AWS Price List offer files ("+strings.Join(names, ", ")+")", 1)
+	for i := range res.File.Entries {
+		res.File.Entries[i].Source = "AWS Price List offer file (" + strings.Join(names, ", ") + ")"
+	}
+	return res, nil
+}
+
+// builder maps Price List products to the book's models and gathers their prices.
+type builder struct {
+	book     *pricing.File
+	names    map[string]string
+	acc      *accumulator
+	unmapped map[string]bool
+	res      *RefreshResult
+}
+
+func newBuilder(book *pricing.File) *builder {
+	b := &builder{book: book, names: map[string]string{}, acc: newAccumulator(), unmapped: map[string]bool{}, res: &RefreshResult{}}
+	for id, m := range book.Models {
+		for _, n := range m.PriceListNames {
+			b.names[n] = id
+		}
+	}
+	return b
+}
+
+func (b *builder) add(svc string, p *plProduct) {
+	b.res.Products++
+	name := p.modelName()
+	if name == "" {
+		return // not a model (guardrails, knowledge bases, …)
+	}
+	id, ok := b.names[name]
+	if !ok {
+		if p.hasTokenPrice() {
+			b.unmapped[name] = true
+		}
+		return
+	}
+	b.acc.add(svc, id, name, p, b.res)
+}
+
+func (b *builder) result(now time.Time) *RefreshResult {
+	res := b.res
+	res.Unmapped = sortedKeys(b.unmapped)
+	res.File = b.acc.file(b.book, now, res)
+	res.File.Refreshed = now.UTC().Format("2006-01-02")
 	sort.Strings(res.Refused)
 	sort.Strings(res.Skipped)
-	return res, nil
+	return res
 }
 
 type plProduct struct {

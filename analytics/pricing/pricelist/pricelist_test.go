@@ -1,12 +1,14 @@
 package pricelist
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/shopspring/decimal"
 )
 
 // marketplaceProduct builds an AmazonBedrockFoundationModels product in the Price List's shape
@@ -328,5 +333,64 @@ func TestRefreshGeoPriceNarrowsRegional(t *testing.T) {
 	}
 	if _, err := pricing.ParseFile("refreshed.json", data); err != nil {
 		t.Errorf("refreshed file does not parse: %v", err)
+	}
+}
+
+// TestOfferFileMatchesRefresh writes the Price List fixture as the two bulk offer files AWS
+// publishes (products by sku, terms.OnDemand by sku) and checks that reading them builds the
+// same entries as the Query API did, sources aside.
+func TestOfferFileMatchesRefresh(t *testing.T) {
+	book, err := pricing.EmbeddedBook()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	f := &fakePriceList{products: refreshFixture(), pageSize: 4}
+	api, err := Refresh(context.Background(), newFakePricingClient(t, f), book, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]io.Reader{}
+	for svc, products := range refreshFixture() {
+		offer := map[string]any{"formatVersion": "v1.0", "offerCode": svc, "products": map[string]any{}, "terms": map[string]any{"OnDemand": map[string]any{}}}
+		for _, raw := range products {
+			var p map[string]any
+			if err := json.Unmarshal([]byte(raw), &p); err != nil {
+				t.Fatal(err)
+			}
+			prod := p["product"].(map[string]any)
+			sku := prod["sku"].(string)
+			offer["products"].(map[string]any)[sku] = prod
+			offer["terms"].(map[string]any)["OnDemand"].(map[string]any)[sku] = p["terms"].(map[string]any)["OnDemand"]
+		}
+		b, err := json.Marshal(offer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[svc+".json"] = bytes.NewReader(b)
+	}
+	got, err := OfferFiles(files, book, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := func(es []pricing.Entry) []pricing.Entry {
+		out := slices.Clone(es)
+		for i := range out {
+			out[i].Source = ""
+		}
+		return out
+	}
+	opt := cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
+	if diff := cmp.Diff(strip(api.File.Entries), strip(got.File.Entries), opt, cmpopts.IgnoreUnexported(pricing.Entry{})); diff != "" {
+		t.Errorf("offer-file entries differ from the Query API's (-api +offer):\n%s", diff)
+	}
+	if diff := cmp.Diff(api.Unmapped, got.Unmapped); diff != "" {
+		t.Errorf("unmapped (-api +offer):\n%s", diff)
+	}
+	if got.File.Refreshed != "2026-11-26" || len(got.File.Entries) == 0 {
+		t.Errorf("refreshed %q with %d entries, want 2026-11-26 and some", got.File.Refreshed, len(got.File.Entries))
+	}
+	if _, err := OfferFiles(map[string]io.Reader{"x.json": strings.NewReader(`{"a":1}`)}, book, now); err == nil {
+		t.Error("a JSON file that is no offer file was accepted")
 	}
 }
