@@ -43,7 +43,7 @@ func NewCmdPricingExplain(f *factory, runF func(context.Context, *pricingExplain
 			tokens.
 
 			Every modelId form is understood: a bare id (in-region), a system inference
-			profile id with its us., eu., apac., jp., au., ca., us-gov. (geo) or global.
+			profile id with its us., eu., apac., jp., au., ca., in., us-gov. (geo) or global.
 			prefix, their ARNs, a foundation-model ARN (in-region), and an application
 			inference profile ARN. An application profile is resolved through --profile-map,
 			or else with bedrock GetInferenceProfile (AWS credentials needed; the answer is
