@@ -605,6 +605,17 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 			if to := fp["Timeout"].(float64); to >= 300 {
 				t.Errorf("function timeout %v s is not below the ServiceTimeout", to)
 			}
+			// CloudFormation invokes the function asynchronously; Lambda must never retry it (a
+			// retried Create would adopt the configuration the first run had put).
+			eic := resources(tmpl, "AWS::Lambda::EventInvokeConfig")
+			if len(eic) != 1 {
+				t.Errorf("got %d EventInvokeConfig resources, want 1", len(eic))
+			}
+			for _, r := range eic {
+				if got := jsonString(props(r)["MaximumRetryAttempts"]); got != "0" {
+					t.Errorf("MaximumRetryAttempts: got %s, want 0", got)
+				}
+			}
 			if key, _ := fp["Code"].(map[string]any)["S3Key"].(string); !assetKeyRE.MatchString(`"S3Key": "` + key + `"`) {
 				t.Errorf("function code: got S3Key %q, want the asset of the built handler", key)
 			}

@@ -266,6 +266,10 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 		Role:         il.Role,
 		LogGroup:     fnLogs,
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(HandlerTimeout)),
+		// CloudFormation invokes the function asynchronously: Lambda would retry a failed or
+		// timed-out run, and a retried Create would find the configuration it had just put
+		// and report it as adopted, losing what the first run decided. Never retry.
+		RetryAttempts: jsii.Number(0),
 	})
 	il.Function.Node().DefaultChild().(awslambda.CfnFunction).OverrideLogicalId(jsii.String(LegacyFunctionLogicalID))
 

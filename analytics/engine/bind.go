@@ -26,6 +26,9 @@ func Bind(fs *pflag.FlagSet, explain bool) *Binding {
 			x.AddExplainFlags(own)
 		}
 		own.VisitAll(func(f *pflag.Flag) {
+			if fs.Lookup(f.Name) != nil {
+				panic(fmt.Sprintf("engine: flag --%s of %s is already a flag of the command", f.Name, e.Name))
+			}
 			if prev, dup := b.owner[f.Name]; dup {
 				panic(fmt.Sprintf("engine: flag --%s registered by %s and %s", f.Name, prev, e.Name))
 			}

@@ -45,3 +45,24 @@ func TestDecoderCacheTTL(t *testing.T) {
 		t.Errorf("truncated body: got a record or %+v, want one malformed line", d.Skipped())
 	}
 }
+
+// TestBodyNestingLimit: a body nested near the limit gets the same verdict whether it is the
+// request body (skipped whole) or the response body (walked for the cache-TTL split).
+func TestBodyNestingLimit(t *testing.T) {
+	for _, n := range []int{9990, 9998, 9999, 10000, 10001, 10002, 10005} {
+		nested := strings.Repeat("[", n) + strings.Repeat("]", n)
+		verdict := func(field string) bool {
+			var line string
+			if field == "input" {
+				line = `{"schemaType":"ModelInvocationLog","timestamp":"2026-03-01T10:00:00Z","input":{"inputTokenCount":1,"inputBodyJson":` + nested + `},"output":{"outputTokenCount":1}}`
+			} else {
+				line = `{"schemaType":"ModelInvocationLog","timestamp":"2026-03-01T10:00:00Z","input":{"inputTokenCount":1},"output":{"outputTokenCount":1,"outputBodyJson":` + nested + `}}`
+			}
+			var rec Record
+			return NewDecoder(strings.NewReader(line+"\n"), "t").Next(&rec)
+		}
+		if in, out := verdict("input"), verdict("output"); in != out {
+			t.Errorf("nesting %d: request body accepted %v, response body accepted %v", n, in, out)
+		}
+	}
+}

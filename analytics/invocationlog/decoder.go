@@ -430,6 +430,16 @@ const maxBodyDepth = 4
 // another shape yields an unknown split, never an error.
 func (d *Decoder) cacheTTL(depth int) CacheTTL {
 	s := &d.sc
+	// Values skipped here count the containers this walk has opened above them, so that the
+	// nesting limit is the one a body skipped whole (inputBodyJson) gets.
+	saved := s.base
+	s.base = depth
+	defer func() { s.base = saved }()
+	skipChild := func() {
+		s.base = depth + 1
+		s.skipValue()
+		s.base = depth
+	}
 	var found CacheTTL
 	s.ws()
 	switch s.peek() {
@@ -442,7 +452,7 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 			s.ws()
 			switch {
 			case found.Known:
-				s.skipValue()
+				skipChild()
 			case string(key) == "cacheDetails" && s.peek() == '[':
 				found = d.cacheDetails()
 			case string(key) == "cache_creation" && s.peek() == '{':
@@ -450,7 +460,7 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 			case s.peek() == '{' || s.peek() == '[':
 				found = d.cacheTTL(depth + 1)
 			default:
-				s.skipValue()
+				skipChild()
 			}
 		})
 	case '[':
@@ -460,13 +470,13 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 		}
 		s.array(func() {
 			if found.Known {
-				s.skipValue()
+				skipChild()
 				return
 			}
 			if c := s.peek(); c == '{' || c == '[' {
 				found = d.cacheTTL(depth + 1)
 			} else {
-				s.skipValue()
+				skipChild()
 			}
 		})
 	default:

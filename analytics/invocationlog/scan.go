@@ -18,6 +18,9 @@ type scanner struct {
 	i     int
 	err   error
 	stack []byte // open containers of skipValue, reused
+	// base is the nesting depth skipValue starts at (a value inside a body that the decoder
+	// walks itself), so the depth limit counts from the top of the line.
+	base int
 }
 
 const maxDepth = 10000
@@ -228,7 +231,7 @@ func (s *scanner) skipValue() {
 			if s.consume('}') {
 				break
 			}
-			if len(stack) >= maxDepth {
+			if len(stack)+s.base >= maxDepth {
 				s.err = fmt.Errorf("nesting deeper than %d at byte %d", maxDepth, s.i)
 				return
 			}
@@ -244,7 +247,7 @@ func (s *scanner) skipValue() {
 			if s.consume(']') {
 				break
 			}
-			if len(stack) >= maxDepth {
+			if len(stack)+s.base >= maxDepth {
 				s.err = fmt.Errorf("nesting deeper than %d at byte %d", maxDepth, s.i)
 				return
 			}

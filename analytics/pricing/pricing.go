@@ -327,9 +327,10 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 				Reason: fmt.Sprintf("long-context request (over 200K input tokens) but %s has no long_context rates and does not declare flat_long_context (%s)", res.model, c.entry.origin)}
 		}
 	}
-	if u.CacheWrite1hTokens < 0 || u.CacheWrite1hTokens > u.CacheWriteTokens {
+	if u.CacheWrite1hTokens < 0 || u.CacheWrite1hTokens > u.CacheWriteTokens ||
+		u.CacheWriteUnknownTTLTokens < 0 || u.CacheWriteUnknownTTLTokens > u.CacheWriteTokens-u.CacheWrite1hTokens {
 		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
-			Reason: fmt.Sprintf("%d 1-hour cache-write tokens of %d cache writes", u.CacheWrite1hTokens, u.CacheWriteTokens)}
+			Reason: fmt.Sprintf("%d 1-hour and %d unknown-TTL cache-write tokens of %d cache writes", u.CacheWrite1hTokens, u.CacheWriteUnknownTTLTokens, u.CacheWriteTokens)}
 	}
 	tokens := [nKinds]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens - u.CacheWrite1hTokens, u.CacheWrite1hTokens}
 	for i, n := range tokens {
@@ -544,7 +545,7 @@ func (b *Book) missReason(model string, scope Scope, region string, t time.Time)
 	}
 	switch {
 	case !known:
-		return fmt.Sprintf("model %s is not in the price book (%s; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh and pass the file as --prices)", model, b.newestCheck())
+		return fmt.Sprintf("model %s is not in the price book (%s; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh)", model, b.newestCheck())
 	case !scoped:
 		return fmt.Sprintf("the price book has no %s price for %s", scope, model)
 	case !regional && separatePricing(region):

@@ -95,12 +95,21 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 		b.str("kind", bk.Kind)
 		b.str("name", bk.Name)
 		b.str("checked", bk.Checked)
+		if bk.Refreshed != "" {
+			b.str("refreshed", bk.Refreshed)
+		}
 		b.int("entries", int64(bk.Entries))
 		b.close()
 	}
 	b.buf.WriteByte(']')
 	b.first = false
 	b.str("discount_percent", rep.Prices.DiscountPercent.String())
+	b.key("warnings")
+	if rep.Prices.Warnings == nil {
+		b.raw([]string{})
+	} else {
+		b.raw(rep.Prices.Warnings)
+	}
 	b.close()
 	b.key("failures")
 	if rep.Failures == nil {

@@ -50,8 +50,15 @@ func NewCmdPricingRefresh(f *factory, runF func(context.Context, *pricingRefresh
 			with a zero. Batch, priority, flex, provisioned and latency-optimized prices are
 			not on-demand prices and are left out.
 
-			Use the file for review against the embedded book (a pull request that updates
-			analytics/pricing/book.json) or directly as --prices for report and explain.
+			The result is also saved, dated, as the refreshed price file in your user cache
+			folder (--no-save skips that): report, serve, pricing explain and pricing list
+			layer it over the embedded book (--no-refreshed-prices leaves it out; pricing
+			status shows it). Use --out for review against the embedded book (a pull request
+			that updates analytics/pricing/book.json).
+
+			--offer-file reads AWS Price List bulk offer files (the public index.json of the
+			AmazonBedrock and AmazonBedrockFoundationModels offers) instead of the API: no
+			credentials needed.
 
 			The Price List API is served from us-east-1, eu-central-1 and ap-south-1
 			(--region); it needs the pricing:GetProducts permission. Exit status 3 with

@@ -88,8 +88,23 @@ func pricingStatusRun(ctx context.Context, opts *pricingStatusOptions) error {
 		for _, b := range book.Books() {
 			refreshed = refreshed || b.Kind == "refreshed"
 		}
-		if !refreshed {
+		for _, w := range book.Warnings() {
+			fmt.Fprintf(opts.IO.Out, "\nLeft out: %s\n", w)
+		}
+		if !refreshed && len(book.Warnings()) == 0 {
 			fmt.Fprintf(opts.IO.Out, "\nNo refreshed price file at %s: bedrock-usage pricing refresh (or --offer-file) writes one.\n", p)
+		}
+		embeddedChecked, refreshedOn := "", ""
+		for _, b := range book.Books() {
+			switch b.Kind {
+			case "embedded":
+				embeddedChecked = b.Checked
+			case "refreshed":
+				refreshedOn = b.Refreshed
+			}
+		}
+		if refreshedOn != "" && refreshedOn < embeddedChecked {
+			fmt.Fprintf(opts.IO.Out, "\nThe refreshed file (%s) is older than the embedded book (checked %s), and its entries win where both price a model: run pricing refresh again, or use --no-refreshed-prices.\n", refreshedOn, embeddedChecked)
 		}
 	}
 	return nil

@@ -90,7 +90,7 @@ func TestPricingExplainErrors(t *testing.T) {
 		wantErr  string
 	}{
 		{"unknown model", []string{"us.anthropic.claude-opus-4-5"}, exitError,
-			`no price for "us.anthropic.claude-opus-4-5" in us-east-1 on 2025-11-20: model anthropic.claude-opus-4-5 is not in the price book (its newest entry was checked on 2026-12-02; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh and pass the file as --prices) (parsed as inference-profile, prefix "us", base model "anthropic.claude-opus-4-5", scope geo)`},
+			`no price for "us.anthropic.claude-opus-4-5" in us-east-1 on 2025-11-20: model anthropic.claude-opus-4-5 is not in the price book (its newest entry was checked on 2026-12-02; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh) (parsed as inference-profile, prefix "us", base model "anthropic.claude-opus-4-5", scope geo)`},
 		{"no global price", []string{"global.anthropic.claude-3-haiku-20240307-v1:0"}, exitError, "no global price"},
 		{"GovCloud", []string{"anthropic.claude-3-haiku-20240307-v1:0", "--region", "us-gov-west-1"}, exitError, "GovCloud"},
 		{"unresolved app profile offline", []string{"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/zz", "--offline"}, exitError, "cannot be resolved"},
