@@ -36,6 +36,7 @@ func TestBindSelect(t *testing.T) {
 		{"athena flag with local", "local", []string{"--workgroup", "wg"}, true, "--workgroup is for --engine athena"},
 		{"local flag with athena", "athena", []string{"--source", "x"}, true, "--source is for --engine local"},
 		{"unknown engine", "spark", nil, true, `--engine "spark": use one of local, athena`},
+		{"--workers is ignored by athena, as before", "athena", []string{"--workers", "4"}, true, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

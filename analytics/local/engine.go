@@ -34,6 +34,8 @@ var _ engine.Config = (*engineConfig)(nil)
 func (c *engineConfig) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&c.source, "source", "s", "", "logs to read: a folder, a file, or s3://bucket/prefix (local engine; env "+SourceEnv+")")
 	fs.IntVar(&c.workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
+	// --workers was a report flag before engines had their own: other engines ignore it.
+	_ = fs.SetAnnotation("workers", engine.IgnoredElsewhere, []string{"true"})
 }
 
 func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Source, string, error) {
