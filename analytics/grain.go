@@ -144,22 +144,19 @@ func (m *Measures) Add(o Measures) {
 }
 
 // Tokens is the sum of the token measures.
-func (m Measures) Tokens() int64 {
-	var n int64
-	for i := range MeasureDefs {
-		if MeasureDefs[i].Tokens {
-			n += *MeasureDefs[i].ptr(&m)
-		}
-	}
-	return n
-}
+func (m Measures) Tokens() int64 { return m.sum(func(d *MeasureDef) bool { return d.Tokens }) }
 
 // ContextInputTokens is the input that decides the long-context tier.
 func (m Measures) ContextInputTokens() int64 {
+	return m.sum(func(d *MeasureDef) bool { return d.ContextInput })
+}
+
+// sum adds the measures that which picks.
+func (m Measures) sum(which func(*MeasureDef) bool) int64 {
 	var n int64
 	for i := range MeasureDefs {
-		if MeasureDefs[i].ContextInput {
-			n += *MeasureDefs[i].ptr(&m)
+		if d := &MeasureDefs[i]; which(d) {
+			n += *d.ptr(&m)
 		}
 	}
 	return n

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing/pricelist"
+	"github.com/bedrock-usage/bedrock-usage/internal/atomicfile"
 )
 
 type pricingRefreshOptions struct {
@@ -139,7 +139,7 @@ func pricingRefreshRun(ctx context.Context, opts *pricingRefreshOptions) error {
 	if !opts.NoSave {
 		saved, err := refreshedPath(opts.f)
 		if err == nil {
-			err = writeFileAtomic(saved, data)
+			err = atomicfile.Write(saved, data)
 		}
 		if err != nil {
 			return fmt.Errorf("saving the refreshed prices: %w", err)
@@ -172,26 +172,4 @@ func writeList(w io.Writer, title string, items []string) {
 	for _, s := range items {
 		fmt.Fprintln(w, "  "+s)
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename, so a reader
-// never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".prices-*.json")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
