@@ -63,3 +63,27 @@ func (c *testCLI) run(args ...string) int {
 	c.errOut.Reset()
 	return run(args, c.f)
 }
+
+// TestUsageErrors: what cobra reports untyped is still a usage error (exit 2).
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"unknown command", []string{"nope"}, exitUsage},
+		{"unknown subcommand", []string{"pricing", "nope"}, exitUsage},
+		{"mutually exclusive flags", []string{"pricing", "list", "--all", "--at", "2026-01-01"}, exitUsage},
+		{"extra argument", []string{"pricing", "list", "x"}, exitUsage},
+		{"parent alone shows its help", []string{"pricing"}, exitOK},
+		{"no command shows the help", nil, exitOK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cli := newTestCLI(t)
+			if got := cli.run(tc.args...); got != tc.want {
+				t.Errorf("exit %d, want %d; stderr %s", got, tc.want, cli.errOut)
+			}
+		})
+	}
+}

@@ -80,9 +80,6 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 	if !slices.Contains([]string{"table", "json", "csv"}, opts.Format) {
 		return usageErr("--format %q: want table, json or csv", opts.Format)
 	}
-	if opts.All && opts.At != "" {
-		return usageErr("--all and --at cannot be used together")
-	}
 	at, err := parseAt(opts.At, opts.Now())
 	if err != nil {
 		return err

@@ -115,6 +115,35 @@ func exactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// typeErrors makes what cobra reports untyped into usage errors, for every command:
+//   - its flag-group checks (MarkFlagsMutuallyExclusive, …), which cobra runs after the
+//     argument check without passing their errors through the flag error function, so the
+//     argument check runs them first;
+//   - an unknown subcommand of a parent command (root, pricing, logs), which cobra would
+//     answer with the help text and exit 0: a parent runs to show its help, or to refuse
+//     its argument.
+func typeErrors(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
+		cmd.RunE = func(c *cobra.Command, a []string) error { return c.Help() }
+		cmd.Args = noArgs
+	}
+	args := cmd.Args
+	cmd.Args = func(c *cobra.Command, a []string) error {
+		if args != nil {
+			if err := args(c, a); err != nil {
+				return err
+			}
+		}
+		if err := c.ValidateFlagGroups(); err != nil {
+			return flagErr(err)
+		}
+		return nil
+	}
+	for _, sub := range cmd.Commands() {
+		typeErrors(sub)
+	}
+}
+
 // engineEnv is what the engines may use of the factory.
 func (f *factory) engineEnv() engine.Env {
 	env := engine.Env{AWSConfig: f.AWSConfig, S3Options: f.S3Options, Now: f.Now, Getenv: f.Env, Out: f.IO.Out}
@@ -144,7 +173,6 @@ profiles, instance and container roles).`,
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	root.Args = noArgs
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagErr(err) })
 	root.AddCommand(
 		NewCmdReport(f, reportRun),
@@ -152,6 +180,7 @@ profiles, instance and container roles).`,
 		NewCmdPricing(f),
 		NewCmdServe(f, serveRun),
 	)
+	typeErrors(root)
 	return root
 }
 
