@@ -275,9 +275,7 @@ func (b *Book) Books() []BookInfo {
 		if l == embeddedIdx {
 			info.Kind, info.Name = "embedded", embeddedName
 		}
-		for _, e := range l.file.Entries {
-			info.Checked = max(info.Checked, e.Checked)
-		}
+		info.Checked = l.checked
 		out = append(out, info)
 	}
 	return out
@@ -465,6 +463,8 @@ type compiled struct {
 type layer struct {
 	kind  string // embedded, refreshed, override
 	name  string
+	// checked is the latest checked date of the file's entries.
+	checked string
 	file  *File
 	index map[entryKey][]*compiled // sorted by from
 }
@@ -473,6 +473,7 @@ func newLayer(name string, f *File) *layer {
 	l := &layer{name: name, file: f, index: map[entryKey][]*compiled{}}
 	for i := range f.Entries {
 		e := &f.Entries[i]
+		l.checked = max(l.checked, e.Checked)
 		c := &compiled{entry: e, layer: l, base: compileRates(&e.Rates)}
 		if e.LongContext != nil {
 			c.long, c.hasLong = compileRates(e.LongContext), true

@@ -40,27 +40,19 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 			b.raw(names)
 		}
 		b.key(v.Name)
-		b.buf.WriteByte('[')
-		for i, l := range v.Lines {
-			if i > 0 {
-				b.buf.WriteByte(',')
-			}
+		b.array(len(v.Lines), func(i int) {
+			l := v.Lines[i]
 			b.open()
 			for j, d := range v.Dims {
 				b.str(d.Name, l.Keys[j])
 			}
 			measures(&b, l.Totals)
 			b.close()
-		}
-		b.buf.WriteByte(']')
-		b.first = false
+		})
 	}
 	b.key("unpriced")
-	b.buf.WriteByte('[')
-	for i, u := range rep.Unpriced {
-		if i > 0 {
-			b.buf.WriteByte(',')
-		}
+	b.array(len(rep.Unpriced), func(i int) {
+		u := rep.Unpriced[i]
 		b.open()
 		b.str("model_id", u.ModelID)
 		b.str("region", u.Region)
@@ -68,9 +60,7 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 		b.int("calls", u.Calls)
 		b.int("tokens", u.Tokens())
 		b.close()
-	}
-	b.buf.WriteByte(']')
-	b.first = false
+	})
 	b.key("skipped")
 	b.raw(rep.Skipped)
 	b.key("scan")
@@ -86,11 +76,8 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.key("prices")
 	b.open()
 	b.key("books")
-	b.buf.WriteByte('[')
-	for i, bk := range rep.Prices.Books {
-		if i > 0 {
-			b.buf.WriteByte(',')
-		}
+	b.array(len(rep.Prices.Books), func(i int) {
+		bk := rep.Prices.Books[i]
 		b.open()
 		b.str("kind", bk.Kind)
 		b.str("name", bk.Name)
@@ -100,9 +87,7 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 		}
 		b.int("entries", int64(bk.Entries))
 		b.close()
-	}
-	b.buf.WriteByte(']')
-	b.first = false
+	})
 	b.str("discount_percent", rep.Prices.DiscountPercent.String())
 	b.key("warnings")
 	if rep.Prices.Warnings == nil {
@@ -158,6 +143,19 @@ func (o *obj) key(k string) {
 	o.first = false
 	o.raw(k)
 	o.buf.WriteByte(':')
+}
+
+// array writes n elements, each written by elem.
+func (o *obj) array(n int, elem func(i int)) {
+	o.buf.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			o.buf.WriteByte(',')
+		}
+		elem(i)
+	}
+	o.buf.WriteByte(']')
+	o.first = false
 }
 
 func (o *obj) raw(v any) {
