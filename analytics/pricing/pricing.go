@@ -461,12 +461,12 @@ type compiled struct {
 
 // layer is one price file indexed by exact base model id, scope and region.
 type layer struct {
-	kind  string // embedded, refreshed, override
-	name  string
+	kind string // embedded, refreshed, override
+	name string
 	// checked is the latest checked date of the file's entries.
 	checked string
-	file  *File
-	index map[entryKey][]*compiled // sorted by from
+	file    *File
+	index   map[entryKey][]*compiled // sorted by from
 }
 
 func newLayer(name string, f *File) *layer {
