@@ -20,7 +20,7 @@ type Measures struct {
 	// CacheWrite1hTokens are the cache writes that the logged body says were 1-hour writes.
 	CacheWrite1hTokens int64
 	// CacheWriteUnknownTTLTokens are the cache writes of calls whose body did not say (text
-	// delivery off, a body offloaded to a data/ object, an engine that reads no bodies).
+	// delivery off, a body offloaded to a data/ object, a body of another shape).
 	CacheWriteUnknownTTLTokens int64
 }
 
@@ -42,10 +42,10 @@ type MeasureDef struct {
 	// long-context tier (uncached input, cache reads and cache writes).
 	ContextInput bool
 	// Body marks a measure read from the logged response body rather than a field of the
-	// record. An engine that reads no bodies (Athena today) sums BodyFallback's values for it,
-	// or zero when BodyFallback is empty.
-	Body         bool
-	BodyFallback string
+	// record: each engine computes it from its own reading of the body (the local engine
+	// from the decoder's CacheTTL, the Athena engine with SQL over the body's text, held to
+	// the same answers by the DuckDB equivalence tests).
+	Body bool
 	// Detail marks a measure that refines another (the TTL split of cache writes): JSON and
 	// CSV carry it, the human formats state it in their summary instead of a column.
 	Detail bool
@@ -82,7 +82,7 @@ var MeasureDefs = []MeasureDef{
 	{Name: "cache_write_1h_tokens", Title: "Cache write 1h", Short: "cw1h_tok", Body: true, Detail: true,
 		of:  func(r *invocationlog.Record) int64 { return cacheTTL(r).OneHour },
 		ptr: func(m *Measures) *int64 { return &m.CacheWrite1hTokens }},
-	{Name: "cache_write_ttl_unknown_tokens", Title: "Cache write, TTL unknown", Short: "cwu_tok", Body: true, BodyFallback: "cache_write_tokens", Detail: true,
+	{Name: "cache_write_ttl_unknown_tokens", Title: "Cache write, TTL unknown", Short: "cwu_tok", Body: true, Detail: true,
 		of: func(r *invocationlog.Record) int64 {
 			if cacheTTL(r).Known {
 				return 0

@@ -57,6 +57,7 @@ type recOpt struct {
 	cr, cw    int64
 	errorCode string
 	meta      map[string]string
+	body      string // outputBodyJson as JSON text; empty for a plain stream body
 }
 
 func recordLine(t *testing.T, o recOpt) string {
@@ -72,6 +73,9 @@ func recordLine(t *testing.T, o recOpt) string {
 		},
 		"output": map[string]any{"outputContentType": "application/json", "outputTokenCount": o.out,
 			"outputBodyJson": []any{map[string]any{"type": "message_start"}, "[DONE]"}},
+	}
+	if o.body != "" {
+		m["output"].(map[string]any)["outputBodyJson"] = json.RawMessage(o.body)
 	}
 	if o.errorCode != "" {
 		m["errorCode"] = o.errorCode
@@ -143,6 +147,7 @@ func fixtureLogs(t *testing.T, root string) {
 		if rng.IntN(4) == 0 {
 			o.cr, o.cw = rng.Int64N(3000), rng.Int64N(1000)
 		}
+		o.body = cacheBody(rng, o.op, o.cw)
 		if rng.IntN(20) == 0 {
 			o.in, o.cr = 150_000+rng.Int64N(100_000), 60_000 // long context, mostly
 		}
@@ -199,6 +204,60 @@ func fixtureLogs(t *testing.T, root string) {
 	writeLogs(t, root, files)
 }
 
+// cacheBody is a response body for op that states the split of cw cache-write tokens in
+// the shape that operation's body has, or (one time in four) a body that states none or
+// states it in a shape both engines must pass over.
+func cacheBody(rng *rand.Rand, op string, cw int64) string {
+	oneHour := rng.Int64N(cw + 1)
+	if rng.IntN(5) == 0 {
+		oneHour = cw // all 1-hour writes
+	}
+	five := cw - oneHour
+	if rng.IntN(8) == 0 {
+		five++ // a split that does not account for the record's writes: unknown
+	}
+	if rng.IntN(4) == 0 {
+		return []string{
+			``, // the plain stream body of recordLine
+			`{"output":{"message":{"content":[{"text":"no usage"}]}}}`,
+			fmt.Sprintf(`{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":%d},{"ttl":"1h","inputTokens":%d}]}}`, oneHour, five),
+			fmt.Sprintf(`{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":%d,"extra":true},{"ttl":"5m","inputTokens":%d}]}}`, oneHour, five),
+			fmt.Sprintf(`{"usage":{"cache_creation":{"ephemeral_5m_input_tokens":%d.0,"ephemeral_1h_input_tokens":%d}}}`, five, oneHour),
+			fmt.Sprintf(`{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":"%d"}}}`, oneHour),
+			fmt.Sprintf(`{"content":[{"type":"text","text":"{\"cacheDetails\":[{\"ttl\":\"1h\",\"inputTokens\":%d}]}"}]}`, cw),
+			`{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":99999999999999999999999}}}`,
+		}[rng.IntN(8)]
+	}
+	details := func() string {
+		e1 := fmt.Sprintf(`{"ttl":"1h","inputTokens":%d}`, oneHour)
+		e5 := fmt.Sprintf(`{"inputTokens":%d,"ttl":"5m"}`, five)
+		switch {
+		case oneHour == 0 && five == 0 && rng.IntN(2) == 0:
+			return `[]`
+		case oneHour == 0:
+			return "[" + e5 + "]"
+		case five == 0:
+			return "[" + e1 + "]"
+		case rng.IntN(2) == 0:
+			return "[" + e5 + "," + e1 + "]"
+		}
+		return "[" + e1 + "," + e5 + "]"
+	}
+	creation := fmt.Sprintf(`{"ephemeral_5m_input_tokens":%d,"ephemeral_1h_input_tokens":%d}`, five, oneHour)
+	if rng.IntN(3) == 0 {
+		creation = fmt.Sprintf(`{"ephemeral_1h_input_tokens":%d,"ephemeral_5m_input_tokens":%d}`, oneHour, five)
+	}
+	switch op {
+	case "Converse":
+		return fmt.Sprintf(`{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":2,"cacheWriteInputTokens":%d,"cacheDetails":%s},"metrics":{"latencyMs":120}}`, cw, details())
+	case "ConverseStream":
+		return fmt.Sprintf(`[{"messageStart":{"role":"assistant"}},{"contentBlockDelta":{"delta":{"text":"hi"},"contentBlockIndex":0}},{"messageStop":{"stopReason":"end_turn"}},{"metadata":{"usage":{"inputTokens":5,"outputTokens":2,"CacheDetails":%s},"metrics":{"latencyMs":80}}}]`, details())
+	case "InvokeModel":
+		return fmt.Sprintf(`{"id":"msg_1","type":"message","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":5,"cache_creation_input_tokens":%d,"cache_creation":%s,"output_tokens":2}}`, cw, creation)
+	}
+	return fmt.Sprintf(`[{"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":5,"cache_creation":%s}}},{"type":"content_block_delta","delta":{"type":"text_delta","text":"hi"}},{"type":"message_delta","usage":{"output_tokens":2}},{"type":"message_stop"}]`, creation)
+}
+
 // referenceUsage is the answer computed without SQL: every log file in the range's delivery
 // hours decoded with invocationlog.NewDecoder and fed to analytics.Aggregator, as the local
 // engine does.
@@ -241,10 +300,11 @@ func referenceUsage(t *testing.T, root string, q analytics.Query) ([]analytics.R
 func rowLines(rows []analytics.Row) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q: calls=%d in=%d out=%d cr=%d cw=%d",
+		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q: calls=%d in=%d out=%d cr=%d cw=%d cw1h=%d cwu=%d",
 			r.Hour.Format(time.RFC3339), r.Region, r.Account, r.Principal, r.PrincipalKind, r.App, r.User,
 			r.Model, r.Operation, r.ErrorCode, r.LongContext, strings.ReplaceAll(r.Meta, analytics.MetaSep, "|"),
-			r.Calls, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens)
+			r.Calls, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens,
+			r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens)
 	}
 	return out
 }
@@ -364,8 +424,18 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 					t.Errorf("a row contains %q", s)
 				}
 			}
-			if tc.name == "whole hours" && len(got) < 100 {
-				t.Errorf("got %d rows, want a non-trivial answer (>= 100)", len(got))
+			if tc.name == "whole hours" {
+				if len(got) < 100 {
+					t.Errorf("got %d rows, want a non-trivial answer (>= 100)", len(got))
+				}
+				var oneHour, unknown int64
+				for _, r := range res.Rows {
+					oneHour += r.CacheWrite1hTokens
+					unknown += r.CacheWriteUnknownTTLTokens
+				}
+				if oneHour == 0 || unknown == 0 {
+					t.Errorf("got %d 1-hour and %d unknown-TTL cache writes, want some of each", oneHour, unknown)
+				}
 			}
 		})
 	}
@@ -480,5 +550,69 @@ func TestEmptyObjectCountedAsMalformed(t *testing.T) {
 	}
 	if got, want := res.Skipped.Problems(), loc.Skipped.Problems(); got != want {
 		t.Errorf("problems: got %d, want %d (local engine)", got, want)
+	}
+}
+
+// TestCacheSplitEdgeCases holds the SQL's reading of the cache-TTL split (regular
+// expressions over the body's text) to the decoder's (a walk over the body) on bodies at
+// the edges of the rule: each body is one record of its own user, so every row is one
+// record, and the test also states which bodies must resolve.
+func TestCacheSplitEdgeCases(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		known bool // the split accounts for the record's 300 cache-write tokens
+	}{
+		{"converse", `{"usage":{"inputTokens":5,"cacheDetails":[{"ttl":"1h","inputTokens":200},{"ttl":"5m","inputTokens":100}]}}`, true},
+		{"invoke", `{"usage":{"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":300}}}`, true},
+		{"one key", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":300}}}`, true},
+		{"deep", `[{"a":[{"b":{"c":{"d":{"cacheDetails":[{"ttl":"5m","inputTokens":300}]}}}}]}]`, true},
+		{"names in any case", `{"USAGE":{"cachedetails":[{"TTL":"1h","INPUTTOKENS":300}]}}`, true},
+		{"white space", `{ "usage" : { "cacheDetails" : [ { "inputTokens" : 300 , "ttl" : "1h" } ] } }`, true},
+		{"first valid one wins", `{"x":{"cacheDetails":[{"ttl":"2h","inputTokens":300}]},"usage":{"cache_creation":{"ephemeral_1h_input_tokens":300}},"y":{"cacheDetails":[]}}`, true},
+		{"inside a passed-over value", `{"cache_creation":{"x":{"cacheDetails":[{"ttl":"1h","inputTokens":300}]}}}`, true},
+		{"sum off by one", `{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":200},{"ttl":"5m","inputTokens":101}]}}`, false},
+		{"empty array", `{"usage":{"cacheDetails":[]}}`, false},
+		{"a TTL twice", `{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":200},{"ttl":"1h","inputTokens":100}]}}`, false},
+		{"three entries", `{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":200},{"ttl":"5m","inputTokens":100},{"ttl":"5m","inputTokens":0}]}}`, false},
+		{"extra member", `{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":300,"note":"x"}]}}`, false},
+		{"count as a string", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":"300"}}}`, false},
+		{"count with a fraction", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":300.0}}}`, false},
+		{"negative count", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":-300}}}`, false},
+		{"count beyond int64", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":99999999999999999999,"ephemeral_5m_input_tokens":300}}}`, false},
+		{"sum beyond int64", `{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":9223372036854775807},{"ttl":"5m","inputTokens":9223372036854775807}]}}`, false},
+		{"another member in cache_creation", `{"usage":{"cache_creation":{"ephemeral_1h_input_tokens":300,"ephemeral_24h_input_tokens":0}}}`, false},
+		{"text that quotes a split", `{"content":[{"text":"{\"cacheDetails\":[{\"ttl\":\"1h\",\"inputTokens\":300}]}"}]}`, false},
+		{"a key that ends in the name", `{"x\"cacheDetails":[{"ttl":"1h","inputTokens":300}]}`, false},
+		{"no body", ``, false},
+	}
+	root := t.TempDir()
+	hour := mustTime(t, "2025-11-01T10:00:00Z")
+	var lines []string
+	for i, tc := range tests {
+		o := recOpt{ts: "2025-11-01T10:05:00Z", region: "us-east-1", model: testModels[0], op: "Converse",
+			arn: fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/EdgeApp/case-%02d", i), in: 10, out: 1, cw: 300, body: tc.body}
+		lines = append(lines, recordLine(t, o))
+	}
+	writeLogs(t, root, []logFile{{region: "us-east-1", hour: hour, name: "edge.json.gz", lines: lines}})
+	q := analytics.Query{Since: hour, Until: hour.Add(time.Hour), Regions: []string{"us-east-1"}}
+	res, err := newWithExecutor(Config{}, newDuckExecutor(t, root)).Usage(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := localResult(t, root, q)
+	diffLines(t, rowLines(res.Rows), rowLines(loc.Rows))
+	if len(res.Rows) != len(tests) {
+		t.Fatalf("got %d rows, want one per case (%d)", len(res.Rows), len(tests))
+	}
+	for _, r := range res.Rows {
+		var i int
+		if _, err := fmt.Sscanf(r.User, "case-%d", &i); err != nil {
+			t.Fatalf("row of user %q", r.User)
+		}
+		tc := tests[i]
+		if got := r.CacheWriteUnknownTTLTokens == 0; got != tc.known {
+			t.Errorf("%s: got known %v (1h %d, unknown %d), want %v", tc.name, got, r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens, tc.known)
+		}
 	}
 }

@@ -242,6 +242,8 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 		}
 	}
 	s.w(strings.Join(fields, ",\n"))
+	// The body's cache-TTL split (cachesplit.go), read by the splits CTE below.
+	s.w(",\n    ", splitSQL(), " AS ", colTTLSplit)
 	// A requestMetadata key is looked up as given and then lower-cased: Hive's OpenX SerDe
 	// lower-cases map keys under case.insensitive (its default), Trino's reader keeps them.
 	for i, k := range q.MetadataKeys {
@@ -261,6 +263,12 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	// Body objects sit in the data/ folder right under the hour folder; a data/ folder
 	// elsewhere in the key (in the bucket prefix, say) is no reason to skip a file.
 	s.w("    AND \"$path\" NOT LIKE ('%/' || \"dt\" || '/data/%')\n")
+	s.w("),\n")
+	s.w("splits AS (\n")
+	s.w("  SELECT *,\n")
+	s.w("    ", ttlCountSQL("1h"), " AS ", colTTL1h, ",\n")
+	s.w("    ", ttlCountSQL("5m"), " AS ", colTTL5m, "\n")
+	s.w("  FROM calls\n")
 	s.w(")\n")
 	s.w("SELECT\n")
 	s.w("  CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS ", colHour, ",\n")
@@ -280,11 +288,12 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	var sums []string
 	for _, m := range analytics.MeasureDefs {
 		switch {
-		case m.Body && m.BodyFallback != "":
-			// The table has no body column: the fallback measure's value stands in.
-			sums = append(sums, fmt.Sprintf("  CAST(sum(%s) AS bigint) AS %s", shortOf(m.BodyFallback), m.Name))
 		case m.Body:
-			sums = append(sums, "  CAST(0 AS bigint) AS "+m.Name)
+			expr, ok := bodyMeasureSQL(m.Name)
+			if !ok {
+				return "", nil, fmt.Errorf("measure %s is read from the body, and the SQL has no expression for it", m.Name)
+			}
+			sums = append(sums, fmt.Sprintf("  CAST(sum(%s) AS bigint) AS %s", expr, m.Name))
 		case m.Field == "":
 			sums = append(sums, "  count(*) AS "+m.Name)
 		default:
@@ -292,7 +301,7 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 		}
 	}
 	s.w(strings.Join(sums, ",\n"), "\n")
-	s.w("FROM calls\n")
+	s.w("FROM splits\n")
 	// Skipped rows (ts is NULL) are kept whatever the range and filters, so that they are
 	// counted instead of vanishing.
 	s.w("WHERE ts IS NULL\n")

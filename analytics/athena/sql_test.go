@@ -245,7 +245,7 @@ func TestEmptyFilterValueNotPushed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(text, "regexp_extract") || len(params) != 4 {
+	if strings.Contains(text, appPattern) || len(params) != 4 {
 		t.Errorf("got an app predicate with params %q, want none", params)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -420,14 +421,36 @@ func (d *Decoder) body() json.RawMessage {
 	return bytes.Clone(s.b[start:s.i])
 }
 
-// maxBodyDepth is how deep into a response body the cache-TTL split is looked for: usage
-// sits at depth 1 of a response, and at depth 3 in a stream event array
-// ([{"message":{"usage":…}}]).
-const maxBodyDepth = 4
+// The cache-TTL split of a response body (CacheTTL) is the first member, in document order
+// and at any depth, that states one in the exact shape Bedrock writes:
+//
+//   - "cacheDetails": an array of at most two objects, each with exactly the members "ttl"
+//     ("1h" or "5m") and "inputTokens" (a whole number written in digits), no TTL twice;
+//     the empty array states no writes;
+//   - "cache_creation": an object with "ephemeral_5m_input_tokens",
+//     "ephemeral_1h_input_tokens" or both (whole numbers in digits) and nothing else.
+//
+// Member names match case-insensitively (as the Glue table's SerDe matches them). A member
+// of that name whose value has another shape is passed over and looked into, as any other
+// value is. This rule is written so that a regular expression over the body's JSON text
+// finds the same split: the Athena engine's SQL (athena.cacheSplitPattern) applies it to
+// the body as the Glue table renders it, and the DuckDB equivalence tests hold the two to
+// the same answers.
+var (
+	keyCacheDetails  = []byte("cacheDetails")
+	keyCacheCreation = []byte("cache_creation")
+	keyTTL           = []byte("ttl")
+	keyInputTokens   = []byte("inputTokens")
+	keyEphemeral5m   = []byte("ephemeral_5m_input_tokens")
+	keyEphemeral1h   = []byte("ephemeral_1h_input_tokens")
+)
+
+// keyIs reports whether a member name is name, ignoring ASCII case.
+func keyIs(key, name []byte) bool { return len(key) == len(name) && bytes.EqualFold(key, name) }
 
 // cacheTTL walks a body value (validating it, as skipValue does) and returns the first
-// cache-TTL split it finds: a "cacheDetails" array or a "cache_creation" object. A body of
-// another shape yields an unknown split, never an error.
+// cache-TTL split it states (see keyCacheDetails). A body of another shape yields an
+// unknown split, never an error. depth is the nesting depth of the value in the line.
 func (d *Decoder) cacheTTL(depth int) CacheTTL {
 	s := &d.sc
 	// Values skipped here count the containers this walk has opened above them, so that the
@@ -442,38 +465,51 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 	}
 	var found CacheTTL
 	s.ws()
-	switch s.peek() {
+	c := s.peek()
+	if (c == '{' || c == '[') && depth >= maxDepth {
+		s.skipValue() // fails as a skipped body would: nesting deeper than the limit
+		return found
+	}
+	switch c {
 	case '{':
-		if depth >= maxBodyDepth {
-			s.skipValue()
-			return found
-		}
 		s.object(func(key []byte) {
 			s.ws()
-			switch {
-			case found.Known:
+			if found.Known {
 				skipChild()
-			case string(key) == "cacheDetails" && s.peek() == '[':
-				found = d.cacheDetails()
-			case string(key) == "cache_creation" && s.peek() == '{':
-				found = d.cacheCreation()
-			case s.peek() == '{' || s.peek() == '[':
+				return
+			}
+			start := s.i
+			var split CacheTTL
+			switch {
+			case depth+3 >= maxDepth:
+				// Too near the nesting limit for a split: the walk below fails the line.
+			case keyIs(key, keyCacheDetails) && s.peek() == '[':
+				split = d.cacheDetails(depth + 1)
+			case keyIs(key, keyCacheCreation) && s.peek() == '{':
+				split = d.cacheCreation(depth + 1)
+			}
+			switch {
+			case s.err != nil:
+				return
+			case split.Known:
+				found = split
+				return
+			case s.i != start:
+				s.i = start // not a split: look into the value like any other
+			}
+			if p := s.peek(); p == '{' || p == '[' {
 				found = d.cacheTTL(depth + 1)
-			default:
+			} else {
 				skipChild()
 			}
 		})
 	case '[':
-		if depth >= maxBodyDepth {
-			s.skipValue()
-			return found
-		}
 		s.array(func() {
 			if found.Known {
 				skipChild()
 				return
 			}
-			if c := s.peek(); c == '{' || c == '[' {
+			if p := s.peek(); p == '{' || p == '[' {
 				found = d.cacheTTL(depth + 1)
 			} else {
 				skipChild()
@@ -488,79 +524,95 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 	return found
 }
 
-// cacheDetails reads [{"ttl":"5m","inputTokens":N},…]; an entry of another TTL or shape makes
-// the split unknown.
-func (d *Decoder) cacheDetails() CacheTTL {
+// cacheDetails reads a "cacheDetails" array at s.i: Known when it has the exact shape (see
+// keyCacheDetails). It consumes the value either way.
+func (d *Decoder) cacheDetails(depth int) CacheTTL {
 	s := &d.sc
+	defer func(saved int) { s.base = saved }(s.base)
 	c := CacheTTL{Known: true}
+	var seen1h, seen5m bool
+	n := 0
 	s.array(func() {
-		var ttl string
-		var n int64
-		ok := s.object(func(key []byte) {
-			switch string(key) {
-			case "ttl":
-				if s.peek() == '"' {
-					raw, _ := s.str()
-					ttl = string(raw)
-				} else {
-					s.skipValue()
+		n++
+		if s.peek() != '{' {
+			c.Known = false
+			s.base = depth + 1
+			s.skipValue()
+			return
+		}
+		var ttl []byte
+		tokens := int64(-1)
+		var hasTTL, hasTokens, other bool
+		s.object(func(key []byte) {
+			switch {
+			case keyIs(key, keyTTL) && !hasTTL && s.peek() == '"':
+				raw, esc := s.str()
+				if esc {
+					raw = []byte(unescape(raw))
 				}
-			case "inputTokens":
-				n = d.bodyCount()
+				ttl, hasTTL = raw, true
+			case keyIs(key, keyInputTokens) && !hasTokens:
+				tokens, hasTokens = d.bodyCount(), true
 			default:
+				other = true
+				s.base = depth + 2
 				s.skipValue()
 			}
 		})
 		switch {
-		case !ok:
-			s.skipValue()
+		case other || !hasTTL || !hasTokens || tokens < 0:
 			c.Known = false
-		case ttl == "1h" && n >= 0:
-			c.OneHour += n
-		case ttl == "5m" && n >= 0:
-			c.FiveMinutes += n
+		case string(ttl) == "1h" && !seen1h:
+			seen1h, c.OneHour = true, tokens
+		case string(ttl) == "5m" && !seen5m:
+			seen5m, c.FiveMinutes = true, tokens
 		default:
 			c.Known = false
 		}
 	})
-	if !c.Known {
+	if !c.Known || n > 2 || s.err != nil {
 		return CacheTTL{}
 	}
 	return c
 }
 
-// cacheCreation reads {"ephemeral_5m_input_tokens":N,"ephemeral_1h_input_tokens":M}.
-func (d *Decoder) cacheCreation() CacheTTL {
+// cacheCreation reads a "cache_creation" object at s.i: Known when it has the exact shape
+// (see keyCacheDetails). It consumes the value either way.
+func (d *Decoder) cacheCreation(depth int) CacheTTL {
 	s := &d.sc
+	defer func(saved int) { s.base = saved }(s.base)
 	c := CacheTTL{}
-	seen := 0
+	var has5m, has1h, other bool
 	s.object(func(key []byte) {
-		switch string(key) {
-		case "ephemeral_5m_input_tokens":
-			c.FiveMinutes, seen = d.bodyCount(), seen+1
-		case "ephemeral_1h_input_tokens":
-			c.OneHour, seen = d.bodyCount(), seen+1
+		switch {
+		case keyIs(key, keyEphemeral5m) && !has5m:
+			c.FiveMinutes, has5m = d.bodyCount(), true
+		case keyIs(key, keyEphemeral1h) && !has1h:
+			c.OneHour, has1h = d.bodyCount(), true
 		default:
+			other = true
+			s.base = depth + 1
 			s.skipValue()
 		}
 	})
-	c.Known = seen > 0 && c.FiveMinutes >= 0 && c.OneHour >= 0
-	if !c.Known {
+	if other || !(has5m || has1h) || c.FiveMinutes < 0 || c.OneHour < 0 || s.err != nil {
 		return CacheTTL{}
 	}
+	c.Known = true
 	return c
 }
 
-// bodyCount reads a token count in a body: -1 when it is not a whole non-negative number
-// (the body's split is then unknown; the record itself is not malformed).
+// bodyCount reads a token count in a body: -1 unless it is a whole non-negative number
+// written in digits that fits an int64 (the body's split is then unknown; the record
+// itself is not malformed).
 func (d *Decoder) bodyCount() int64 {
 	s := &d.sc
 	if c := s.peek(); c == '-' || (c >= '0' && c <= '9') {
 		num := s.number()
-		if s.err != nil {
+		if s.err != nil || !allDigits(num) {
 			return -1
 		}
-		n, err := parseCount(num)
+		n, err := strconv.ParseInt(string(num), 10, 64)
 		if err != nil {
 			return -1
 		}

@@ -7,8 +7,10 @@ type Column struct {
 }
 
 // Columns is the Glue table's column list for the OpenX JSON SerDe. Names are the lower-cased
-// JSON field names (the SerDe matches case-insensitively). Request and response bodies are
-// left out: reports never read them, and they can be megabytes.
+// JSON field names (the SerDe matches case-insensitively). The response body is read as a
+// string (the SerDe renders an object or array as its JSON text) for the cache-TTL split of
+// its cache writes; the request body is left out: reports never read it, and it can be
+// megabytes.
 var Columns = []Column{
 	{"schematype", "string"},
 	{"schemaversion", "string"},
@@ -20,7 +22,7 @@ var Columns = []Column{
 	{"operation", "string"},
 	{"modelid", "string"},
 	{"input", "struct<inputcontenttype:string,inputtokencount:bigint,cachereadinputtokencount:bigint,cachewriteinputtokencount:bigint,inputbodys3path:string>"},
-	{"output", "struct<outputcontenttype:string,outputtokencount:bigint,outputbodys3path:string>"},
+	{"output", "struct<outputcontenttype:string,outputtokencount:bigint,outputbodys3path:string,outputbodyjson:string>"},
 	{"errorcode", "string"},
 	{"inferenceregion", "string"},
 	{"requestmetadata", "map<string,string>"},

@@ -31,10 +31,17 @@ WITH calls AS (
     coalesce("input"."inputtokencount", 0) AS in_tok,
     coalesce("output"."outputtokencount", 0) AS out_tok,
     coalesce("input"."cachereadinputtokencount", 0) AS cr_tok,
-    coalesce("input"."cachewriteinputtokencount", 0) AS cw_tok
+    coalesce("input"."cachewriteinputtokencount", 0) AS cw_tok,
+    NULLIF(regexp_extract(coalesce("output"."outputbodyjson", ''), '[{,][ \t\n\r]*("[cC][aA][cC][hH][eE][dD][eE][tT][aA][iI][lL][sS]"[ \t\n\r]*:[ \t\n\r]*\[[ \t\n\r]*((\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\})|(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\})|(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\})[ \t\n\r]*,[ \t\n\r]*(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\})|(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\})[ \t\n\r]*,[ \t\n\r]*(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\})|)[ \t\n\r]*\]|"[cC][aA][cC][hH][eE]_[cC][rR][eE][aA][tT][iI][oO][nN]"[ \t\n\r]*:[ \t\n\r]*\{[ \t\n\r]*("[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+)[ \t\n\r]*\})'), '') AS ttl_split
   FROM "bedrock_analytics"."bedrock_invocation_logs"
   WHERE "dt" BETWEEN ? AND ?
     AND "$path" NOT LIKE ('%/' || "dt" || '/data/%')
+),
+splits AS (
+  SELECT *,
+    try(CAST(coalesce(NULLIF(regexp_extract(regexp_extract(ttl_split, '"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\}'), '"([iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]|[eE][pP][hH][eE][mM][eE][rR][aA][lL]_[0-9a-z]+_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS])"[ \t\n\r]*:[ \t\n\r]*([0-9]+)', 2), ''), '0') AS bigint)) AS ttl_1h,
+    try(CAST(coalesce(NULLIF(regexp_extract(regexp_extract(ttl_split, '"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\}'), '"([iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]|[eE][pP][hH][eE][mM][eE][rR][aA][lL]_[0-9a-z]+_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS])"[ \t\n\r]*:[ \t\n\r]*([0-9]+)', 2), ''), '0') AS bigint)) AS ttl_5m
+  FROM calls
 )
 SELECT
   CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS hour,
@@ -46,9 +53,9 @@ SELECT
   CAST(sum(out_tok) AS bigint) AS output_tokens,
   CAST(sum(cr_tok) AS bigint) AS cache_read_tokens,
   CAST(sum(cw_tok) AS bigint) AS cache_write_tokens,
-  CAST(0 AS bigint) AS cache_write_1h_tokens,
-  CAST(sum(cw_tok) AS bigint) AS cache_write_ttl_unknown_tokens
-FROM calls
+  CAST(sum(CASE WHEN ttl_split IS NOT NULL AND try(ttl_1h + ttl_5m) = cw_tok THEN ttl_1h ELSE 0 END) AS bigint) AS cache_write_1h_tokens,
+  CAST(sum(CASE WHEN ttl_split IS NOT NULL AND try(ttl_1h + ttl_5m) = cw_tok THEN 0 ELSE cw_tok END) AS bigint) AS cache_write_ttl_unknown_tokens
+FROM splits
 WHERE ts IS NULL
   OR (ts >= from_iso8601_timestamp(?) AND ts < from_iso8601_timestamp(?)
   )
