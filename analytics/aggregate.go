@@ -31,17 +31,27 @@ func NewAggregator(q Query) *Aggregator {
 
 // Add adds one record if it lies in the query's range and passes its filters.
 func (a *Aggregator) Add(r *invocationlog.Record) {
+	if row, ok := a.RowOf(r); ok {
+		a.AddRow(row)
+	}
+}
+
+// RowOf is the row Add would add for one record, and whether the record counts: a record
+// outside the range or rejected by the filters is counted in OutOfRange or Filtered, as Add
+// counts it. A caller that holds the row back (to resolve what its body says first) adds it
+// later with AddRow.
+func (a *Aggregator) RowOf(r *invocationlog.Record) (Row, bool) {
 	if !a.q.InRange(r.Timestamp) {
 		a.OutOfRange++
-		return
+		return Row{}, false
 	}
 	m := MeasuresOf(r)
 	k := keyFor(r, a.q.MetadataKeys, m)
 	if !a.q.Match(k) {
 		a.Filtered++
-		return
+		return Row{}, false
 	}
-	a.AddRow(Row{Key: k, Measures: m})
+	return Row{Key: k, Measures: m}, true
 }
 
 // AddRow adds a row as it is (no range or filter check).

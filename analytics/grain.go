@@ -92,6 +92,19 @@ var MeasureDefs = []MeasureDef{
 		ptr: func(m *Measures) *int64 { return &m.CacheWriteUnknownTTLTokens }},
 }
 
+// ResolveCacheTTL applies a cache-write split read later from a call's body (an offloaded
+// body object) to that one call's measures, whose writes were of unknown TTL. It reports
+// whether the split resolved them: it must account for the call's writes exactly, as a
+// logged body's split must.
+func (m *Measures) ResolveCacheTTL(c invocationlog.CacheTTL) bool {
+	if !c.Known || m.Calls != 1 || m.CacheWriteUnknownTTLTokens != m.CacheWriteTokens ||
+		c.OneHour+c.FiveMinutes != m.CacheWriteTokens {
+		return false
+	}
+	m.CacheWrite1hTokens, m.CacheWriteUnknownTTLTokens = c.OneHour, 0
+	return true
+}
+
 // cacheTTL is the record's cache-write split when its body stated one that accounts for
 // its cache writes exactly; otherwise the split is unknown.
 func cacheTTL(r *invocationlog.Record) invocationlog.CacheTTL {

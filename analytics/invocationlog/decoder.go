@@ -524,6 +524,23 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 	return found
 }
 
+// BodyCacheTTL reads the cache-TTL split of a response body on its own: the content of an
+// offloaded body object (outputBodyS3Path). It applies the rule of a logged body's split
+// (see keyCacheDetails); a body that is not valid JSON is an error.
+func BodyCacheTTL(body []byte) (CacheTTL, error) {
+	d := &Decoder{}
+	d.sc = scanner{b: body}
+	c := d.cacheTTL(0)
+	d.sc.ws()
+	if d.sc.err == nil && d.sc.i != len(body) {
+		d.sc.syntaxError("after the body")
+	}
+	if d.sc.err != nil {
+		return CacheTTL{}, fmt.Errorf("response body: %w", d.sc.err)
+	}
+	return c, nil
+}
+
 // cacheDetails reads a "cacheDetails" array at s.i: Known when it has the exact shape (see
 // keyCacheDetails). It consumes the value either way.
 func (d *Decoder) cacheDetails(depth int) CacheTTL {

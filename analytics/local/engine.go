@@ -25,8 +25,10 @@ func init() {
 
 // config is the local engine's flags.
 type engineConfig struct {
-	source  string
-	workers int
+	source         string
+	workers        int
+	fetchBodies    bool
+	fetchBodiesMax int
 }
 
 var _ engine.Config = (*engineConfig)(nil)
@@ -36,6 +38,8 @@ func (c *engineConfig) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
 	// --workers was a report flag before engines had their own: other engines ignore it.
 	_ = fs.SetAnnotation("workers", engine.IgnoredElsewhere, []string{"true"})
+	fs.BoolVar(&c.fetchBodies, "fetch-bodies", false, "read the offloaded response body (data/ object) of each call with cache writes of unknown TTL, to price them at their TTL's rate (local engine)")
+	fs.IntVar(&c.fetchBodiesMax, "fetch-bodies-max", DefaultFetchBodiesMax, "most body objects --fetch-bodies reads in one report; the rest stay of unknown TTL")
 }
 
 func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Source, string, error) {
@@ -52,6 +56,12 @@ func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Sour
 	}
 	if env.Progress != nil {
 		opts = append(opts, WithProgress(env.Progress))
+	}
+	if c.fetchBodiesMax < 0 {
+		return nil, "", engine.Usagef("--fetch-bodies-max must be 0 or more, got %d", c.fetchBodiesMax)
+	}
+	if c.fetchBodies && c.fetchBodiesMax > 0 {
+		opts = append(opts, WithFetchBodies(c.fetchBodiesMax))
 	}
 	if strings.HasPrefix(where, "s3://") {
 		cfg, err := env.AWSConfig(ctx, "")

@@ -45,6 +45,8 @@ type Source struct {
 	lists    int
 	progOut  io.Writer
 	lister   lister
+	// fetchBodies is the most offloaded response bodies a report reads (0: none).
+	fetchBodies int
 
 	// S3 only.
 	client S3API
@@ -230,6 +232,11 @@ type worker struct {
 	files   int64
 	records int64
 	st      *counters
+	// bodies is set when offloaded bodies are fetched: calls that need theirs wait in
+	// pending instead of going into agg.
+	bodies  *bodyFetch
+	base    string // layoutBase of the file being decoded (folder sources)
+	pending []pendingBody
 }
 
 // Usage reads every log file the query needs and returns its usage rows.
@@ -286,10 +293,14 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		close(ready)
 	}()
 
+	var bodies *bodyFetch
+	if s.fetchBodies > 0 {
+		bodies = &bodyFetch{max: s.fetchBodies}
+	}
 	workers := make([]*worker, s.workers)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{agg: analytics.NewAggregator(q), st: st}
+		w := &worker{agg: analytics.NewAggregator(q), st: st, bodies: bodies}
 		workers[i] = w
 		wg.Go(func() {
 			for op := range ready {
@@ -320,6 +331,7 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	total := big.agg
 	res := &analytics.Result{}
 	var files, records int64
+	var pending []pendingBody
 	for _, w := range workers {
 		if w != big {
 			total.Merge(w.agg)
@@ -328,6 +340,16 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		res.Skipped.Merge(w.skipped)
 		files += w.files
 		records += w.records
+		pending = append(pending, w.pending...)
+		w.pending = nil
+	}
+	var bodyFigures []analytics.Figure
+	var bodyFailures []invocationlog.Skip
+	if bodies != nil {
+		bodyFigures, bodyFailures = s.resolveBodies(ctx, pending, total, bodies.overMax.Load())
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
 	res.Skipped.Merge(k.problems)
 	res.Skipped.Merge(k.nonLog)
@@ -345,6 +367,14 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 			{Name: "out_of_range", N: total.OutOfRange},
 		},
 		NoInput: files == 0,
+	}
+	if bodies != nil {
+		res.Scan.Figures = append(res.Scan.Figures, bodyFigures...)
+		res.Scan.Summary += "; {bodies_fetched} offloaded bodies read: {bodies_resolved} resolved the cache-write TTL, {bodies_unresolved} did not, {bodies_failed} failed, {bodies_over_limit} over the limit"
+		if len(bodyFailures) > 0 {
+			f := bodyFailures[0]
+			res.Scan.Summary += " (first failure: " + strings.NewReplacer("{", "(", "}", ")").Replace(f.File+": "+f.Detail) + ")"
+		}
 	}
 	return res, nil
 }
@@ -392,10 +422,21 @@ func (w *worker) decode(ctx context.Context, op opened) {
 		w.dec.Reset(op.r, op.name) // reuses its buffers: files are often only kilobytes
 	}
 	dec := w.dec
+	if w.bodies != nil {
+		w.base = layoutBase(op.name)
+	}
 	var rec invocationlog.Record
 	var n int64
 	for dec.Next(&rec) {
-		w.agg.Add(&rec)
+		if w.bodies == nil {
+			w.agg.Add(&rec)
+		} else if row, ok := w.agg.RowOf(&rec); ok {
+			if wantsBody(&rec, row) && w.bodies.claim() {
+				w.pending = append(w.pending, pendingBody{row: row, url: rec.Output.OutputBodyS3Path, base: w.base})
+			} else {
+				w.agg.AddRow(row)
+			}
+		}
 		if n++; n%1024 == 0 {
 			w.st.records.Add(1024)
 		}
