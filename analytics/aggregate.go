@@ -118,12 +118,13 @@ func CompareKeys(a, b Key) int {
 		{a.Region, b.Region}, {a.Account, b.Account}, {a.Principal, b.Principal},
 		{a.PrincipalKind, b.PrincipalKind}, {a.App, b.App}, {a.User, b.User},
 		{a.Model, b.Model}, {a.Operation, b.Operation}, {a.ErrorCode, b.ErrorCode}, {a.Meta, b.Meta},
+		{a.ServiceTier, b.ServiceTier},
 	} {
 		if c := strings.Compare(p[0], p[1]); c != 0 {
 			return c
 		}
 	}
-	return cmp.Compare(boolInt(a.LongContext), boolInt(b.LongContext))
+	return cmp.Or(cmp.Compare(boolInt(a.LongContext), boolInt(b.LongContext)), cmp.Compare(boolInt(a.Over100K), boolInt(b.Over100K)))
 }
 
 func boolInt(b bool) int {

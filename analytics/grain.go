@@ -180,6 +180,11 @@ func (m Measures) OverLongContext() bool {
 	return m.ContextInputTokens() > invocationlog.LongContextThreshold
 }
 
+// OverLongContext100K reports whether one call's measures put it over the 100K long-context threshold.
+func (m Measures) OverLongContext100K() bool {
+	return m.ContextInputTokens() > invocationlog.LongContextThreshold100K
+}
+
 // MeasuresOf is one call's measures.
 func MeasuresOf(r *invocationlog.Record) Measures {
 	var m Measures

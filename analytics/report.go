@@ -86,10 +86,18 @@ var dimensions = []Dimension{
 	{"operation", "Operation", func(r *PricedRow, _ []string) string { return r.Operation }},
 	{"error_code", "Error", func(r *PricedRow, _ []string) string { return r.ErrorCode }},
 	{"tier", "Tier", func(r *PricedRow, _ []string) string {
-		if r.LongContext {
+		// The context tier whose rates applied (the model's threshold decides), or for an
+		// unpriced row whether the call was over 200K.
+		if (r.Priced && r.Cost.LongContext) || (!r.Priced && r.LongContext) {
 			return "long-context"
 		}
 		return "standard"
+	}},
+	{"service_tier", "Service tier", func(r *PricedRow, _ []string) string {
+		if r.ServiceTier == "" {
+			return TierNotStated
+		}
+		return r.ServiceTier
 	}},
 	{"date", "Date", func(r *PricedRow, _ []string) string { return r.Hour.Format(time.DateOnly) }},
 	{"hour", "Hour (UTC)", func(r *PricedRow, _ []string) string { return r.Hour.Format("2006-01-02T15:00Z") }},
@@ -197,7 +205,30 @@ type Report struct {
 	Prices Prices
 	// Rows are the priced grain rows the views were built from.
 	Rows []PricedRow
+	// Tiers counts the calls of each service tier.
+	Tiers TierCounts
 }
+
+// TierNotStated is the service_tier value of calls whose log states no tier.
+const TierNotStated = "not_stated"
+
+// TierCounts are the calls of each service tier the logs state (Key.ServiceTier: priority,
+// default, flex, reserved, or TierNotStated), and how many of the calls that state none are
+// of a model the price book prices at another tier than standard: those are priced at
+// standard rates, which they may not have been billed at (InvokeModel calls never log a
+// tier; Converse calls log the one that served them).
+type TierCounts struct {
+	Calls                 map[string]int64
+	NotStatedTieredModels int64
+}
+
+// TierPricer is implemented by a Pricer that knows which models have tier prices
+// (*pricing.Book does).
+type TierPricer interface {
+	HasTiers(model string) bool
+}
+
+var _ TierPricer = (*pricing.Book)(nil)
 
 // View returns the computed view with the given name, or nil.
 func (r *Report) View(name string) *ViewResult {
@@ -252,6 +283,17 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		rep.Prices = Prices{Books: pb.Books(), DiscountPercent: pb.Discount(), Warnings: pb.Warnings()}
 	}
 	unpriced := map[[3]string]*UnpricedModel{}
+	hasTiers := map[string]bool{}
+	tiered := func(model string) bool {
+		has, ok := hasTiers[model]
+		if !ok {
+			if tp, isTP := p.(TierPricer); isTP {
+				has = tp.HasTiers(model)
+			}
+			hasTiers[model] = has
+		}
+		return has
+	}
 	rep.Rows = make([]PricedRow, 0, len(res.Rows))
 	bases := map[string]string{} // each distinct model id is parsed once
 	for _, row := range res.Rows {
@@ -278,6 +320,7 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 			u.add(pr.Totals)
 		}
 		rep.Totals.add(pr.Totals)
+		rep.Tiers.add(&pr, tiered)
 		rep.Rows = append(rep.Rows, pr)
 	}
 	for _, u := range unpriced {
@@ -303,6 +346,21 @@ func dimNames(ds []Dimension) string {
 	return strings.Join(n, ", ")
 }
 
+// add counts a row's calls; tiered says (and remembers) whether a model has tier prices.
+func (t *TierCounts) add(r *PricedRow, tiered func(model string) bool) {
+	if t.Calls == nil {
+		t.Calls = map[string]int64{}
+	}
+	tier := r.ServiceTier
+	if tier == "" {
+		tier = TierNotStated
+		if r.Priced && tiered(r.Model) {
+			t.NotStatedTieredModels += r.Calls
+		}
+	}
+	t.Calls[tier] += r.Calls
+}
+
 func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, error) {
 	pr := PricedRow{Row: row, Model: base}
 	pr.Totals = Totals{Measures: row.Measures}
@@ -311,6 +369,7 @@ func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, e
 	}
 	c, err := p.Cost(ctx, pricing.Usage{
 		ModelID: row.Model, Region: row.Region, Time: row.Hour, LongContext: row.LongContext,
+		Over100K: row.Over100K, ServiceTier: row.ServiceTier,
 		InputTokens: row.InputTokens, OutputTokens: row.OutputTokens,
 		CacheReadTokens: row.CacheReadTokens, CacheWriteTokens: row.CacheWriteTokens,
 		CacheWrite1hTokens: row.CacheWrite1hTokens, CacheWriteUnknownTTLTokens: row.CacheWriteUnknownTTLTokens,

@@ -8,7 +8,7 @@ import (
 )
 
 // Key is the grain of usage: hour (UTC) × region × account × principal × model × operation
-// × outcome × context tier [× requestMetadata values]. App, User and PrincipalKind are
+// × outcome × context tier × service tier [× requestMetadata values]. App, User and PrincipalKind are
 // derived from the caller's identity ARN with invocationlog.ParseARN, so they add no groups.
 type Key struct {
 	Hour          time.Time // the record's own hour, truncated, UTC
@@ -21,8 +21,14 @@ type Key struct {
 	Model         string // modelId as logged
 	Operation     string
 	// ErrorCode is empty for a successful call and the logged errorCode for a failed one.
-	ErrorCode   string
-	LongContext bool
+	ErrorCode string
+	// LongContext and Over100K say whether the call's input, cache reads and writes included,
+	// was over invocationlog.LongContextThreshold (200K) and LongContextThreshold100K tokens:
+	// the long-context rates of a model apply above one of them.
+	LongContext, Over100K bool
+	// ServiceTier is the tier the response body says served the call (one of
+	// invocationlog.ServiceTiers), or "" when the log does not say.
+	ServiceTier string
 	// Meta holds the values of the query's MetadataKeys, in order, joined by MetaSep
 	// (an absent key is an empty value). Use MetaValues to read them.
 	Meta string
@@ -76,6 +82,8 @@ func keyFor(r *invocationlog.Record, metadataKeys []string, m Measures) Key {
 		Operation:     r.Operation,
 		ErrorCode:     r.ErrorCode,
 		LongContext:   m.OverLongContext(),
+		Over100K:      m.OverLongContext100K(),
+		ServiceTier:   r.Output.ServiceTier,
 	}
 	if len(metadataKeys) > 0 {
 		vals := make([]string, len(metadataKeys))

@@ -176,6 +176,19 @@ func fixtureLogs(t *testing.T, root string) {
 	// Long-context threshold: exactly 200,000 is not over it; 200,001 is.
 	add("us-east-1", h("2025-11-01T05:00:00Z"), "tier.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T05:10:00Z"; o.in, o.cr, o.cw = 100_000, 50_000, 50_000 }))
 	add("us-east-1", h("2025-11-01T05:00:00Z"), "tier.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T05:11:00Z"; o.in, o.cr, o.cw = 100_000, 50_000, 50_001 }))
+	// The 100K threshold: exactly 100,000 is not over it; 100,001 is (a caller of their own,
+	// so that the two rows stay apart from the 200K pair).
+	const thresholdARN = "arn:aws:sts::111122223333:assumed-role/EdgeApp/threshold"
+	add("us-east-1", h("2025-11-01T05:00:00Z"), "tier.json.gz", with(func(o *recOpt) {
+		o.ts = "2025-11-01T05:12:00Z"
+		o.arn = thresholdARN
+		o.in, o.cr, o.cw = 50_000, 25_000, 25_000
+	}))
+	add("us-east-1", h("2025-11-01T05:00:00Z"), "tier.json.gz", with(func(o *recOpt) {
+		o.ts = "2025-11-01T05:13:00Z"
+		o.arn = thresholdARN
+		o.in, o.cr, o.cw = 50_000, 25_000, 25_001
+	}))
 	// A record of another region's logging written under us-east-1, and a non-UTC offset.
 	add("us-east-1", h("2025-11-01T06:00:00Z"), "odd.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T06:20:00Z"; o.region = "us-west-2" }))
 	add("us-east-1", h("2025-11-01T06:00:00Z"), "odd.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T08:20:00+02:00" }))
@@ -247,11 +260,12 @@ func cacheBody(rng *rand.Rand, op string, cw int64) string {
 	if rng.IntN(3) == 0 {
 		creation = fmt.Sprintf(`{"ephemeral_1h_input_tokens":%d,"ephemeral_5m_input_tokens":%d}`, oneHour, five)
 	}
+	tier := []string{"", "", `,"serviceTier":{"type":"priority"}`, `,"serviceTier":{"type":"flex"}`, `,"serviceTier":{"type":"default"}`, `,"serviceTier":{"type":"turbo"}`}[rng.IntN(6)]
 	switch op {
 	case "Converse":
-		return fmt.Sprintf(`{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":2,"cacheWriteInputTokens":%d,"cacheDetails":%s},"metrics":{"latencyMs":120}}`, cw, details())
+		return fmt.Sprintf(`{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":2,"cacheWriteInputTokens":%d,"cacheDetails":%s},"metrics":{"latencyMs":120}%s}`, cw, details(), tier)
 	case "ConverseStream":
-		return fmt.Sprintf(`[{"messageStart":{"role":"assistant"}},{"contentBlockDelta":{"delta":{"text":"hi"},"contentBlockIndex":0}},{"messageStop":{"stopReason":"end_turn"}},{"metadata":{"usage":{"inputTokens":5,"outputTokens":2,"CacheDetails":%s},"metrics":{"latencyMs":80}}}]`, details())
+		return fmt.Sprintf(`[{"messageStart":{"role":"assistant"}},{"contentBlockDelta":{"delta":{"text":"hi"},"contentBlockIndex":0}},{"messageStop":{"stopReason":"end_turn"}},{"metadata":{"usage":{"inputTokens":5,"outputTokens":2,"CacheDetails":%s},"metrics":{"latencyMs":80}%s}}]`, details(), tier)
 	case "InvokeModel":
 		return fmt.Sprintf(`{"id":"msg_1","type":"message","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":5,"cache_creation_input_tokens":%d,"cache_creation":%s,"output_tokens":2}}`, cw, creation)
 	}
@@ -300,9 +314,9 @@ func referenceUsage(t *testing.T, root string, q analytics.Query) ([]analytics.R
 func rowLines(rows []analytics.Row) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q: calls=%d in=%d out=%d cr=%d cw=%d cw1h=%d cwu=%d",
+		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q over100k=%v tier=%q: calls=%d in=%d out=%d cr=%d cw=%d cw1h=%d cwu=%d",
 			r.Hour.Format(time.RFC3339), r.Region, r.Account, r.Principal, r.PrincipalKind, r.App, r.User,
-			r.Model, r.Operation, r.ErrorCode, r.LongContext, strings.ReplaceAll(r.Meta, analytics.MetaSep, "|"),
+			r.Model, r.Operation, r.ErrorCode, r.LongContext, strings.ReplaceAll(r.Meta, analytics.MetaSep, "|"), r.Over100K, r.ServiceTier,
 			r.Calls, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens,
 			r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens)
 	}
@@ -363,7 +377,7 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 		wantNone []string // substrings no row may contain
 	}{
 		{name: "whole hours", q: analytics.Query{Since: since, Until: until, Regions: both},
-			wantSome: []string{"2025-11-01T10:00:00Z us-east-1 111122223333 ChatbotApp-BedrockRole|assumed-role|ChatbotApp-BedrockRole|O'Brien anthropic.claude-3-haiku-20240307-v1:0 Converse \"\" long=false meta=\"\": calls=", "long=true"},
+			wantSome: []string{"2025-11-01T10:00:00Z us-east-1 111122223333 ChatbotApp-BedrockRole|assumed-role|ChatbotApp-BedrockRole|O'Brien anthropic.claude-3-haiku-20240307-v1:0 Converse \"\" long=false meta=\"\" over100k=", "long=true"},
 			wantNone: []string{"in=888888", "in=777777", "in=999999"}},
 		{name: "mid-hour range", q: analytics.Query{Since: mustTime(t, "2025-11-01T00:30:00Z"), Until: mustTime(t, "2025-11-01T10:45:00Z"), Regions: both}},
 		{name: "whole range, default regions", q: analytics.Query{Since: mustTime(t, "2025-10-31T20:00:00Z"), Until: mustTime(t, "2025-11-01T14:00:00Z")},
@@ -392,8 +406,9 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 		{name: "region filter", q: analytics.Query{Since: since, Until: until, Regions: []string{"eu-central-1"}}},
 		{name: "metadata keys", q: analytics.Query{Since: since, Until: until, Regions: both, MetadataKeys: []string{"team", "Project", "absent"}},
 			wantSome: []string{`meta="O'Neil|Hermes|"`, `meta="ads|Apollo|"`, `meta="||"`}},
-		{name: "long-context edge", q: analytics.Query{Since: mustTime(t, "2025-11-01T05:10:00Z"), Until: mustTime(t, "2025-11-01T05:12:00Z"), Regions: both},
-			wantSome: []string{"long=false meta=\"\": calls=1 in=100000 out=20 cr=50000 cw=50000", "long=true meta=\"\": calls=1 in=100000 out=20 cr=50000 cw=50001"}},
+		{name: "long-context edge", q: analytics.Query{Since: mustTime(t, "2025-11-01T05:10:00Z"), Until: mustTime(t, "2025-11-01T05:14:00Z"), Regions: both},
+			wantSome: []string{"long=false meta=\"\" over100k=true tier=\"\": calls=1 in=100000 out=20 cr=50000 cw=50000", "long=true meta=\"\" over100k=true tier=\"\": calls=1 in=100000 out=20 cr=50000 cw=50001",
+				"long=false meta=\"\" over100k=false tier=\"\": calls=1 in=50000 out=20 cr=25000 cw=25000", "long=false meta=\"\" over100k=true tier=\"\": calls=1 in=50000 out=20 cr=25000 cw=25001"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -435,6 +450,13 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 				}
 				if oneHour == 0 || unknown == 0 {
 					t.Errorf("got %d 1-hour and %d unknown-TTL cache writes, want some of each", oneHour, unknown)
+				}
+				tiers := map[string]bool{}
+				for _, r := range res.Rows {
+					tiers[r.ServiceTier] = true
+				}
+				if !tiers["priority"] || !tiers["flex"] || !tiers["default"] || !tiers[""] || tiers["turbo"] {
+					t.Errorf("got service tiers %v, want priority, flex, default and none (never turbo)", tiers)
 				}
 			}
 		})
@@ -585,7 +607,12 @@ func TestCacheSplitEdgeCases(t *testing.T) {
 		{"text that quotes a split", `{"content":[{"text":"{\"cacheDetails\":[{\"ttl\":\"1h\",\"inputTokens\":300}]}"}]}`, false},
 		{"a key that ends in the name", `{"x\"cacheDetails":[{"ttl":"1h","inputTokens":300}]}`, false},
 		{"no body", ``, false},
+		{"tier and split", `{"serviceTier":{"type":"priority"},"usage":{"cacheDetails":[{"ttl":"5m","inputTokens":300}]}}`, true},
+		{"tier in a stream event", `[{"metadata":{"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":300}]},"serviceTier":{"type":"flex"}}}]`, true},
+		{"tier of another shape, then a valid one", `{"a":{"serviceTier":{"type":"flex","x":1}},"b":{"ServiceTier":{"TYPE":"reserved"}}}`, false},
+		{"tier value in another case", `{"serviceTier":{"type":"Priority"}}`, false},
 	}
+	wantTier := map[string]string{"tier and split": "priority", "tier in a stream event": "flex", "tier of another shape, then a valid one": "reserved"}
 	root := t.TempDir()
 	hour := mustTime(t, "2025-11-01T10:00:00Z")
 	var lines []string
@@ -611,6 +638,9 @@ func TestCacheSplitEdgeCases(t *testing.T) {
 			t.Fatalf("row of user %q", r.User)
 		}
 		tc := tests[i]
+		if r.ServiceTier != wantTier[tc.name] {
+			t.Errorf("%s: got tier %q, want %q", tc.name, r.ServiceTier, wantTier[tc.name])
+		}
 		if got := r.CacheWriteUnknownTTLTokens == 0; got != tc.known {
 			t.Errorf("%s: got known %v (1h %d, unknown %d), want %v", tc.name, got, r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens, tc.known)
 		}

@@ -101,6 +101,7 @@ func wantColumns(metaKeys int) []Column {
 	cols := []Column{
 		{colHour, "timestamp"}, {colRegion, "varchar"}, {colAccount, "varchar"}, {colARN, "varchar"},
 		{colModel, "varchar"}, {colOperation, "varchar"}, {colErrorCode, "varchar"}, {colLongContext, "boolean"},
+		{colOver100K, "boolean"}, {colServiceTier, "varchar"},
 	}
 	for i := range metaKeys {
 		cols = append(cols, Column{fmt.Sprintf("%s%d", metaColPrefix, i+1), "varchar"})
@@ -173,6 +174,10 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 	if err != nil {
 		return err
 	}
+	over100K, err := get(colOver100K)
+	if err != nil {
+		return err
+	}
 	rec := invocationlog.Record{
 		Timestamp: hour.t,
 		Region:    str(colRegion),
@@ -181,6 +186,7 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 		ModelID:   str(colModel),
 		Operation: str(colOperation),
 		ErrorCode: str(colErrorCode),
+		Output:    invocationlog.Output{ServiceTier: str(colServiceTier)},
 	}
 	if n := len(s.q.MetadataKeys); n > 0 {
 		rec.RequestMetadata = make(map[string]string, n)
@@ -226,7 +232,7 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 	k := analytics.KeyFor(&rec, s.q.MetadataKeys)
 	// The row is a group, not a record: its context tier comes from the SQL, which computed
 	// it per record.
-	k.LongContext = long.b
+	k.LongContext, k.Over100K = long.b, over100K.b
 	if !s.q.Match(k) {
 		s.agg.Filtered += m.Calls
 		return nil

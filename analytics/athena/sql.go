@@ -13,7 +13,7 @@ import (
 )
 
 // Result column names of the usage query, in order; metadata columns meta_1… follow
-// long_context, then line_kind; the measures come last, under their names
+// long_context, over_100k and service_tier, then line_kind; the measures come last, under their names
 // (analytics.MeasureDefs).
 const (
 	colHour        = "hour"
@@ -24,6 +24,8 @@ const (
 	colOperation   = "operation"
 	colErrorCode   = "error_code"
 	colLongContext = "long_context"
+	colOver100K    = "over_100k"
+	colServiceTier = "service_tier"
 	colKind        = "line_kind"
 	metaColPrefix  = "meta_"
 )
@@ -242,8 +244,9 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 		}
 	}
 	s.w(strings.Join(fields, ",\n"))
-	// The body's cache-TTL split (cachesplit.go), read by the splits CTE below.
+	// The body.s cache-TTL split (bodysql.go), read by the splits CTE below.
 	s.w(",\n    ", splitSQL(), " AS ", colTTLSplit)
+	s.w(",\n    ", serviceTierSQL(), " AS ", colServiceTier)
 	// A requestMetadata key is looked up as given and then lower-cased: Hive's OpenX SerDe
 	// lower-cases map keys under case.insensitive (its default), Trino's reader keeps them.
 	for i, k := range q.MetadataKeys {
@@ -281,6 +284,8 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 		}
 	}
 	s.w(fmt.Sprintf("  %s > %d AS %s,\n", strings.Join(ctx, " + "), invocationlog.LongContextThreshold, colLongContext))
+	s.w(fmt.Sprintf("  %s > %d AS %s,\n", strings.Join(ctx, " + "), invocationlog.LongContextThreshold100K, colOver100K))
+	s.w("  ", colServiceTier, ",\n")
 	for i := range q.MetadataKeys {
 		s.w(fmt.Sprintf("  %s%d,\n", metaColPrefix, i+1))
 	}

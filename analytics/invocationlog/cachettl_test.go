@@ -79,3 +79,40 @@ func TestBodyNestingLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestDecoderServiceTier(t *testing.T) {
+	const head = `{"schemaType":"ModelInvocationLog","timestamp":"2026-03-01T10:00:00Z","modelId":"m","input":{"inputTokenCount":5},"output":{"outputTokenCount":1,"outputBodyJson":`
+	tests := []struct {
+		name, body, want string
+	}{
+		{"converse", `{"output":{"message":{"content":[{"text":"hi"}]}},"usage":{"inputTokens":5},"serviceTier":{"type":"priority"}}`, "priority"},
+		{"converse stream metadata", `[{"messageStart":{"role":"assistant"}},{"metadata":{"usage":{"inputTokens":5},"serviceTier":{"type":"flex"}}}]`, "flex"},
+		{"default", `{"serviceTier":{"type":"default"}}`, "default"},
+		{"name in any case", `{"ServiceTier":{"Type":"reserved"}}`, "reserved"},
+		{"unknown tier", `{"serviceTier":{"type":"platinum"}}`, ""},
+		{"value not in lower case", `{"serviceTier":{"type":"Priority"}}`, ""},
+		{"another member", `{"serviceTier":{"type":"flex","x":1}}`, ""},
+		{"a string", `{"serviceTier":"flex"}`, ""},
+		{"first valid one wins", `{"a":{"serviceTier":{"type":"x"}},"serviceTier":{"type":"flex"},"b":{"serviceTier":{"type":"priority"}}}`, "flex"},
+		{"with a cache split after it", `{"serviceTier":{"type":"priority"},"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":1}]}}`, "priority"},
+		{"none", `{"usage":{"input_tokens":5}}`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(strings.NewReader(head+tc.body+`}}`+"\n"), "t")
+			var rec Record
+			if !d.Next(&rec) {
+				t.Fatalf("no record; skipped %+v", d.Skipped())
+			}
+			if rec.Output.ServiceTier != tc.want {
+				t.Errorf("got tier %q, want %q", rec.Output.ServiceTier, tc.want)
+			}
+		})
+	}
+	// The cache split after a tier is still found.
+	d := NewDecoder(strings.NewReader(`{"schemaType":"ModelInvocationLog","timestamp":"2026-03-01T10:00:00Z","input":{"inputTokenCount":5,"cacheWriteInputTokenCount":1},"output":{"outputTokenCount":1,"outputBodyJson":{"serviceTier":{"type":"priority"},"usage":{"cacheDetails":[{"ttl":"1h","inputTokens":1}]}}}}`+"\n"), "t")
+	var rec Record
+	if !d.Next(&rec) || !rec.Output.CacheTTL.Known || rec.Output.CacheTTL.OneHour != 1 {
+		t.Errorf("got split %+v, want the 1-hour write after the tier", rec.Output.CacheTTL)
+	}
+}

@@ -448,10 +448,28 @@ var (
 // keyIs reports whether a member name is name, ignoring ASCII case.
 func keyIs(key, name []byte) bool { return len(key) == len(name) && bytes.EqualFold(key, name) }
 
+// bodyFacts are what a response body walk looks for.
+type bodyFacts struct {
+	split CacheTTL
+	tier  string
+}
+
+func (f *bodyFacts) done() bool { return f.split.Known && f.tier != "" }
+
 // cacheTTL walks a body value (validating it, as skipValue does) and returns the first
-// cache-TTL split it states (see keyCacheDetails). A body of another shape yields an
-// unknown split, never an error. depth is the nesting depth of the value in the line.
-func (d *Decoder) cacheTTL(depth int) CacheTTL {
+// cache-TTL split it states (see keyCacheDetails) and its service tier (see
+// keyServiceTier). A body of another shape yields an unknown split and no tier, never an
+// error. depth is the nesting depth of the value in the line.
+func (d *Decoder) cacheTTL(depth int) (CacheTTL, string) {
+	var f bodyFacts
+	d.walkBody(depth, &f)
+	if d.sc.err != nil {
+		return CacheTTL{}, ""
+	}
+	return f.split, f.tier
+}
+
+func (d *Decoder) walkBody(depth int, f *bodyFacts) {
 	s := &d.sc
 	// Values skipped here count the containers this walk has opened above them, so that the
 	// nesting limit is the one a body skipped whole (inputBodyJson) gets.
@@ -463,54 +481,57 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 		s.skipValue()
 		s.base = depth
 	}
-	var found CacheTTL
 	s.ws()
 	c := s.peek()
 	if (c == '{' || c == '[') && depth >= maxDepth {
 		s.skipValue() // fails as a skipped body would: nesting deeper than the limit
-		return found
+		return
 	}
 	switch c {
 	case '{':
 		s.object(func(key []byte) {
 			s.ws()
-			if found.Known {
+			if f.done() {
 				skipChild()
 				return
 			}
 			start := s.i
-			var split CacheTTL
 			switch {
 			case depth+3 >= maxDepth:
 				// Too near the nesting limit for a split: the walk below fails the line.
-			case keyIs(key, keyCacheDetails) && s.peek() == '[':
-				split = d.cacheDetails(depth + 1)
-			case keyIs(key, keyCacheCreation) && s.peek() == '{':
-				split = d.cacheCreation(depth + 1)
+			case !f.split.Known && keyIs(key, keyCacheDetails) && s.peek() == '[':
+				if split := d.cacheDetails(depth + 1); split.Known || s.err != nil {
+					f.split = split
+					return
+				}
+			case !f.split.Known && keyIs(key, keyCacheCreation) && s.peek() == '{':
+				if split := d.cacheCreation(depth + 1); split.Known || s.err != nil {
+					f.split = split
+					return
+				}
+			case f.tier == "" && keyIs(key, keyServiceTier) && s.peek() == '{':
+				if tier := d.serviceTier(depth + 1); tier != "" || s.err != nil {
+					f.tier = tier
+					return
+				}
 			}
-			switch {
-			case s.err != nil:
-				return
-			case split.Known:
-				found = split
-				return
-			case s.i != start:
-				s.i = start // not a split: look into the value like any other
+			if s.i != start {
+				s.i = start // not what was looked for: look into the value like any other
 			}
 			if p := s.peek(); p == '{' || p == '[' {
-				found = d.cacheTTL(depth + 1)
+				d.walkBody(depth+1, f)
 			} else {
 				skipChild()
 			}
 		})
 	case '[':
 		s.array(func() {
-			if found.Known {
+			if f.done() {
 				skipChild()
 				return
 			}
 			if p := s.peek(); p == '{' || p == '[' {
-				found = d.cacheTTL(depth + 1)
+				d.walkBody(depth+1, f)
 			} else {
 				skipChild()
 			}
@@ -518,10 +539,59 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 	default:
 		s.skipValue()
 	}
-	if s.err != nil {
-		return CacheTTL{}
+}
+
+// keyServiceTier: a response's service tier is the first member named "serviceTier" (in
+// any case) whose value is an object with the one member "type" whose value is "priority",
+// "default", "flex" or "reserved" (the Converse and ConverseStream shape; InvokeModel
+// states its tier in a response header, which is not logged). Like the cache-TTL split,
+// the rule is one a regular expression over the body's text applies the same way
+// (athena.serviceTierPattern).
+var (
+	keyServiceTier = []byte("serviceTier")
+	keyType        = []byte("type")
+)
+
+// Service tiers a body may state (Record.Output.ServiceTier); "default" is standard.
+const (
+	TierPriority = "priority"
+	TierDefault  = "default"
+	TierFlex     = "flex"
+	TierReserved = "reserved"
+)
+
+// ServiceTiers are the tiers a body may state.
+var ServiceTiers = []string{TierPriority, TierDefault, TierFlex, TierReserved}
+
+// serviceTier reads a "serviceTier" object at s.i: its tier when it has the exact shape,
+// else "". It consumes the value either way.
+func (d *Decoder) serviceTier(depth int) string {
+	s := &d.sc
+	defer func(saved int) { s.base = saved }(s.base)
+	tier, n, ok := "", 0, true
+	s.object(func(key []byte) {
+		n++
+		if keyIs(key, keyType) && s.peek() == '"' {
+			raw, esc := s.str()
+			if esc {
+				raw = []byte(unescape(raw))
+			}
+			tier = ""
+			for _, t := range ServiceTiers {
+				if string(raw) == t {
+					tier = t
+				}
+			}
+			return
+		}
+		ok = false
+		s.base = depth + 1
+		s.skipValue()
+	})
+	if !ok || n != 1 || s.err != nil {
+		return ""
 	}
-	return found
+	return tier
 }
 
 // BodyCacheTTL reads the cache-TTL split of a response body on its own: the content of an
@@ -530,7 +600,7 @@ func (d *Decoder) cacheTTL(depth int) CacheTTL {
 func BodyCacheTTL(body []byte) (CacheTTL, error) {
 	d := &Decoder{}
 	d.sc = scanner{b: body}
-	c := d.cacheTTL(0)
+	c, _ := d.cacheTTL(0)
 	d.sc.ws()
 	if d.sc.err == nil && d.sc.i != len(body) {
 		d.sc.syntaxError("after the body")
@@ -664,7 +734,7 @@ func (d *Decoder) output(key []byte, out *Output) {
 		out.OutputContentType = d.stringField("output.outputContentType", true)
 	case "outputBodyJson":
 		start := d.sc.i
-		out.CacheTTL = d.cacheTTL(0)
+		out.CacheTTL, out.ServiceTier = d.cacheTTL(0)
 		if d.bodies && d.sc.err == nil {
 			out.OutputBodyJSON = bytes.Clone(d.sc.b[start:d.sc.i])
 		}

@@ -24,6 +24,11 @@ const (
 // which a request is billed at long-context rates by models that have them.
 const LongContextThreshold = 200_000
 
+// LongContextThreshold100K is the lower long-context threshold of some models (Claude Haiku
+// 5.5: a request whose input, cache reads and writes included, is over 100K tokens is
+// billed at higher rates for every token). The grain carries both.
+const LongContextThreshold100K = 100_000
+
 // Record is one model invocation log record. Bodies (InputBodyJSON, OutputBodyJSON) are only
 // filled when the decoder is asked for them; reports never need them.
 type Record struct {
@@ -69,6 +74,9 @@ type Output struct {
 	// CacheTTL is the split of the request's cache writes by time to live, when the logged
 	// response body states it (read by the decoder, not a field of the record).
 	CacheTTL CacheTTL `json:"-"`
+	// ServiceTier is the tier the response body says served the call (one of ServiceTiers),
+	// or "" when it says none (read by the decoder, not a field of the record).
+	ServiceTier string `json:"-"`
 }
 
 // CacheTTL is what a response body says of its cache writes: Converse and ConverseStream

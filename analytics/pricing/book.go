@@ -48,10 +48,16 @@ type Entry struct {
 	Region []string `json:"regions,omitempty"`
 	From   string   `json:"from"`
 	Until  string   `json:"until,omitempty"`
+	// Tier is the service tier the entry prices: "" for standard (what a call logged with
+	// tier "default", or with none, is billed at), "priority" or "flex".
+	Tier string `json:"tier,omitempty"`
 	Rates
-	// LongContext are the rates of a request over 200K input tokens (cache included), for
-	// models with a long-context tier (Sonnet 4, 4.5).
+	// LongContext are the rates of a request over LongContextThreshold input tokens (cache
+	// included), for models with a long-context tier (Sonnet 4, 4.5; Haiku 5.5 over 100K).
 	LongContext *Rates `json:"long_context,omitempty"`
+	// LongContextThreshold is where LongContext starts: 200000 (the default, when 0) or
+	// 100000, the two thresholds the grain carries.
+	LongContextThreshold int64 `json:"long_context_threshold,omitempty"`
 	// FlatLongContext declares that the model has no long-context tier: a request over 200K
 	// input tokens is priced at the standard rates. Without it (and without LongContext) such
 	// a request is unpriced, never assumed flat.
@@ -74,6 +80,24 @@ type Rates struct {
 	CacheWrite   *decimal.Decimal `json:"cache_write,omitempty"`
 	CacheWrite1h *decimal.Decimal `json:"cache_write_1h,omitempty"`
 	CacheRead    *decimal.Decimal `json:"cache_read,omitempty"`
+}
+
+// Service tiers an entry can price (Entry.Tier). A call logged with tier "default" is a
+// standard call; "reserved" is billed as reserved capacity, never per token.
+const (
+	TierPriority = "priority"
+	TierFlex     = "flex"
+	TierDefault  = "default"
+	TierReserved = "reserved"
+)
+
+// threshold is the input size (cache included) above which the entry's LongContext rates
+// apply.
+func (e *Entry) threshold() int64 {
+	if e.LongContextThreshold == 0 {
+		return 200_000
+	}
+	return e.LongContextThreshold
 }
 
 // Origin says where the entry was read ("book.json:123", "prices.json:7").
@@ -261,6 +285,20 @@ func (e *Entry) validate() error {
 	if err := e.Rates.validate(""); err != nil {
 		return err
 	}
+	switch e.Tier {
+	case "", TierPriority, TierFlex:
+	default:
+		return fmt.Errorf("tier: %q is not a priced service tier (want %q or %q; standard entries have none)", e.Tier, TierPriority, TierFlex)
+	}
+	switch e.LongContextThreshold {
+	case 0, 200_000:
+	case 100_000:
+		if e.LongContext == nil {
+			return errors.New("long_context_threshold: set without long_context rates")
+		}
+	default:
+		return fmt.Errorf("long_context_threshold: %d is not a threshold the report carries (100000 or 200000)", e.LongContextThreshold)
+	}
 	if e.LongContext != nil {
 		if e.FlatLongContext {
 			return errors.New("flat_long_context: true with long_context rates (an entry has a long-context tier or declares it has none, not both)")
@@ -312,6 +350,7 @@ type entryKey struct {
 	model  string
 	scope  Scope
 	region string
+	tier   string
 }
 
 func (e *Entry) keys() []entryKey {
@@ -322,7 +361,7 @@ func (e *Entry) keys() []entryKey {
 	var ks []entryKey
 	for _, s := range e.Scopes {
 		for _, r := range regions {
-			ks = append(ks, entryKey{e.Model, s, r})
+			ks = append(ks, entryKey{e.Model, s, r, e.Tier})
 		}
 	}
 	return ks

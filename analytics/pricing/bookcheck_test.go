@@ -41,6 +41,20 @@ func TestEmbeddedBookChecks(t *testing.T) {
 			region = e.Region[0]
 		}
 		at := e.EffectiveFrom().Add(12 * time.Hour)
+		if e.Tier != "" {
+			// A tier price is looked up for calls the log says that tier served, and sits
+			// beside a standard price of the same model, scope and region.
+			for _, s := range e.Scopes {
+				c, _, _ := b.lookup(e.Model, s, region, e.Tier, at)
+				if c == nil || c.entry.Origin() != e.Origin() {
+					t.Errorf("%s: the %s tier of %s %s in %s does not resolve to this entry", e.Origin(), e.Tier, e.Model, s, region)
+				}
+				if std, _, _ := b.lookup(e.Model, s, region, "", at); std == nil {
+					t.Errorf("%s: %s tier price without a standard price of %s %s in %s", e.Origin(), e.Tier, e.Model, s, region)
+				}
+			}
+			continue
+		}
 		for _, s := range e.Scopes {
 			var forms []string
 			switch s {

@@ -41,7 +41,7 @@ func Diff(b *Book, f *File, t time.Time) []Difference {
 		}
 		for _, s := range e.Scopes {
 			for _, r := range regions {
-				c, _, _ := b.lookup(e.Model, s, r, t)
+				c, _, _ := b.lookup(e.Model, s, r, e.Tier, t)
 				if c == nil {
 					out = append(out, Difference{e.Model, r, s, "new", "not priced by the book: " + ratesString(&e.Rates, e.LongContext)})
 					continue

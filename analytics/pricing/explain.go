@@ -29,10 +29,10 @@ func (b *Book) Explain(ctx context.Context, modelID, region string, t time.Time)
 	if r.reason != "" {
 		return ex, &UnpricedError{ModelID: modelID, Region: region, Reason: r.reason, Model: r.model, Scope: r.scope}
 	}
-	c, regional, _ := b.lookup(r.model, r.scope, region, t)
+	c, regional, _ := b.lookup(r.model, r.scope, region, "", t)
 	if c == nil {
 		return ex, &UnpricedError{ModelID: modelID, Region: region, Model: r.model, Scope: r.scope,
-			Reason: b.missReason(r.model, r.scope, region, t)}
+			Reason: b.missReason(r.model, r.scope, region, "", t)}
 	}
 	ex.Entry, ex.Layer = c.entry, c.layer.name
 	where := "the entry for every commercial region"

@@ -31,10 +31,15 @@ const (
 
 // Usage is what is priced: one group of calls to one model in one region at one time.
 type Usage struct {
-	ModelID     string // as logged, any form
-	Region      string // the region the call was made in (the record's region)
-	Time        time.Time
-	LongContext bool
+	ModelID string // as logged, any form
+	Region  string // the region the call was made in (the record's region)
+	Time    time.Time
+	// LongContext and Over100K say whether the call's input, cache included, was over 200K
+	// and over 100K tokens (analytics.Key); the entry's threshold picks one.
+	LongContext, Over100K bool
+	// ServiceTier is the tier the log says served the calls: "priority", "flex",
+	// "default", "reserved", or "" when it does not say (priced as standard).
+	ServiceTier string
 	// Token counts; InputTokens excludes cache reads and writes.
 	InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens int64
 	// CacheWrite1hTokens are the cache writes (part of CacheWriteTokens) that the logged
@@ -56,6 +61,10 @@ type Cost struct {
 	UnknownTTLMaxExtra decimal.Decimal
 	Model              string // resolved base model id
 	Scope              Scope
+	// Tier is the tier whose rates applied ("" standard, "priority", "flex"); LongContext
+	// whether the long-context rates did.
+	Tier        string
+	LongContext bool
 }
 
 // UnpricedError says a usage could not be priced (an unknown model, a model without a price
@@ -299,6 +308,20 @@ func (b *Book) ProfilePrefixes() []string { return slices.Clone(b.prefixes) }
 // Discount is the flat discount percentage applied to costs.
 func (b *Book) Discount() decimal.Decimal { return b.discount }
 
+// HasTiers reports whether the book prices base model at a service tier other than standard:
+// calls of such a model whose tier the log does not state are priced as standard, and the
+// report says how many.
+func (b *Book) HasTiers(model string) bool {
+	for _, l := range b.layers {
+		for k := range l.index {
+			if k.model == model && k.tier != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ModelName is the display name of a base model id, or "" when the book does not name it.
 func (b *Book) ModelName(base string) string { return b.models[base].Name }
 
@@ -308,21 +331,38 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 	if res.reason != "" {
 		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: res.reason, Model: res.model, Scope: res.scope}
 	}
-	c, _, _ := b.lookup(res.model, res.scope, u.Region, u.Time)
+	tier := u.ServiceTier
+	switch tier {
+	case TierPriority, TierFlex:
+	case TierDefault, "":
+		tier = ""
+	case TierReserved:
+		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+			Reason: "served by the Reserved tier, which is billed as reserved capacity (a commitment), not per token"}
+	default:
+		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
+			Reason: fmt.Sprintf("service tier %q is not one the price book knows", tier)}
+	}
+	c, _, _ := b.lookup(res.model, res.scope, u.Region, tier, u.Time)
 	if c == nil {
 		return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
-			Reason: b.missReason(res.model, res.scope, u.Region, u.Time)}
+			Reason: b.missReason(res.model, res.scope, u.Region, tier, u.Time)}
 	}
 	rs := &c.base
-	if u.LongContext {
+	long := u.LongContext
+	if c.entry.threshold() == 100_000 {
+		long = u.Over100K
+	}
+	if long {
 		switch {
 		case c.hasLong:
 			rs = &c.long
 		case c.entry.FlatLongContext:
 			// the entry declares one rate at any context length
+			long = false
 		default:
 			return Cost{}, &UnpricedError{ModelID: u.ModelID, Region: u.Region, Model: res.model, Scope: res.scope,
-				Reason: fmt.Sprintf("long-context request (over 200K input tokens) but %s has no long_context rates and does not declare flat_long_context (%s)", res.model, c.entry.origin)}
+				Reason: fmt.Sprintf("long-context request (over %dK input tokens) but %s has no long_context rates and does not declare flat_long_context (%s)", c.entry.threshold()/1000, res.model, c.entry.origin)}
 		}
 	}
 	if u.CacheWrite1hTokens < 0 || u.CacheWrite1hTokens > u.CacheWriteTokens ||
@@ -341,7 +381,7 @@ func (b *Book) Cost(ctx context.Context, u Usage) (Cost, error) {
 				Reason: fmt.Sprintf("%s has %s tokens but no %s rate (%s)", res.model, costRateNames[i], costRateNames[i], c.entry.origin)}
 		}
 	}
-	out := Cost{Model: res.model, Scope: res.scope}
+	out := Cost{Model: res.model, Scope: res.scope, Tier: tier, LongContext: long}
 	if n := u.CacheWriteUnknownTTLTokens; n > 0 && rs.has[rCacheWrite] && rs.has[rCacheWrite1h] {
 		out.UnknownTTLMaxExtra = rs.dec[rCacheWrite1h].Sub(rs.dec[rCacheWrite]).Mul(decimal.New(n, -6))
 		if b.hasDisc {
@@ -510,16 +550,16 @@ func separatePricing(region string) bool {
 // lookup finds the entry that prices model at scope in region at t: an override layer before
 // the book, and within a layer a region-specific entry before the all-regions one. It also
 // says whether a region-specific entry applied.
-func (b *Book) lookup(model string, scope Scope, region string, t time.Time) (*compiled, bool, error) {
+func (b *Book) lookup(model string, scope Scope, region, tier string, t time.Time) (*compiled, bool, error) {
 	s := t.Unix()
 	for _, l := range b.layers {
 		if region != "" {
-			if c := l.at(entryKey{model, scope, region}, s); c != nil {
+			if c := l.at(entryKey{model, scope, region, tier}, s); c != nil {
 				return c, true, nil
 			}
 		}
 		if !separatePricing(region) {
-			if c := l.at(entryKey{model, scope, ""}, s); c != nil {
+			if c := l.at(entryKey{model, scope, "", tier}, s); c != nil {
 				return c, false, nil
 			}
 		}
@@ -528,11 +568,17 @@ func (b *Book) lookup(model string, scope Scope, region string, t time.Time) (*c
 }
 
 // missReason explains why lookup found nothing.
-func (b *Book) missReason(model string, scope Scope, region string, t time.Time) string {
+func (b *Book) missReason(model string, scope Scope, region, tier string, t time.Time) string {
+	if tier != "" {
+		if c, _, _ := b.lookup(model, scope, region, "", t); c != nil {
+			return fmt.Sprintf("served by the %s tier, and the price book has no %s-tier price for %s (%s) in %s on %s; its standard price is not used for it (add the tier's rates with --prices)",
+				tier, tier, model, scope, region, t.UTC().Format(dateLayout))
+		}
+	}
 	known, scoped, regional := false, false, false
 	for _, l := range b.layers {
 		for k := range l.index {
-			if k.model != model {
+			if k.model != model || k.tier != tier {
 				continue
 			}
 			known = true
@@ -554,8 +600,33 @@ func (b *Book) missReason(model string, scope Scope, region string, t time.Time)
 	case !regional:
 		return fmt.Sprintf("the price book has no price for %s in %s", model, region)
 	default:
-		return fmt.Sprintf("the price book has no %s price for %s in effect on %s", scope, model, t.UTC().Format(dateLayout))
+		msg := fmt.Sprintf("the price book has no %s price for %s in effect on %s", scope, model, t.UTC().Format(dateLayout))
+		if e := b.lastEnded(model, scope, region, tier, t); e != nil {
+			msg += fmt.Sprintf(" (its last price ended on %s", e.Until)
+			if i := strings.Index(e.Note, "Ends "+e.Until+":"); i >= 0 {
+				msg += "; " + strings.TrimSpace(e.Note[i+len("Ends "+e.Until+":"):])
+			}
+			msg += ")"
+		}
+		return msg
 	}
+}
+
+// lastEnded is the entry for model, scope and tier (in region or every region) that ended
+// last before t, or nil.
+func (b *Book) lastEnded(model string, scope Scope, region, tier string, t time.Time) *Entry {
+	var last *Entry
+	s := t.Unix()
+	for _, l := range b.layers {
+		for _, r := range []string{region, ""} {
+			for _, c := range l.index[entryKey{model, scope, r, tier}] {
+				if c.entry.until <= s && (last == nil || c.entry.until > last.until) {
+					last = c.entry
+				}
+			}
+		}
+	}
+	return last
 }
 
 var errNoResolver = errors.New("no profile map entry and no inference-profile resolver")

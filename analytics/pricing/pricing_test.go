@@ -89,7 +89,7 @@ func TestEmbeddedBookNoOverlaps(t *testing.T) {
 	for i := range f.Entries {
 		for j := i + 1; j < len(f.Entries); j++ {
 			a, b := f.Entries[i], f.Entries[j]
-			if a.Model != b.Model {
+			if a.Model != b.Model || a.Tier != b.Tier {
 				continue
 			}
 			af, _ := time.Parse(dateLayout, a.From)
@@ -244,6 +244,7 @@ func TestCostTiers(t *testing.T) {
 		s35  = "anthropic.claude-3-5-sonnet-20241022-v2:0"
 		h3   = "anthropic.claude-3-haiku-20240307-v1:0"
 		nova = "amazon.nova-micro-v1:0"
+		h55  = "anthropic.claude-haiku-5-5"
 	)
 	b := mustLoad(t)
 	tests := []struct {
@@ -283,6 +284,25 @@ func TestCostTiers(t *testing.T) {
 			ScopeGeo, wantCost{"0.2000008", "0.0138272", "0.004", "0", "0.217828"}},
 		{"llama 4 maverick flat long context", Usage{ModelID: "meta.llama4-maverick-17b-instruct-v1:0", Region: "us-east-1", Time: day("2025-06-01"), LongContext: true, InputTokens: 900000, OutputTokens: 1000},
 			ScopeInRegion, wantCost{"0.216", "0.00097", "0", "0", "0.21697"}},
+		// Service tiers: a call the log says Priority or Flex served is priced at that tier's
+		// rates; "default" is standard.
+		{"nova pro priority", Usage{ModelID: "us.amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "priority", InputTokens: 1000000, OutputTokens: 500000},
+			ScopeGeo, wantCost{"1.4", "2.8", "0", "0", "4.2"}},
+		{"nova pro flex", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "flex", InputTokens: 2000000, OutputTokens: 250000},
+			ScopeInRegion, wantCost{"0.8", "0.4", "0", "0", "1.2"}},
+		{"nova pro default tier is standard", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "default", InputTokens: 1000000, OutputTokens: 1000000},
+			ScopeInRegion, wantCost{"0.8", "3.2", "0", "0", "4"}},
+		{"nova micro cache writes cost nothing", Usage{ModelID: "us." + nova, Region: "us-east-1", Time: day("2026-01-10"), InputTokens: 1000000, CacheWriteTokens: 1000000},
+			ScopeGeo, wantCost{"0.035", "0", "0", "0", "0.035"}},
+		// Claude Haiku 5.5: long-context rates over 100K (input, cache reads and writes).
+		{"haiku 5.5 at 100K", Usage{ModelID: "global." + h55, Region: "us-east-1", Time: day("2026-11-01"), InputTokens: 50000, OutputTokens: 1000, CacheReadTokens: 30000, CacheWriteTokens: 20000},
+			ScopeGlobal, wantCost{"0.005", "0.0005", "0.0003", "0.0025", "0.0083"}},
+		{"haiku 5.5 over 100K", Usage{ModelID: "global." + h55, Region: "us-east-1", Time: day("2026-11-01"), Over100K: true, InputTokens: 100001, OutputTokens: 2000, CacheReadTokens: 10000},
+			ScopeGlobal, wantCost{"0.0500005", "0.005", "0.0005", "0", "0.0555005"}},
+		{"haiku 5.5 geo over 100K", Usage{ModelID: "us." + h55, Region: "us-east-1", Time: day("2026-11-01"), Over100K: true, InputTokens: 100001, OutputTokens: 2000, CacheReadTokens: 10000},
+			ScopeGeo, wantCost{"0.05500055", "0.0055", "0.00055", "0", "0.06105055"}},
+		{"sonnet 4 between 100K and 200K is standard", Usage{ModelID: "us." + s4, Region: "us-east-1", Time: day("2025-09-01"), Over100K: true, InputTokens: 300000, OutputTokens: 5000, CacheReadTokens: 100000, CacheWriteTokens: 50000},
+			ScopeGeo, wantCost{"0.9", "0.075", "0.03", "0.1875", "1.1925"}},
 		{"nova micro sub-cent rates", Usage{ModelID: "us." + nova, Region: "us-east-1", Time: day("2025-06-01"), InputTokens: 1234567, OutputTokens: 7654321, CacheReadTokens: 1111111},
 			ScopeGeo, wantCost{"0.043209845", "1.07160494", "0.00972222125", "0", "1.12453700625"}},
 	}
@@ -357,6 +377,12 @@ func TestUnpriced(t *testing.T) {
 		{"deepseek r1 in us-west-2", Usage{ModelID: "us.deepseek.r1-v1:0", Region: "us-west-2", Time: day("2025-06-01"), InputTokens: 5}, "no price for deepseek.r1-v1:0 in us-west-2"},
 		{"pixtral in eu-central-1", Usage{ModelID: "eu.mistral.pixtral-large-2502-v1:0", Region: "eu-central-1", Time: day("2025-06-01"), InputTokens: 5}, "in eu-central-1"},
 		{"jamba in us-west-2", Usage{ModelID: "ai21.jamba-instruct-v1:0", Region: "us-west-2", Time: day("2025-06-01"), InputTokens: 5}, "in us-west-2"},
+		{"priority on a model without a priority price", Usage{ModelID: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "priority", InputTokens: 5}, "no priority-tier price"},
+		{"reserved tier", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "reserved", InputTokens: 5}, "Reserved tier"},
+		{"a tier the book does not know", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "turbo", InputTokens: 5}, "not one the price book knows"},
+		{"cache reads under a tier", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "flex", InputTokens: 5, CacheReadTokens: 5}, "no cache-read rate"},
+		{"haiku 5.5 over 100K with cache writes", Usage{ModelID: "global.anthropic.claude-haiku-5-5", Region: "us-east-1", Time: day("2026-11-01"), Over100K: true, InputTokens: 100001, CacheWriteTokens: 5}, "no cache-write rate"},
+		{"claude 3 haiku in extended access", Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2026-06-10"), InputTokens: 5}, "in effect on 2026-06-10 (its last price ended on 2026-06-10; the model enters public extended access that day"},
 		{"custom model ARN", Usage{ModelID: "arn:aws:bedrock:us-east-1:123456789012:custom-model/m", Region: "us-east-1", Time: day("2026-01-01")}, "not in the price book"},
 	}
 	for _, tt := range tests {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
 // JSON writes the report as the documented contract "bedrock-usage/report@1" (see the
@@ -29,6 +31,13 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	measures(&b, rep.Totals)
 	b.int("unpriced_tokens", rep.Totals.UnpricedTokens)
 	b.str("cache_write_ttl_unknown_max_extra_usd", rep.Totals.UnknownTTLMaxExtra.String())
+	b.key("service_tiers")
+	b.open()
+	for _, tier := range append(slices.Clone(invocationlog.ServiceTiers), analytics.TierNotStated) {
+		b.int(tier, rep.Tiers.Calls[tier])
+	}
+	b.int("not_stated_on_tiered_models", rep.Tiers.NotStatedTieredModels)
+	b.close()
 	b.close()
 	for _, v := range rep.Views {
 		if v.Name == analytics.GroupsView {

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
 // measureTitles are the headings of the measure columns, cost last.
@@ -94,6 +96,9 @@ func summaryLines(rep *analytics.Report) []string {
 	if t.CacheWriteTokens > 0 {
 		lines = append(lines, cacheTTLLine(t))
 	}
+	if l := tierLine(rep.Tiers); l != "" {
+		lines = append(lines, l)
+	}
 	if t.UnpricedCalls > 0 {
 		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) that the price book could not price; * marks costs that leave them out",
 			num(t.UnpricedCalls), num(t.UnpricedTokens))
@@ -108,6 +113,26 @@ func cacheTTLLine(t analytics.Totals) string {
 	line := fmt.Sprintf("Cache writes: %s at the 1-hour rate, %s at the 5-minute rate", num(t.CacheWrite1hTokens), num(known-t.CacheWrite1hTokens))
 	if t.CacheWriteUnknownTTLTokens > 0 {
 		line += fmt.Sprintf(", %s of unknown TTL (no logged body says) priced at the 5-minute rate: up to %s more if they were 1-hour writes", num(t.CacheWriteUnknownTTLTokens), usd(t.UnknownTTLMaxExtra))
+	}
+	return line
+}
+
+// tierLine says which service tiers served the calls, when any call was not a standard one
+// or a call of a tiered model stated no tier; "" otherwise.
+func tierLine(t analytics.TierCounts) string {
+	others := t.Calls[invocationlog.TierPriority] + t.Calls[invocationlog.TierFlex] + t.Calls[invocationlog.TierReserved]
+	if others == 0 && t.NotStatedTieredModels == 0 {
+		return ""
+	}
+	var parts []string
+	for _, tier := range append(slices.Clone(invocationlog.ServiceTiers), analytics.TierNotStated) {
+		if n := t.Calls[tier]; n > 0 {
+			parts = append(parts, num(n)+" "+strings.ReplaceAll(tier, "_", " "))
+		}
+	}
+	line := "Service tiers (calls): " + strings.Join(parts, ", ")
+	if n := t.NotStatedTieredModels; n > 0 {
+		line += fmt.Sprintf("; %s calls of models with Priority or Flex prices state no tier in the log (InvokeModel never does) and are priced at standard rates", num(n))
 	}
 	return line
 }

@@ -90,7 +90,7 @@ func TestPricingExplainErrors(t *testing.T) {
 		wantErr  string
 	}{
 		{"unknown model", []string{"us.anthropic.claude-opus-4-5"}, exitError,
-			`no price for "us.anthropic.claude-opus-4-5" in us-east-1 on 2025-11-20: model anthropic.claude-opus-4-5 is not in the price book (its newest entry was checked on 2026-12-02; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh) (parsed as inference-profile, prefix "us", base model "anthropic.claude-opus-4-5", scope geo)`},
+			`no price for "us.anthropic.claude-opus-4-5" in us-east-1 on 2025-11-20: model anthropic.claude-opus-4-5 is not in the price book (its newest entry was checked on 2026-12-03; a model newer than the book is priced once a newer book knows it: update bedrock-usage, or run bedrock-usage pricing refresh) (parsed as inference-profile, prefix "us", base model "anthropic.claude-opus-4-5", scope geo)`},
 		{"no global price", []string{"global.anthropic.claude-3-haiku-20240307-v1:0"}, exitError, "no global price"},
 		{"GovCloud", []string{"anthropic.claude-3-haiku-20240307-v1:0", "--region", "us-gov-west-1"}, exitError, "GovCloud"},
 		{"unresolved app profile offline", []string{"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/zz", "--offline"}, exitError, "cannot be resolved"},
@@ -360,9 +360,9 @@ func TestRefreshedPricesLayer(t *testing.T) {
 	if !strings.Contains(cli.out.String(), "Saved as the refreshed price file") {
 		t.Errorf("refresh did not say where it saved: %s", cli.out)
 	}
-	explain := func(extra ...string) string {
+	explain := func(at string, extra ...string) string {
 		t.Helper()
-		args := append([]string{"pricing", "explain", "anthropic.claude-3-haiku-20240307-v1:0", "--at", "2026-11-20", "--format", "json"}, extra...)
+		args := append([]string{"pricing", "explain", "anthropic.claude-3-haiku-20240307-v1:0", "--at", at, "--format", "json"}, extra...)
 		if code := cli.run(args...); code != exitOK {
 			t.Fatalf("explain: exit %d: %s", code, cli.errOut)
 		}
@@ -372,11 +372,16 @@ func TestRefreshedPricesLayer(t *testing.T) {
 		json.Unmarshal(cli.out.Bytes(), &ex)
 		return ex.Input
 	}
-	if got := explain(); got != "7" {
+	// The refreshed price fills the book's gap: the book's price ended on 2026-06-10, when
+	// the model entered public extended access.
+	if got := explain("2026-11-20"); got != "7" {
 		t.Errorf("explain with the refreshed file: input %s, want 7", got)
 	}
-	if got := explain("--no-refreshed-prices"); got != "0.25" {
+	if got := explain("2026-05-20", "--no-refreshed-prices"); got != "0.25" {
 		t.Errorf("explain --no-refreshed-prices: input %s, want the book's 0.25", got)
+	}
+	if code := cli.run("pricing", "explain", "anthropic.claude-3-haiku-20240307-v1:0", "--at", "2026-11-20", "--no-refreshed-prices"); code == exitOK || !strings.Contains(cli.errOut.String(), "public extended access") {
+		t.Errorf("explain in extended access without the refreshed file: exit %d, stderr %q; want unpriced, saying why", code, cli.errOut)
 	}
 	if code := cli.run("pricing", "status", "--format", "json"); code != exitOK {
 		t.Fatalf("status: exit %d: %s", code, cli.errOut)

@@ -33,6 +33,7 @@ WITH calls AS (
     coalesce("input"."cachereadinputtokencount", 0) AS cr_tok,
     coalesce("input"."cachewriteinputtokencount", 0) AS cw_tok,
     NULLIF(regexp_extract(coalesce("output"."outputbodyjson", ''), '[{,][ \t\n\r]*("[cC][aA][cC][hH][eE][dD][eE][tT][aA][iI][lL][sS]"[ \t\n\r]*:[ \t\n\r]*\[[ \t\n\r]*((\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\})|(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\})|(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\})[ \t\n\r]*,[ \t\n\r]*(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\})|(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"5m"[ \t\n\r]*\})[ \t\n\r]*,[ \t\n\r]*(\{[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*,[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*\}|\{[ \t\n\r]*"[iI][nN][pP][uU][tT][tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[tT][tT][lL]"[ \t\n\r]*:[ \t\n\r]*"1h"[ \t\n\r]*\})|)[ \t\n\r]*\]|"[cC][aA][cC][hH][eE]_[cC][rR][eE][aA][tT][iI][oO][nN]"[ \t\n\r]*:[ \t\n\r]*\{[ \t\n\r]*("[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+[ \t\n\r]*,[ \t\n\r]*"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_5[mM]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+|"[eE][pP][hH][eE][mM][eE][rR][aA][lL]_1[hH]_[iI][nN][pP][uU][tT]_[tT][oO][kK][eE][nN][sS]"[ \t\n\r]*:[ \t\n\r]*[0-9]+)[ \t\n\r]*\})'), '') AS ttl_split,
+    coalesce(NULLIF(regexp_extract(coalesce("output"."outputbodyjson", ''), '[{,][ \t\n\r]*"[sS][eE][rR][vV][iI][cC][eE][tT][iI][eE][rR]"[ \t\n\r]*:[ \t\n\r]*\{[ \t\n\r]*"[tT][yY][pP][eE]"[ \t\n\r]*:[ \t\n\r]*"(priority|default|flex|reserved)"[ \t\n\r]*\}', 1), ''), '') AS service_tier,
     coalesce(element_at("requestmetadata", ?), element_at("requestmetadata", lower(?)), '') AS meta_1,
     coalesce(element_at("requestmetadata", ?), element_at("requestmetadata", lower(?)), '') AS meta_2
   FROM "bedrock_analytics"."bedrock_invocation_logs"
@@ -49,6 +50,8 @@ SELECT
   CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS hour,
   region, account, arn, model, operation, error_code,
   in_tok + cr_tok + cw_tok > 200000 AS long_context,
+  in_tok + cr_tok + cw_tok > 100000 AS over_100k,
+  service_tier,
   meta_1,
   meta_2,
   line_kind,
@@ -63,4 +66,4 @@ FROM splits
 WHERE ts IS NULL
   OR (ts >= from_iso8601_timestamp(?) AND ts < from_iso8601_timestamp(?)
   )
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13

@@ -472,6 +472,9 @@ func (a *accumulator) file(book *pricing.File, now time.Time, res *RefreshResult
 	// flat when the Price List shows it no long-context prices.
 	flat := map[string]bool{}
 	for _, e := range book.Entries {
+		if e.Tier != "" {
+			continue // tier prices are not refreshed
+		}
 		if v, seen := flat[e.Model]; !seen || v {
 			flat[e.Model] = e.FlatLongContext
 		}

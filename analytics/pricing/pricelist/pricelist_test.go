@@ -245,13 +245,14 @@ func TestRefresh(t *testing.T) {
 	}
 	joined := strings.Join(lines, "\n")
 	for _, w := range []string{
-		"changed anthropic.claude-sonnet-4-20250514-v1:0 geo us-east-1: input 3 → 3.5, cache_write 3.75 → none, cache_read 0.3 → none",
+		// Sonnet 4's book price ended on 2026-07-14 (public extended access): the refreshed
+		// price is one the book lacks.
+		"new     anthropic.claude-sonnet-4-20250514-v1:0 geo us-east-1: not priced by the book: input 3.5, output 15",
 		"new     anthropic.claude-haiku-4-5-20251001-v1:0 in-region us-gov-west-1: not priced by the book: input 1.32, output 6.6",
 		"changed anthropic.claude-haiku-4-5-20251001-v1:0 global us-east-1: cache_write 1.25 → none, cache_write_1h 2 → none, cache_read 0.1 → none",
 		"changed anthropic.claude-haiku-4-5-20251001-v1:0 global eu-west-1: cache_write 1.25 → none, cache_write_1h 2 → none, cache_read 0.1 → none",
 		"changed anthropic.claude-haiku-4-5-20251001-v1:0 geo eu-west-1: cache_write_1h 2.2 → none",
 		"new     anthropic.claude-haiku-4-5-20251001-v1:0 geo us-gov-west-1: not priced by the book: input 1.32, output 6.6",
-		"changed anthropic.claude-sonnet-4-20250514-v1:0 geo us-east-1: long context: book input 6, output 22.5, cache_write 7.5, cache_read 0.6, Price List none",
 		"missing anthropic.claude-opus-4-5-20251101-v1:0",
 	} {
 		if !strings.Contains(joined, w) {

@@ -2,8 +2,12 @@ package athena
 
 import (
 	"strings"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
+// What the SQL reads from the response body: the cache-TTL split and the service tier.
+//
 // The cache-TTL split of a response body, in SQL. The Glue table's output.outputbodyjson
 // column is a string: the SerDe renders the logged body (an object, or an array of stream
 // events) back to JSON text. The split is the first member of that text, in document order,
@@ -105,4 +109,15 @@ func bodyMeasureSQL(name string) (string, bool) {
 		return "CASE WHEN " + splitKnown(cw) + " THEN 0 ELSE " + cw + " END", true
 	}
 	return "", false
+}
+
+// serviceTierPattern matches the first "serviceTier" member in the shape the decoder
+// accepts (see invocationlog's keyServiceTier); group 1 is the tier.
+var serviceTierPattern = `[{,]` + ws + member("serviceTier") + `\{` + ws + member("type") + `"(` +
+	strings.Join(invocationlog.ServiceTiers, "|") + `)"` + ws + `\}`
+
+// serviceTierSQL is the service_tier expression over the table's body column: the tier, or
+// ” when the body states none.
+func serviceTierSQL() string {
+	return `coalesce(NULLIF(regexp_extract(coalesce("output"."outputbodyjson", ''), '` + serviceTierPattern + `', 1), ''), '')`
 }
