@@ -473,3 +473,74 @@ func TestReportPricesCacheWritesByTTL(t *testing.T) {
 		t.Errorf("unknown-TTL range: got %s, want 0.1125", got)
 	}
 }
+
+func TestReportPricesServiceTiers(t *testing.T) {
+	dir := t.TempDir()
+	hour := filepath.Join(dir, "AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/03/02/10")
+	if err := os.MkdirAll(hour, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id, op, model, body string) string {
+		b := ""
+		if body != "" {
+			b = `,"outputBodyJson":` + body
+		}
+		return fmt.Sprintf(`{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-02T10:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:iam::123456789012:user/ann"},"region":"us-east-1","requestId":"%s","operation":"%s","modelId":"%s","input":{"inputTokenCount":100000},"output":{"outputTokenCount":1000000%s}}`, id, op, model, b)
+	}
+	lines := []string{
+		rec("p", "Converse", "amazon.nova-pro-v1:0", `{"output":{"message":{"content":[]}},"usage":{"inputTokens":1000000},"serviceTier":{"type":"priority"}}`),
+		rec("f", "ConverseStream", "amazon.nova-pro-v1:0", `[{"metadata":{"usage":{"inputTokens":1000000},"serviceTier":{"type":"flex"}}}]`),
+		rec("d", "Converse", "amazon.nova-pro-v1:0", `{"serviceTier":{"type":"default"}}`),
+		rec("i", "InvokeModel", "amazon.nova-pro-v1:0", `{"output":{"message":{}}}`), // InvokeModel logs no tier
+		rec("m", "InvokeModel", "amazon.nova-micro-v1:0", ""),                       // a model without tier prices
+		rec("r", "Converse", "amazon.nova-pro-v1:0", `{"serviceTier":{"type":"reserved"}}`),
+	}
+	if err := os.WriteFile(filepath.Join(hour, "a.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2026-03-02", "--until", "2026-03-02", "--format", "json", "--offline", "--group-by", "service_tier"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	var doc struct {
+		Totals struct {
+			Cost     string           `json:"cost_usd"`
+			Unpriced int64            `json:"unpriced_calls"`
+			Tiers    map[string]int64 `json:"service_tiers"`
+		} `json:"totals"`
+		Groups []struct {
+			Tier string `json:"service_tier"`
+			Cost string `json:"cost_usd"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(cli.out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// 0.1 MTok in and 1 MTok out each: priority 0.14 + 5.60, flex 0.04 + 1.60, default and
+	// the InvokeModel call (no tier logged) at standard 0.08 + 3.20 each, Nova Micro 0.0035 +
+	// 0.14; the Reserved call is unpriced.
+	want := map[string]string{"priority": "5.74", "flex": "1.64", "default": "3.28", "not_stated": "3.4235"}
+	for _, g := range doc.Groups {
+		if w, ok := want[g.Tier]; ok && !decimal.RequireFromString(g.Cost).Equal(decimal.RequireFromString(w)) {
+			t.Errorf("%s: got cost %s, want %s", g.Tier, g.Cost, w)
+		}
+		delete(want, g.Tier)
+	}
+	if len(want) > 0 {
+		t.Errorf("no group line for %v", want)
+	}
+	if got, wantTotal := decimal.RequireFromString(doc.Totals.Cost), decimal.RequireFromString("14.0835"); !got.Equal(wantTotal) || doc.Totals.Unpriced != 1 {
+		t.Errorf("totals: got %s with %d unpriced calls, want %s with the Reserved call unpriced", got, doc.Totals.Unpriced, wantTotal)
+	}
+	wantTiers := map[string]int64{"priority": 1, "flex": 1, "default": 1, "reserved": 1, "not_stated": 2, "not_stated_on_tiered_models": 1}
+	if diff := cmp.Diff(wantTiers, doc.Totals.Tiers); diff != "" {
+		t.Errorf("service_tiers (-want +got):\n%s", diff)
+	}
+	// The table says so.
+	if code := cli.run("report", "--source", dir, "--since", "2026-03-02", "--until", "2026-03-02", "--format", "table", "--offline"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	if out := cli.out.String(); !strings.Contains(out, "Service tiers (calls): 1 priority, 1 default, 1 flex, 1 reserved, 2 not stated; 1 calls of models with Priority or Flex prices state no tier") {
+		t.Errorf("table lacks the service-tier line:\n%s", out)
+	}
+}
