@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"strings"
+
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
@@ -22,6 +24,9 @@ type Measures struct {
 	// CacheWriteUnknownTTLTokens are the cache writes of calls whose body did not say (text
 	// delivery off, a body offloaded to a data/ object, a body of another shape).
 	CacheWriteUnknownTTLTokens int64
+	// Guardrail are the guardrail policy units the logged response traces state, by
+	// invocationlog.GuardrailPolicies index (priced apart from the model's tokens).
+	Guardrail invocationlog.GuardrailUnits
 }
 
 // MeasureDef describes one measure of the grain.
@@ -46,9 +51,13 @@ type MeasureDef struct {
 	// from the decoder's CacheTTL, the Athena engine with SQL over the body's text, held to
 	// the same answers by the DuckDB equivalence tests).
 	Body bool
-	// Detail marks a measure that refines another (the TTL split of cache writes): JSON and
-	// CSV carry it, the human formats state it in their summary instead of a column.
+	// Detail marks a measure that refines another (the TTL split of cache writes) or is
+	// priced apart (guardrail units): JSON and CSV carry it, the human formats state it in
+	// their summary instead of a column.
 	Detail bool
+	// Guardrail is the invocationlog.GuardrailPolicies index + 1 of a guardrail-units
+	// measure; 0 for the others.
+	Guardrail int
 
 	of  func(r *invocationlog.Record) int64
 	ptr func(m *Measures) *int64
@@ -64,7 +73,7 @@ func (d *MeasureDef) Get(m *Measures) int64 { return *d.ptr(m) }
 func (d *MeasureDef) Set(m *Measures, v int64) { *d.ptr(m) = v }
 
 // MeasureDefs are the grain's measures, in the order of every column list.
-var MeasureDefs = []MeasureDef{
+var MeasureDefs = append([]MeasureDef{
 	{Name: "calls", Title: "Calls",
 		of: func(*invocationlog.Record) int64 { return 1 }, ptr: func(m *Measures) *int64 { return &m.Calls }},
 	{Name: "input_tokens", Title: "Input", Field: "input.inputTokenCount", Short: "in_tok", Tokens: true, ContextInput: true,
@@ -90,7 +99,7 @@ var MeasureDefs = []MeasureDef{
 			return r.Input.CacheWriteInputTokenCount
 		},
 		ptr: func(m *Measures) *int64 { return &m.CacheWriteUnknownTTLTokens }},
-}
+}, guardrailMeasures()...)
 
 // ResolveCacheTTL applies a cache-write split read later from a call's body (an offloaded
 // body object) to that one call's measures, whose writes were of unknown TTL. It reports
@@ -103,6 +112,29 @@ func (m *Measures) ResolveCacheTTL(c invocationlog.CacheTTL) bool {
 	}
 	m.CacheWrite1hTokens, m.CacheWriteUnknownTTLTokens = c.OneHour, 0
 	return true
+}
+
+// guardrailMeasures are one measure per guardrail policy: guardrail_content_units, …
+func guardrailMeasures() []MeasureDef {
+	defs := make([]MeasureDef, 0, invocationlog.NGuardrailPolicies)
+	for i, p := range invocationlog.GuardrailPolicies {
+		defs = append(defs, MeasureDef{
+			Name: "guardrail_" + p.Name + "_units", Title: "Guardrail " + strings.ReplaceAll(p.Name, "_", " ") + " units",
+			Short: "gr_" + p.Name, Body: true, Detail: true, Guardrail: i + 1,
+			of:  func(r *invocationlog.Record) int64 { return r.Output.Guardrail[i] },
+			ptr: func(m *Measures) *int64 { return &m.Guardrail[i] },
+		})
+	}
+	return defs
+}
+
+// GuardrailUnits is the sum of a call's guardrail units of every policy.
+func (m Measures) GuardrailUnits() int64 {
+	var n int64
+	for _, u := range m.Guardrail {
+		n += u
+	}
+	return n
 }
 
 // cacheTTL is the record's cache-write split when its body stated one that accounts for

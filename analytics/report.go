@@ -26,6 +26,14 @@ type Pricer interface {
 
 var _ Pricer = (*pricing.Book)(nil)
 
+// GuardrailPricer is implemented by a Pricer that prices guardrail units (*pricing.Book
+// does). Without it, guardrail units are left unpriced.
+type GuardrailPricer interface {
+	GuardrailCost(region string, t time.Time, uses []pricing.GuardrailUse) (pricing.GuardrailCost, error)
+}
+
+var _ GuardrailPricer = (*pricing.Book)(nil)
+
 // Totals are the measures of a report line: calls, tokens and cost. Cost covers the priced
 // calls only; UnpricedCalls and UnpricedTokens say what is left out of it.
 type Totals struct {
@@ -37,7 +45,14 @@ type Totals struct {
 	// UnknownTTLMaxExtra is the most the cost would rise if every cache write of unknown TTL
 	// were a 1-hour write (they are priced at the 5-minute rate).
 	UnknownTTLMaxExtra decimal.Decimal
+	// GuardrailCost is the price of the guardrail units (Measures.Guardrail), apart from
+	// Cost, the model cost; GuardrailUnpricedUnits are the units the book could not price.
+	GuardrailCost          decimal.Decimal
+	GuardrailUnpricedUnits int64
 }
+
+// TotalCost is the model cost and the guardrail cost together.
+func (t *Totals) TotalCost() decimal.Decimal { return t.Cost.Add(t.GuardrailCost) }
 
 func (t *Totals) add(o Totals) {
 	t.Measures.Add(o.Measures)
@@ -46,6 +61,8 @@ func (t *Totals) add(o Totals) {
 	t.UnpricedCalls += o.UnpricedCalls
 	t.UnpricedTokens += o.UnpricedTokens
 	t.UnknownTTLMaxExtra = t.UnknownTTLMaxExtra.Add(o.UnknownTTLMaxExtra)
+	t.GuardrailCost = t.GuardrailCost.Add(o.GuardrailCost)
+	t.GuardrailUnpricedUnits += o.GuardrailUnpricedUnits
 }
 
 // PricedRow is a usage row with its cost.
@@ -61,6 +78,8 @@ type PricedRow struct {
 	Totals  Totals
 	Priced  bool
 	Unprice string // why it is unpriced
+	// GuardrailUnprice is why the row's guardrail units are unpriced ("" when priced or none).
+	GuardrailUnprice string
 }
 
 // Dimension is a column a view groups by.
@@ -374,6 +393,7 @@ func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, e
 		CacheReadTokens: row.CacheReadTokens, CacheWriteTokens: row.CacheWriteTokens,
 		CacheWrite1hTokens: row.CacheWrite1hTokens, CacheWriteUnknownTTLTokens: row.CacheWriteUnknownTTLTokens,
 	})
+	priceGuardrail(&pr, p)
 	var ue *pricing.UnpricedError
 	switch {
 	case errors.As(err, &ue):
@@ -393,6 +413,31 @@ func priceRow(ctx context.Context, row Row, base string, p Pricer) (PricedRow, e
 		pr.Model = c.Model
 	}
 	return pr, nil
+}
+
+// priceGuardrail prices a row's guardrail units, apart from its model cost: a policy the
+// book has no price for leaves all of the row's units unpriced.
+func priceGuardrail(pr *PricedRow, p Pricer) {
+	units := pr.GuardrailUnits()
+	if units == 0 {
+		return
+	}
+	gp, ok := p.(GuardrailPricer)
+	if !ok {
+		pr.Totals.GuardrailUnpricedUnits = units
+		return
+	}
+	uses := make([]pricing.GuardrailUse, len(invocationlog.GuardrailPolicies))
+	for i, pol := range invocationlog.GuardrailPolicies {
+		uses[i] = pricing.GuardrailUse{Policy: pol.Name, Units: pr.Guardrail[i]}
+	}
+	c, err := gp.GuardrailCost(pr.Region, pr.Hour, uses)
+	if err != nil {
+		pr.Totals.GuardrailUnpricedUnits = units
+		pr.GuardrailUnprice = err.Error()
+		return
+	}
+	pr.Totals.GuardrailCost = c.Total
 }
 
 func computeView(v View, rows []PricedRow, metaKeys []string) ViewResult {

@@ -3,6 +3,7 @@ package athena
 import (
 	"strings"
 
+	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
@@ -102,6 +103,11 @@ func splitKnown(cacheWrite string) string {
 // bodyMeasureSQL is the per-record value of each body measure of analytics.MeasureDefs.
 func bodyMeasureSQL(name string) (string, bool) {
 	cw := shortOf("cache_write_tokens")
+	for _, m := range analytics.MeasureDefs {
+		if m.Name == name && m.Guardrail > 0 {
+			return m.Short, true // a column of the calls CTE (guardrailSQL)
+		}
+	}
 	switch name {
 	case "cache_write_1h_tokens":
 		return "CASE WHEN " + splitKnown(cw) + " THEN " + colTTL1h + " ELSE 0 END", true
@@ -120,4 +126,23 @@ var serviceTierPattern = `[{,]` + ws + member("serviceTier") + `\{` + ws + membe
 // ” when the body states none.
 func serviceTierSQL() string {
 	return `coalesce(NULLIF(regexp_extract(coalesce("output"."outputbodyjson", ''), '` + serviceTierPattern + `', 1), ''), '')`
+}
+
+// sumDigitsSuffix ends the reduce() that sums a regexp_extract_all list of digit strings
+// (guardrailSQL). The DuckDB test shim rewrites exactly this text, as DuckDB's reduce has
+// another signature.
+const sumDigitsSuffix = `, BIGINT '0', (s, x) -> s + CAST(x AS bigint), s -> s)`
+
+// guardrailPattern matches one member stating a guardrail policy's units (see
+// invocationlog's GuardrailPolicies rule); group 1 is the count.
+func guardrailPattern(field string) string {
+	return `[{,]` + ws + member(field) + `([0-9]+)` + ws + `[,}]`
+}
+
+// guardrailSQL is the per-record units of one guardrail policy: the sum of every count the
+// body states for it; 0 when it states none, or when a count or the sum does not fit a
+// bigint (try()).
+func guardrailSQL(field string) string {
+	return `coalesce(try(reduce(regexp_extract_all(coalesce("output"."outputbodyjson", ''), '` + guardrailPattern(field) + `', 1)` +
+		sumDigitsSuffix + `), 0)`
 }

@@ -40,8 +40,11 @@ import (
 //     a string does not have this effect.
 //   - from_iso8601_timestamp is a macro (a cast to TIMESTAMPTZ, which fails on bad input
 //     the way Trino's function does; the SQL's try() turns that into NULL in both).
-//   - Rewrite: element_at( becomes map_extract_value(, because DuckDB's element_at on a
-//     MAP returns a list. It is the only textual rewrite.
+//   - Rewrites: element_at( becomes map_extract_value(, because DuckDB's element_at on a
+//     MAP returns a list; and Trino's four-argument reduce(list, BIGINT '0', (s, x) -> s +
+//     CAST(x AS bigint), s -> s), the sum of a list of digit strings (sumDigitsSuffix),
+//     becomes the macro sum_digits(list), because DuckDB's reduce has another signature.
+//     They are the only textual rewrites.
 //   - Execution parameters are SQL literals (Athena splices them in as text); the shim
 //     checks each is one quoted string literal, unquotes it and binds it as a native
 //     DuckDB parameter, so nothing is spliced into the SQL text.
@@ -68,6 +71,7 @@ func newDuckExecutor(t *testing.T, root string) *duckExecutor {
 		"SET TimeZone = 'UTC'",
 		"CREATE SCHEMA bedrock_analytics",
 		"CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",
+		"CREATE MACRO sum_digits(l) AS CAST(coalesce(list_sum(list_transform(l, lambda x: CAST(x AS BIGINT))), 0) AS BIGINT)",
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -164,7 +168,9 @@ func unquote(p string) (string, error) {
 
 // rewriteForDuckDB applies the shim's one textual rewrite.
 func rewriteForDuckDB(sqlText string) string {
-	return strings.ReplaceAll(sqlText, "element_at(", "map_extract_value(")
+	sqlText = strings.ReplaceAll(sqlText, "element_at(", "map_extract_value(")
+	sqlText = strings.ReplaceAll(sqlText, "reduce(regexp_extract_all(", "sum_digits(regexp_extract_all(")
+	return strings.ReplaceAll(sqlText, sumDigitsSuffix, ")")
 }
 
 // regionFiles lists every file under a region's log prefixes below root.

@@ -261,6 +261,19 @@ func cacheBody(rng *rand.Rand, op string, cw int64) string {
 		creation = fmt.Sprintf(`{"ephemeral_1h_input_tokens":%d,"ephemeral_5m_input_tokens":%d}`, oneHour, five)
 	}
 	tier := []string{"", "", `,"serviceTier":{"type":"priority"}`, `,"serviceTier":{"type":"flex"}`, `,"serviceTier":{"type":"default"}`, `,"serviceTier":{"type":"turbo"}`}[rng.IntN(6)]
+	if rng.IntN(3) == 0 {
+		// A guardrail trace: the input's assessment and one or two outputs', as Converse
+		// writes them.
+		usage := func() string {
+			return fmt.Sprintf(`{"topicPolicyUnits":%d,"contentPolicyUnits":%d,"wordPolicyUnits":%d,"sensitiveInformationPolicyUnits":%d,"sensitiveInformationPolicyFreeUnits":%d,"contextualGroundingPolicyUnits":%d,"contentPolicyImageUnits":%d,"automatedReasoningPolicyUnits":%d}`,
+				rng.IntN(3), rng.IntN(4), rng.IntN(2), rng.IntN(3), rng.IntN(2), rng.IntN(2), rng.IntN(2), rng.IntN(2))
+		}
+		outs := `[{"g1":{"invocationMetrics":{"usage":` + usage() + `}}}]`
+		if rng.IntN(2) == 0 {
+			outs = `[{"g1":{"invocationMetrics":{"usage":` + usage() + `}}},{"g1":{"invocationMetrics":{"usage":` + usage() + `}}}]`
+		}
+		tier += `,"trace":{"guardrail":{"inputAssessment":{"g1":{"invocationMetrics":{"guardrailProcessingLatency":300,"usage":` + usage() + `}}},"outputAssessments":` + outs + `}}`
+	}
 	switch op {
 	case "Converse":
 		return fmt.Sprintf(`{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":2,"cacheWriteInputTokens":%d,"cacheDetails":%s},"metrics":{"latencyMs":120}%s}`, cw, details(), tier)
@@ -314,11 +327,11 @@ func referenceUsage(t *testing.T, root string, q analytics.Query) ([]analytics.R
 func rowLines(rows []analytics.Row) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q over100k=%v tier=%q: calls=%d in=%d out=%d cr=%d cw=%d cw1h=%d cwu=%d",
+		out[i] = fmt.Sprintf("%s %s %s %s|%s|%s|%s %s %s %q long=%v meta=%q over100k=%v tier=%q: calls=%d in=%d out=%d cr=%d cw=%d cw1h=%d cwu=%d guardrail=%v",
 			r.Hour.Format(time.RFC3339), r.Region, r.Account, r.Principal, r.PrincipalKind, r.App, r.User,
 			r.Model, r.Operation, r.ErrorCode, r.LongContext, strings.ReplaceAll(r.Meta, analytics.MetaSep, "|"), r.Over100K, r.ServiceTier,
 			r.Calls, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens,
-			r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens)
+			r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens, r.Guardrail)
 	}
 	return out
 }
@@ -452,8 +465,15 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 					t.Errorf("got %d 1-hour and %d unknown-TTL cache writes, want some of each", oneHour, unknown)
 				}
 				tiers := map[string]bool{}
+				var guard analytics.Measures
 				for _, r := range res.Rows {
 					tiers[r.ServiceTier] = true
+					guard.Add(analytics.Measures{Guardrail: r.Guardrail})
+				}
+				for i, n := range guard.Guardrail {
+					if n == 0 {
+						t.Errorf("no %s guardrail units in the answer, want some", invocationlog.GuardrailPolicies[i].Field)
+					}
 				}
 				if !tiers["priority"] || !tiers["flex"] || !tiers["default"] || !tiers[""] || tiers["turbo"] {
 					t.Errorf("got service tiers %v, want priority, flex, default and none (never turbo)", tiers)
@@ -612,6 +632,33 @@ func TestCacheSplitEdgeCases(t *testing.T) {
 		{"tier of another shape, then a valid one", `{"a":{"serviceTier":{"type":"flex","x":1}},"b":{"ServiceTier":{"TYPE":"reserved"}}}`, false},
 		{"tier value in another case", `{"serviceTier":{"type":"Priority"}}`, false},
 	}
+	guardrail := []struct {
+		name, body string
+		want       invocationlog.GuardrailUnits
+	}{
+		{"guardrail units summed", `{"trace":{"guardrail":{"inputAssessment":{"g":{"invocationMetrics":{"usage":{"topicPolicyUnits":1,"contentPolicyUnits":2}}}},"outputAssessments":[{"g":{"invocationMetrics":{"usage":{"contentPolicyUnits":3,"ContextualGroundingPolicyUnits":4}}}}]}}}`,
+			invocationlog.GuardrailUnits{5, 0, 1, 0, 0, 0, 4, 0}},
+		{"invoke model trace", `{"amazon-bedrock-guardrailAction":"INTERVENED","amazon-bedrock-trace":{"guardrail":{"input":{"g":{"invocationMetrics":{"usage":{ "wordPolicyUnits" : 7 , "sensitiveInformationPolicyUnits":2,"sensitiveInformationPolicyFreeUnits":1}}}}}}}`,
+			invocationlog.GuardrailUnits{0, 0, 0, 7, 2, 1, 0, 0}},
+		{"guardrail counts not in digits", `{"usage":{"contentPolicyUnits":1.5,"topicPolicyUnits":"2","wordPolicyUnits":-1,"contentPolicyImageUnits":3}}`,
+			invocationlog.GuardrailUnits{0, 3, 0, 0, 0, 0, 0, 0}},
+		{"guardrail count beyond int64", `{"a":{"contentPolicyUnits":99999999999999999999},"b":{"contentPolicyUnits":1},"c":{"topicPolicyUnits":1}}`,
+			invocationlog.GuardrailUnits{0, 0, 1, 0, 0, 0, 0, 0}},
+		{"guardrail sum beyond int64", `[{"automatedReasoningPolicyUnits":9223372036854775807},{"automatedReasoningPolicyUnits":1}]`,
+			invocationlog.GuardrailUnits{}},
+		{"guardrail units quoted in text", `{"content":[{"text":"{\"contentPolicyUnits\":9}"}]}`, invocationlog.GuardrailUnits{}},
+	}
+	for _, g := range guardrail {
+		tests = append(tests, struct {
+			name  string
+			body  string
+			known bool
+		}{g.name, g.body, false})
+	}
+	wantGuardrail := map[string]invocationlog.GuardrailUnits{}
+	for _, g := range guardrail {
+		wantGuardrail[g.name] = g.want
+	}
 	wantTier := map[string]string{"tier and split": "priority", "tier in a stream event": "flex", "tier of another shape, then a valid one": "reserved"}
 	root := t.TempDir()
 	hour := mustTime(t, "2025-11-01T10:00:00Z")
@@ -638,6 +685,9 @@ func TestCacheSplitEdgeCases(t *testing.T) {
 			t.Fatalf("row of user %q", r.User)
 		}
 		tc := tests[i]
+		if r.Guardrail != wantGuardrail[tc.name] {
+			t.Errorf("%s: got guardrail units %v, want %v", tc.name, r.Guardrail, wantGuardrail[tc.name])
+		}
 		if r.ServiceTier != wantTier[tc.name] {
 			t.Errorf("%s: got tier %q, want %q", tc.name, r.ServiceTier, wantTier[tc.name])
 		}

@@ -247,6 +247,11 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	// The body.s cache-TTL split (bodysql.go), read by the splits CTE below.
 	s.w(",\n    ", splitSQL(), " AS ", colTTLSplit)
 	s.w(",\n    ", serviceTierSQL(), " AS ", colServiceTier)
+	for _, m := range analytics.MeasureDefs {
+		if m.Guardrail > 0 {
+			s.w(",\n    ", guardrailSQL(invocationlog.GuardrailPolicies[m.Guardrail-1].Field), " AS ", m.Short)
+		}
+	}
 	// A requestMetadata key is looked up as given and then lower-cased: Hive's OpenX SerDe
 	// lower-cases map keys under case.insensitive (its default), Trino's reader keeps them.
 	for i, k := range q.MetadataKeys {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -450,23 +451,36 @@ func keyIs(key, name []byte) bool { return len(key) == len(name) && bytes.EqualF
 
 // bodyFacts are what a response body walk looks for.
 type bodyFacts struct {
-	split CacheTTL
-	tier  string
+	split     CacheTTL
+	tier      string
+	guardrail GuardrailUnits
+	// bad marks a guardrail field with a count that does not fit an int64 (or a sum that
+	// overflows): its sum for the call is 0, as the SQL's try() makes it.
+	bad [NGuardrailPolicies]bool
 }
-
-func (f *bodyFacts) done() bool { return f.split.Known && f.tier != "" }
 
 // cacheTTL walks a body value (validating it, as skipValue does) and returns the first
 // cache-TTL split it states (see keyCacheDetails) and its service tier (see
 // keyServiceTier). A body of another shape yields an unknown split and no tier, never an
 // error. depth is the nesting depth of the value in the line.
 func (d *Decoder) cacheTTL(depth int) (CacheTTL, string) {
+	f := d.readBody(depth)
+	return f.split, f.tier
+}
+
+// readBody walks a response body for everything it states (see bodyFacts).
+func (d *Decoder) readBody(depth int) bodyFacts {
 	var f bodyFacts
 	d.walkBody(depth, &f)
 	if d.sc.err != nil {
-		return CacheTTL{}, ""
+		return bodyFacts{}
 	}
-	return f.split, f.tier
+	for i, bad := range f.bad {
+		if bad {
+			f.guardrail[i] = 0
+		}
+	}
+	return f
 }
 
 func (d *Decoder) walkBody(depth int, f *bodyFacts) {
@@ -491,9 +505,11 @@ func (d *Decoder) walkBody(depth int, f *bodyFacts) {
 	case '{':
 		s.object(func(key []byte) {
 			s.ws()
-			if f.done() {
-				skipChild()
-				return
+			if p := s.peek(); p == '-' || (p >= '0' && p <= '9') {
+				if i := guardrailField(key); i >= 0 {
+					d.guardrailCount(f, i)
+					return
+				}
 			}
 			start := s.i
 			switch {
@@ -526,10 +542,6 @@ func (d *Decoder) walkBody(depth int, f *bodyFacts) {
 		})
 	case '[':
 		s.array(func() {
-			if f.done() {
-				skipChild()
-				return
-			}
 			if p := s.peek(); p == '{' || p == '[' {
 				d.walkBody(depth+1, f)
 			} else {
@@ -539,6 +551,66 @@ func (d *Decoder) walkBody(depth int, f *bodyFacts) {
 	default:
 		s.skipValue()
 	}
+}
+
+// Guardrail usage. A response of a call with a guardrail and its trace enabled carries, for
+// each assessment (the input's, each output's), invocationMetrics.usage with the policy
+// units the guardrail billed: Converse under trace.guardrail, InvokeModel under
+// amazon-bedrock-trace.guardrail. The rule (the same in SQL, athena's guardrailSQL): every
+// member of the body named as one of GuardrailPolicies' fields (in any case) whose value is
+// a whole number written in digits is summed into that policy's units; a count that does
+// not fit an int64, or a sum that overflows, makes that policy's units 0 for the call.
+
+// NGuardrailPolicies is the number of guardrail policy unit kinds.
+const NGuardrailPolicies = 8
+
+// GuardrailUnits are a call's guardrail units, by GuardrailPolicies index.
+type GuardrailUnits [NGuardrailPolicies]int64
+
+// GuardrailPolicy is one kind of guardrail units: the GuardrailUsage field that counts it.
+type GuardrailPolicy struct {
+	Field string // contentPolicyUnits
+	Name  string // content: the measure guardrail_content_units and the price book's policy
+}
+
+// GuardrailPolicies are the GuardrailUsage fields (Bedrock Runtime API reference), in order.
+var GuardrailPolicies = [NGuardrailPolicies]GuardrailPolicy{
+	{"contentPolicyUnits", "content"},
+	{"contentPolicyImageUnits", "content_image"},
+	{"topicPolicyUnits", "topic"},
+	{"wordPolicyUnits", "word"},
+	{"sensitiveInformationPolicyUnits", "pii"},
+	{"sensitiveInformationPolicyFreeUnits", "pii_free"},
+	{"contextualGroundingPolicyUnits", "grounding"},
+	{"automatedReasoningPolicyUnits", "automated_reasoning"},
+}
+
+// guardrailField is the GuardrailPolicies index of a member name, or -1.
+func guardrailField(key []byte) int {
+	if len(key) < len("wordPolicyUnits") || (key[len(key)-1]|0x20) != 's' {
+		return -1
+	}
+	for i := range GuardrailPolicies {
+		if f := GuardrailPolicies[i].Field; len(key) == len(f) && bytes.EqualFold(key, []byte(f)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// guardrailCount reads a number at s.i into policy i's units.
+func (d *Decoder) guardrailCount(f *bodyFacts, i int) {
+	s := &d.sc
+	num := s.number()
+	if s.err != nil || !allDigits(num) {
+		return // not a count in digits: not counted
+	}
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	if err != nil || f.guardrail[i] > math.MaxInt64-n {
+		f.bad[i] = true
+		return
+	}
+	f.guardrail[i] += n
 }
 
 // keyServiceTier: a response's service tier is the first member named "serviceTier" (in
@@ -734,7 +806,8 @@ func (d *Decoder) output(key []byte, out *Output) {
 		out.OutputContentType = d.stringField("output.outputContentType", true)
 	case "outputBodyJson":
 		start := d.sc.i
-		out.CacheTTL, out.ServiceTier = d.cacheTTL(0)
+		f := d.readBody(0)
+		out.CacheTTL, out.ServiceTier, out.Guardrail = f.split, f.tier, f.guardrail
 		if d.bodies && d.sc.err == nil {
 			out.OutputBodyJSON = bytes.Clone(d.sc.b[start:d.sc.i])
 		}

@@ -77,6 +77,9 @@ type Output struct {
 	// ServiceTier is the tier the response body says served the call (one of ServiceTiers),
 	// or "" when it says none (read by the decoder, not a field of the record).
 	ServiceTier string `json:"-"`
+	// Guardrail are the guardrail policy units the response body's trace states (read by the
+	// decoder, not a field of the record).
+	Guardrail GuardrailUnits `json:"-"`
 }
 
 // CacheTTL is what a response body says of its cache writes: Converse and ConverseStream

@@ -109,6 +109,7 @@ func refDecodeLine(line []byte) refResult {
 	r.Output.OutputContentType = str(out["outputContentType"])
 	r.Output.OutputTokenCount = count(out["outputTokenCount"])
 	r.Output.OutputBodyS3Path = str(out["outputBodyS3Path"])
+	r.Output.Guardrail = refGuardrail(out["outputBodyJson"])
 	for k, v := range obj(m["requestMetadata"]) {
 		if v == nil {
 			continue
@@ -130,6 +131,43 @@ func refDecodeLine(line []byte) refResult {
 		return refResult{reason: SkipMalformedLine}
 	}
 	return res
+}
+
+// refGuardrail sums the guardrail policy units of a decoded body: every member named as a
+// GuardrailPolicies field (in any case) whose value is a number in digits, at any depth; a
+// count or sum beyond int64 makes the policy's units 0.
+func refGuardrail(body any) GuardrailUnits {
+	var sums [NGuardrailPolicies]float64
+	var u GuardrailUnits
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				for i, p := range GuardrailPolicies {
+					if n, ok := x.(json.Number); ok && strings.EqualFold(k, p.Field) && strings.Trim(n.String(), "0123456789") == "" {
+						f, _ := n.Float64()
+						sums[i] += f
+						if c, err := n.Int64(); err == nil {
+							u[i] += c
+						}
+					}
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(body)
+	for i := range sums {
+		if sums[i] >= math.MaxInt64 {
+			u[i] = 0
+		}
+	}
+	return u
 }
 
 // metaValue decodes a requestMetadata value the decoder returned, for comparison with the

@@ -32,6 +32,8 @@ type File struct {
 	// "anthropic.…". Files layered over the book add to its list.
 	ProfilePrefixes []string `json:"profile_prefixes,omitempty"`
 	Entries         []Entry  `json:"entries"`
+	// Guardrails price guardrail policy units (see GuardrailEntry).
+	Guardrails []GuardrailEntry `json:"guardrails,omitempty"`
 }
 
 // ModelInfo describes a base model.
@@ -191,8 +193,27 @@ func ParseFile(name string, data []byte) (*File, error) {
 			if err == nil {
 				err = expectDelim(dec, ']')
 			}
+		case "guardrails":
+			if err = expectDelim(dec, '['); err != nil {
+				break
+			}
+			for dec.More() {
+				off := dec.InputOffset()
+				for off < int64(len(data)) && strings.ContainsRune(" \t\r\n,", rune(data[off])) {
+					off++
+				}
+				var g GuardrailEntry
+				if err = dec.Decode(&g); err != nil {
+					break
+				}
+				g.origin = fmt.Sprintf("%s:%d", name, lineOf(off))
+				f.Guardrails = append(f.Guardrails, g)
+			}
+			if err == nil {
+				err = expectDelim(dec, ']')
+			}
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, refreshed, models, profile_prefixes, entries)", name, lineOf(dec.InputOffset()), key)
+			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, refreshed, models, profile_prefixes, entries, guardrails)", name, lineOf(dec.InputOffset()), key)
 		}
 		if err != nil {
 			return nil, syntax(err)
@@ -222,6 +243,14 @@ func ParseFile(name string, data []byte) (*File, error) {
 	}
 	if err := checkOverlaps(f.Entries); err != nil {
 		return nil, err
+	}
+	for i := range f.Guardrails {
+		if err := f.Guardrails[i].validate(); err != nil {
+			return nil, fmt.Errorf("%s: guardrail entry %d (%s): %w", f.Guardrails[i].origin, i, f.Guardrails[i].Policy, err)
+		}
+	}
+	if err := checkGuardrailOverlaps(f.Guardrails); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return f, nil
 }

@@ -27,7 +27,7 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 	for _, c := range analytics.MeasureColumns() {
 		head = append(head, c.Name)
 	}
-	head = append(head, "cost_usd", "unpriced_calls")
+	head = append(head, "cost_usd", "unpriced_calls", "guardrail_cost_usd")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 			for _, c := range analytics.MeasureColumns() {
 				rec = append(rec, i64(l.Value(c)))
 			}
-			rec = append(rec, l.Cost.String(), i64(l.UnpricedCalls))
+			rec = append(rec, l.Cost.String(), i64(l.UnpricedCalls), l.GuardrailCost.String())
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

@@ -31,6 +31,8 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	measures(&b, rep.Totals)
 	b.int("unpriced_tokens", rep.Totals.UnpricedTokens)
 	b.str("cache_write_ttl_unknown_max_extra_usd", rep.Totals.UnknownTTLMaxExtra.String())
+	b.int("guardrail_unpriced_units", rep.Totals.GuardrailUnpricedUnits)
+	b.str("total_cost_usd", rep.Totals.TotalCost().String())
 	b.key("service_tiers")
 	b.open()
 	for _, tier := range append(slices.Clone(invocationlog.ServiceTiers), analytics.TierNotStated) {
@@ -127,6 +129,7 @@ func measures(b *obj, t analytics.Totals) {
 	}
 	b.str("cost_usd", t.Cost.String())
 	b.int("unpriced_calls", t.UnpricedCalls)
+	b.str("guardrail_cost_usd", t.GuardrailCost.String())
 }
 
 // obj writes a JSON object with keys in the order they are added.

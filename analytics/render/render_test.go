@@ -41,6 +41,27 @@ func (fixedPricer) Cost(_ context.Context, u pricing.Usage) (pricing.Cost, error
 	return c, nil
 }
 
+// GuardrailCost prices content filters and denied topics at $0.15 per 1,000 units.
+func (fixedPricer) GuardrailCost(region string, _ time.Time, uses []pricing.GuardrailUse) (pricing.GuardrailCost, error) {
+	var c pricing.GuardrailCost
+	for _, u := range uses {
+		switch {
+		case u.Units == 0:
+		case u.Policy == "content" || u.Policy == "topic":
+			c.Total = c.Total.Add(decimal.New(u.Units*15, -5))
+		default:
+			return pricing.GuardrailCost{}, &pricing.UnpricedError{ModelID: "guardrail", Region: region, Reason: "not in the test book"}
+		}
+	}
+	return c, nil
+}
+
+// withGuardrail adds guardrail content and topic units to a record.
+func withGuardrail(r *invocationlog.Record, content, topic int64) *invocationlog.Record {
+	r.Output.Guardrail[0], r.Output.Guardrail[2] = content, topic
+	return r
+}
+
 func rec(ts, arn, model string, in, out, cr, cw int64, errCode string, meta map[string]string) *invocationlog.Record {
 	t, err := time.Parse(time.RFC3339, ts)
 	if err != nil {
@@ -79,7 +100,7 @@ func testReport(t *testing.T, groupBy ...string) *analytics.Report {
 		rec("2025-11-03T09:40:00Z", chatbot, haiku, 800, 200, 0, 0, "", map[string]string{"tenant_id": "globex"}),
 		rec("2025-11-03T10:05:00Z", chatbot, sonnet, 5000, 1000, 20000, 3000, "", nil),
 		rec("2025-11-03T10:06:00Z", chatbot, sonnet, 4000, 0, 0, 0, "ThrottlingException", nil),
-		rec("2025-11-04T14:00:00Z", docproc, sonnet, 210000, 4000, 0, 0, "", map[string]string{"tenant_id": "acme"}),
+		withGuardrail(rec("2025-11-04T14:00:00Z", docproc, sonnet, 210000, 4000, 0, 0, "", map[string]string{"tenant_id": "acme"}), 2000, 1000),
 		rec("2025-11-04T15:30:00Z", mobile, haiku, 100, 50, 0, 0, "", nil),
 		rec("2025-11-04T16:00:00Z", mobile, "dummy-model-v1", 70, 30, 0, 0, "", nil),
 		rec("2025-11-05T00:00:00Z", mobile, haiku, 999, 999, 0, 0, "", nil), // at until: out of range

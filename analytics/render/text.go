@@ -99,6 +99,9 @@ func summaryLines(rep *analytics.Report) []string {
 	if l := tierLine(rep.Tiers); l != "" {
 		lines = append(lines, l)
 	}
+	if l := guardrailLine(t); l != "" {
+		lines = append(lines, l)
+	}
 	if t.UnpricedCalls > 0 {
 		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) that the price book could not price; * marks costs that leave them out",
 			num(t.UnpricedCalls), num(t.UnpricedTokens))
@@ -113,6 +116,26 @@ func cacheTTLLine(t analytics.Totals) string {
 	line := fmt.Sprintf("Cache writes: %s at the 1-hour rate, %s at the 5-minute rate", num(t.CacheWrite1hTokens), num(known-t.CacheWrite1hTokens))
 	if t.CacheWriteUnknownTTLTokens > 0 {
 		line += fmt.Sprintf(", %s of unknown TTL (no logged body says) priced at the 5-minute rate: up to %s more if they were 1-hour writes", num(t.CacheWriteUnknownTTLTokens), usd(t.UnknownTTLMaxExtra))
+	}
+	return line
+}
+
+// guardrailLine states the guardrail units and their cost, apart from the model cost; ""
+// when the logs state none.
+func guardrailLine(t analytics.Totals) string {
+	if t.GuardrailUnits() == 0 {
+		return ""
+	}
+	var parts []string
+	for i, p := range invocationlog.GuardrailPolicies {
+		if n := t.Guardrail[i]; n > 0 {
+			parts = append(parts, num(n)+" "+strings.ReplaceAll(p.Name, "_", " "))
+		}
+	}
+	line := fmt.Sprintf("Guardrails: %s units (%s) cost %s, apart from the model cost; %s in all",
+		num(t.GuardrailUnits()), strings.Join(parts, ", "), usd(t.GuardrailCost), usd(t.TotalCost()))
+	if t.GuardrailUnpricedUnits > 0 {
+		line += fmt.Sprintf(" — plus %s guardrail units the price book could not price", num(t.GuardrailUnpricedUnits))
 	}
 	return line
 }
@@ -314,6 +337,11 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	fmt.Fprintf(ew, "| %s |\n\n", strings.Join(measureCells(t), " | "))
 	if t.CacheWriteTokens > 0 {
 		fmt.Fprintf(ew, "%s.\n\n", cacheTTLLine(t))
+	}
+	for _, l := range []string{tierLine(rep.Tiers), guardrailLine(t)} {
+		if l != "" {
+			fmt.Fprintf(ew, "%s.\n\n", mdEscape(l))
+		}
 	}
 	if t.UnpricedCalls > 0 {
 		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced** (a model the price book does not know, or an application inference profile that could not be resolved), so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))

@@ -108,7 +108,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 	fl.StringVarP(&opts.Out, "output", "o", "", "write the report to this file instead of standard output")
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when any line, file or object was skipped, no log file was found, or a part of the query (an Athena region) failed")
 	fl.BoolVar(&opts.StrictPricing, "strict-pricing", false, "exit 3 when any call is unpriced")
-	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD exceeds this amount (the report is still written)")
+	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD (models and guardrails) exceeds this amount (the report is still written)")
 	opts.prices.addFlags(fl)
 	opts.engines = engine.Bind(fl, true)
 	return cmd
@@ -227,14 +227,18 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 		}
 		problems = append(problems, fmt.Sprintf("%d calls are unpriced: %s", rep.Totals.UnpricedCalls, strings.Join(models, ", ")))
 	}
+	if opts.StrictPricing && rep.Totals.GuardrailUnpricedUnits > 0 {
+		problems = append(problems, fmt.Sprintf("%d guardrail units are unpriced", rep.Totals.GuardrailUnpricedUnits))
+	}
 	if opts.StrictPricing && len(rep.Prices.Warnings) > 0 {
 		problems = append(problems, strings.Join(rep.Prices.Warnings, "; "))
 	}
 	if len(problems) > 0 {
 		return withCode(exitData, errors.New(strings.Join(problems, "; ")))
 	}
-	if opts.Budget != "" && rep.Totals.Cost.GreaterThan(budget) {
-		return withCode(exitOverBudget, fmt.Errorf("cost %s USD is over the budget of %s USD", rep.Totals.Cost.StringFixed(2), budget.StringFixed(2)))
+	// The budget is on everything the report prices: the model cost and the guardrails'.
+	if total := rep.Totals.TotalCost(); opts.Budget != "" && total.GreaterThan(budget) {
+		return withCode(exitOverBudget, fmt.Errorf("cost %s USD is over the budget of %s USD", total.StringFixed(2), budget.StringFixed(2)))
 	}
 	return nil
 }

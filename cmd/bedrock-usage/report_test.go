@@ -26,6 +26,7 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
+	"github.com/bedrock-usage/bedrock-usage/internal/fixtures"
 )
 
 // sums are totals computed from raw files with plain encoding/json, independently of the
@@ -492,7 +493,7 @@ func TestReportPricesServiceTiers(t *testing.T) {
 		rec("f", "ConverseStream", "amazon.nova-pro-v1:0", `[{"metadata":{"usage":{"inputTokens":1000000},"serviceTier":{"type":"flex"}}}]`),
 		rec("d", "Converse", "amazon.nova-pro-v1:0", `{"serviceTier":{"type":"default"}}`),
 		rec("i", "InvokeModel", "amazon.nova-pro-v1:0", `{"output":{"message":{}}}`), // InvokeModel logs no tier
-		rec("m", "InvokeModel", "amazon.nova-micro-v1:0", ""),                       // a model without tier prices
+		rec("m", "InvokeModel", "amazon.nova-micro-v1:0", ""),                        // a model without tier prices
 		rec("r", "Converse", "amazon.nova-pro-v1:0", `{"serviceTier":{"type":"reserved"}}`),
 	}
 	if err := os.WriteFile(filepath.Join(hour, "a.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
@@ -542,5 +543,90 @@ func TestReportPricesServiceTiers(t *testing.T) {
 	}
 	if out := cli.out.String(); !strings.Contains(out, "Service tiers (calls): 1 priority, 1 default, 1 flex, 1 reserved, 2 not stated; 1 calls of models with Priority or Flex prices state no tier") {
 		t.Errorf("table lacks the service-tier line:\n%s", out)
+	}
+}
+
+// TestReportPricesGuardrails reports the published Elastic records, five of which carry a
+// guardrail trace, and checks the guardrail units and cost against an independent walk of
+// the same records with encoding/json: units priced at the book's us-east-1 rates from
+// 2024-12-10, earlier ones unpriced.
+func TestReportPricesGuardrails(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, fixtures.ElasticName), fixtures.Elastic(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rates := map[string]string{"topicPolicyUnits": "0.15", "contentPolicyUnits": "0.15", "wordPolicyUnits": "0",
+		"sensitiveInformationPolicyUnits": "0.10", "sensitiveInformationPolicyFreeUnits": "0", "contextualGroundingPolicyUnits": "0.10"}
+	cut := time.Date(2024, 12, 10, 0, 0, 0, 0, time.UTC)
+	var units, unpriced int64
+	wantCost := decimal.Zero
+	for line := range strings.SplitSeq(string(fixtures.Elastic()), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var r struct {
+			Timestamp time.Time `json:"timestamp"`
+			Output    struct {
+				Body any `json:"outputBodyJson"`
+			} `json:"output"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, x := range v {
+					if n, ok := x.(float64); ok && strings.HasSuffix(k, "Units") {
+						units += int64(n)
+						if r.Timestamp.Before(cut) {
+							unpriced += int64(n)
+						} else {
+							wantCost = wantCost.Add(decimal.RequireFromString(rates[k]).Mul(decimal.NewFromFloat(n)).Div(decimal.NewFromInt(1000)))
+						}
+					}
+					walk(x)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(r.Output.Body)
+	}
+	if units == 0 || unpriced == 0 || wantCost.IsZero() {
+		t.Fatalf("the fixture has %d units, %d before the price (cost %s): the test checks nothing", units, unpriced, wantCost)
+	}
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2024-01-01", "--until", "2026-12-01", "--format", "json", "--offline"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	var doc struct {
+		Totals map[string]any `json:"totals"`
+	}
+	if err := json.Unmarshal(cli.out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var gotUnits int64
+	for k, v := range doc.Totals {
+		if strings.HasPrefix(k, "guardrail_") && strings.HasSuffix(k, "_units") && k != "guardrail_unpriced_units" {
+			gotUnits += int64(v.(float64))
+		}
+	}
+	if gotUnits != units || int64(doc.Totals["guardrail_unpriced_units"].(float64)) != unpriced {
+		t.Errorf("got %d units, %v unpriced, want %d and %d", gotUnits, doc.Totals["guardrail_unpriced_units"], units, unpriced)
+	}
+	if got := decimal.RequireFromString(doc.Totals["guardrail_cost_usd"].(string)); !got.Equal(wantCost) {
+		t.Errorf("guardrail cost: got %s, want %s", got, wantCost)
+	}
+	total := decimal.RequireFromString(doc.Totals["cost_usd"].(string)).Add(wantCost)
+	if got := decimal.RequireFromString(doc.Totals["total_cost_usd"].(string)); !got.Equal(total) {
+		t.Errorf("total cost: got %s, want model %s + guardrails %s", got, doc.Totals["cost_usd"], wantCost)
+	}
+	// --strict-pricing fails on the unpriced units.
+	if code := cli.run("report", "--source", dir, "--since", "2024-01-01", "--until", "2026-12-01", "--format", "json", "--offline", "--strict-pricing"); code != exitData || !strings.Contains(cli.errOut.String(), "guardrail units are unpriced") {
+		t.Errorf("--strict-pricing: exit %d, stderr %q; want exit %d naming the unpriced guardrail units", code, cli.errOut, exitData)
 	}
 }
