@@ -93,8 +93,10 @@ const (
 	TierReserved = "reserved"
 )
 
-// threshold is the input size (cache included) above which the entry's LongContext rates
+// Threshold is the input size (cache included) above which the entry's LongContext rates
 // apply.
+func (e *Entry) Threshold() int64 { return e.threshold() }
+
 func (e *Entry) threshold() int64 {
 	if e.LongContextThreshold == 0 {
 		return 200_000

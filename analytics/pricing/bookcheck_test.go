@@ -29,6 +29,25 @@ func TestEmbeddedBookChecks(t *testing.T) {
 			t.Errorf("%s: model %s has no entry under models (its display name)", e.Origin(), e.Model)
 		}
 	}
+	for _, g := range f.Guardrails {
+		if g.Source == "" || g.Checked == "" {
+			t.Errorf("%s (guardrail %s): every entry needs source and checked", g.Origin(), g.Policy)
+		}
+	}
+	// The book's guardrail policies are the decoder's, in the same order.
+	var names []string
+	for _, p := range invocationlog.GuardrailPolicies {
+		names = append(names, p.Name)
+	}
+	if diff := cmp.Diff(names, GuardrailPolicies); diff != "" {
+		t.Errorf("pricing.GuardrailPolicies differ from invocationlog.GuardrailPolicies (-decoder +pricing):\n%s", diff)
+	}
+	b0 := mustLoad(t)
+	for _, p := range GuardrailPolicies {
+		if _, err := b0.GuardrailCost("us-east-1", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), []GuardrailUse{{p, 1000}}); err != nil {
+			t.Errorf("guardrail %s in us-east-1: %v", p, err)
+		}
+	}
 	got, want := slices.Sorted(slices.Values(f.ProfilePrefixes)), slices.Sorted(slices.Values(invocationlog.ProfilePrefixes))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("book profile_prefixes differ from invocationlog.ProfilePrefixes (-parser +book):\n%s", diff)

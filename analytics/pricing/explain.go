@@ -24,15 +24,21 @@ type Explanation struct {
 // Explain resolves modelID and finds the entry that prices it in region at t. It returns an
 // *UnpricedError (with whatever was resolved) when there is none.
 func (b *Book) Explain(ctx context.Context, modelID, region string, t time.Time) (*Explanation, error) {
+	return b.ExplainTier(ctx, modelID, region, "", t)
+}
+
+// ExplainTier is Explain for a call served by a service tier: "" (standard), TierPriority
+// or TierFlex.
+func (b *Book) ExplainTier(ctx context.Context, modelID, region, tier string, t time.Time) (*Explanation, error) {
 	r := b.resolve(ctx, modelID)
 	ex := &Explanation{ModelID: modelID, Model: r.model, Scope: r.scope, Region: region, At: t, Resolution: r.how, Name: b.ModelName(r.model)}
 	if r.reason != "" {
 		return ex, &UnpricedError{ModelID: modelID, Region: region, Reason: r.reason, Model: r.model, Scope: r.scope}
 	}
-	c, regional, _ := b.lookup(r.model, r.scope, region, "", t)
+	c, regional, _ := b.lookup(r.model, r.scope, region, tier, t)
 	if c == nil {
 		return ex, &UnpricedError{ModelID: modelID, Region: region, Model: r.model, Scope: r.scope,
-			Reason: b.missReason(r.model, r.scope, region, "", t)}
+			Reason: b.missReason(r.model, r.scope, region, tier, t)}
 	}
 	ex.Entry, ex.Layer = c.entry, c.layer.name
 	where := "the entry for every commercial region"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,8 @@ type pricingExplainOptions struct {
 	Offline    bool
 	// NoRefreshed leaves the file pricing refresh saved out.
 	NoRefreshed bool
+	// Tier is the service tier of the call (--tier).
+	Tier string
 }
 
 // NewCmdPricingExplain is `bedrock-usage pricing explain`; runF runs it.
@@ -55,7 +58,12 @@ func NewCmdPricingExplain(f *factory, runF func(context.Context, *pricingExplain
 			--format json prints one object with the keys model, scope, region,
 			effective_from, input_per_mtok, output_per_mtok, cache_write_per_mtok,
 			cache_write_1h_per_mtok, cache_read_per_mtok, long_context (an object with the
-			same rate keys, or null) and source; rates are decimal strings or null.
+			same rate keys, or null), long_context_threshold (input tokens, cache included,
+			above which long_context applies), tier and source; rates are decimal strings or
+			null.
+
+			--tier priority or flex explains the price of a call the log says that service
+			tier served (Converse responses state it; other calls are priced as standard).
 		`),
 		Example: heredoc.Doc(`
 			$ bedrock-usage pricing explain global.anthropic.claude-sonnet-4-5-20250929-v1:0
@@ -77,6 +85,7 @@ func NewCmdPricingExplain(f *factory, runF func(context.Context, *pricingExplain
 	fl.StringVar(&opts.ProfileMap, "profile-map", "", "JSON file mapping application inference profile ARNs or ids to model ids")
 	fl.BoolVar(&opts.Offline, "offline", false, "never call bedrock GetInferenceProfile")
 	fl.BoolVar(&opts.NoRefreshed, "no-refreshed-prices", false, "leave out the price file that pricing refresh saved")
+	fl.StringVar(&opts.Tier, "tier", "standard", "service tier of the call: standard, priority or flex")
 	return cmd
 }
 
@@ -88,6 +97,10 @@ type explainJSON struct {
 	ratesJSON
 	LongContext *ratesJSON `json:"long_context"`
 	Source      string     `json:"source"`
+	Tier        string     `json:"tier"`
+	// LongContextThreshold is where the long_context rates start (input tokens, cache
+	// included).
+	LongContextThreshold int64 `json:"long_context_threshold"`
 }
 
 func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
@@ -118,7 +131,15 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	if err != nil {
 		return err
 	}
-	ex, err := book.Explain(ctx, opts.ModelID, region, at)
+	tier := opts.Tier
+	switch tier {
+	case "standard", pricing.TierDefault, "":
+		tier = ""
+	case pricing.TierPriority, pricing.TierFlex:
+	default:
+		return usageErr("--tier %q: want standard, priority or flex", opts.Tier)
+	}
+	ex, err := book.ExplainTier(ctx, opts.ModelID, region, tier, at)
 	if err != nil {
 		var ue *pricing.UnpricedError
 		if errors.As(err, &ue) {
@@ -136,7 +157,8 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	e := ex.Entry
 	if opts.Format == "json" {
 		out := explainJSON{Model: ex.Model, Scope: string(ex.Scope), Region: region, EffectiveFrom: e.From,
-			ratesJSON: *toRatesJSON(&e.Rates), LongContext: toRatesJSON(e.LongContext), Source: e.Source}
+			ratesJSON: *toRatesJSON(&e.Rates), LongContext: toRatesJSON(e.LongContext), Source: e.Source,
+			Tier: cmp.Or(e.Tier, "standard"), LongContextThreshold: e.Threshold()}
 		return writePricing(opts.IO.Out, "json", pricingOutput{JSON: out})
 	}
 	w := opts.IO.Out
@@ -148,6 +170,7 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	fmt.Fprintf(w, "Resolved:    %s\n", ex.Resolution)
 	fmt.Fprintf(w, "Base model:  %s%s\n", ex.Model, name)
 	fmt.Fprintf(w, "Scope:       %s\n", ex.Scope)
+	fmt.Fprintf(w, "Tier:        %s\n", cmp.Or(e.Tier, "standard"))
 	fmt.Fprintf(w, "Region:      %s\n", region)
 	fmt.Fprintf(w, "At:          %s\n", at.Format(time.RFC3339))
 	fmt.Fprintf(w, "Entry:       %s\n", ex.Why)
@@ -157,7 +180,7 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "USD PER MILLION TOKENS\tSTANDARD\tLONG CONTEXT (>200K INPUT)")
+	fmt.Fprintf(tw, "USD PER MILLION TOKENS\tSTANDARD\tLONG CONTEXT (>%dK INPUT)\n", e.Threshold()/1000)
 	lc := func(get func(*pricing.Rates) *decimal.Decimal) string {
 		if e.LongContext == nil {
 			return "-"
@@ -179,8 +202,11 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if e.LongContext == nil {
+	switch {
+	case e.FlatLongContext:
 		fmt.Fprintln(w, "\nNo long-context tier: requests over 200K input tokens pay the standard rates.")
+	case e.LongContext == nil:
+		fmt.Fprintln(w, "\nNo long-context rates: a request over 200K input tokens (cache included) is unpriced.")
 	}
 	return nil
 }

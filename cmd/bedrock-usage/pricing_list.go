@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -66,6 +67,7 @@ type listEntryJSON struct {
 	Name    string   `json:"name"`
 	Scopes  []string `json:"scopes"`
 	Regions []string `json:"regions"`
+	Tier    string   `json:"tier"`
 	From    string   `json:"effective_from"`
 	Until   *string  `json:"effective_until"`
 	ratesJSON
@@ -95,7 +97,7 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 	rows := make([]listEntryJSON, 0, len(list))
 	for _, l := range list {
 		e := l.Entry
-		r := listEntryJSON{Model: e.Model, Name: l.Name, Regions: e.Region, From: e.From, ratesJSON: *toRatesJSON(&e.Rates),
+		r := listEntryJSON{Model: e.Model, Name: l.Name, Regions: e.Region, Tier: cmp.Or(e.Tier, "standard"), From: e.From, ratesJSON: *toRatesJSON(&e.Rates),
 			LongContext: toRatesJSON(e.LongContext), Source: e.Source, Checked: e.Checked, Note: e.Note, Origin: e.Origin()}
 		if r.Regions == nil {
 			r.Regions = []string{}
@@ -112,11 +114,11 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 	w := opts.IO.Out
 	out := pricingOutput{
 		JSON: rows,
-		CSVHead: []string{"model", "name", "scopes", "regions", "effective_from", "effective_until",
+		CSVHead: []string{"model", "name", "scopes", "regions", "tier", "effective_from", "effective_until",
 			"input_per_mtok", "output_per_mtok", "cache_write_per_mtok", "cache_write_1h_per_mtok", "cache_read_per_mtok",
 			"long_context_input_per_mtok", "long_context_output_per_mtok", "long_context_cache_write_per_mtok",
 			"long_context_cache_write_1h_per_mtok", "long_context_cache_read_per_mtok", "source", "checked", "origin"},
-		TextHead: []string{"MODEL", "SCOPES", "REGIONS", "FROM", "UNTIL", "INPUT", "OUTPUT", "CACHE WRITE", "CACHE WRITE 1H", "CACHE READ", "LONG CONTEXT IN/OUT"},
+		TextHead: []string{"MODEL", "SCOPES", "REGIONS", "TIER", "FROM", "UNTIL", "INPUT", "OUTPUT", "CACHE WRITE", "CACHE WRITE 1H", "CACHE READ", "LONG CONTEXT IN/OUT"},
 	}
 	for i, l := range list {
 		e, r := l.Entry, rows[i]
@@ -124,7 +126,7 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 		if e.LongContext != nil {
 			lcCSV = []string{csvRate(e.LongContext.Input), csvRate(e.LongContext.Output), csvRate(e.LongContext.CacheWrite), csvRate(e.LongContext.CacheWrite1h), csvRate(e.LongContext.CacheRead)}
 		}
-		out.CSVRows = append(out.CSVRows, append([]string{e.Model, l.Name, strings.Join(r.Scopes, " "), strings.Join(e.Region, " "), e.From, e.Until,
+		out.CSVRows = append(out.CSVRows, append([]string{e.Model, l.Name, strings.Join(r.Scopes, " "), strings.Join(e.Region, " "), r.Tier, e.From, e.Until,
 			csvRate(e.Input), csvRate(e.Output), csvRate(e.CacheWrite), csvRate(e.CacheWrite1h), csvRate(e.CacheRead)},
 			append(lcCSV, e.Source, e.Checked, e.Origin())...))
 		regions := "*"
@@ -139,7 +141,7 @@ func pricingListRun(ctx context.Context, opts *pricingListOptions) error {
 		if e.LongContext != nil {
 			lc = rateString(e.LongContext.Input) + " / " + rateString(e.LongContext.Output)
 		}
-		out.TextRows = append(out.TextRows, []string{e.Model, strings.Join(r.Scopes, ","), regions, e.From, until,
+		out.TextRows = append(out.TextRows, []string{e.Model, strings.Join(r.Scopes, ","), regions, r.Tier, e.From, until,
 			rateString(e.Input), rateString(e.Output), rateString(e.CacheWrite), rateString(e.CacheWrite1h), rateString(e.CacheRead), lc})
 	}
 	if opts.Format == "table" && len(list) == 0 {

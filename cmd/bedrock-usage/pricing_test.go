@@ -34,6 +34,8 @@ func TestPricingExplainGolden(t *testing.T) {
 		{"global profile ARN", []string{"arn:aws:bedrock:eu-central-1:123456789012:inference-profile/global.anthropic.claude-opus-4-5-20251101-v1:0", "--at", "2026-01-15"}, "explain-opus-4-5-global.json"},
 		{"extended access from 2025-12-01", []string{"anthropic.claude-3-5-sonnet-20241022-v2:0", "--region", "us-west-2", "--at", "2025-12-01"}, "explain-3-5-sonnet-v2-extended.json"},
 		{"before extended access", []string{"arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20241022-v2:0", "--at", "2025-11-30T23:59:59Z"}, "explain-3-5-sonnet-v2.json"},
+		{"priority tier", []string{"us.amazon.nova-pro-v1:0", "--tier", "priority", "--at", "2026-03-01"}, "explain-nova-pro-priority.json"},
+		{"100K threshold", []string{"global.anthropic.claude-haiku-5-5", "--at", "2026-11-01"}, "explain-haiku-5-5-global.json"},
 		{"application profile via profile map", []string{"arn:aws:bedrock:eu-west-1:123456789012:application-inference-profile/a1b2c3d4", "--profile-map", pm, "--offline"}, "explain-app-profile.json"},
 	}
 	for _, tt := range tests {
@@ -47,7 +49,7 @@ func TestPricingExplainGolden(t *testing.T) {
 			if err := json.Unmarshal(c.out.Bytes(), &keys); err != nil {
 				t.Fatalf("output is not a JSON object: %v", err)
 			}
-			want := []string{"model", "scope", "region", "effective_from", "input_per_mtok", "output_per_mtok", "cache_write_per_mtok", "cache_write_1h_per_mtok", "cache_read_per_mtok", "long_context", "source"}
+			want := []string{"model", "scope", "region", "effective_from", "input_per_mtok", "output_per_mtok", "cache_write_per_mtok", "cache_write_1h_per_mtok", "cache_read_per_mtok", "long_context", "source", "tier", "long_context_threshold"}
 			if len(keys) != len(want) {
 				t.Errorf("got %d keys, want exactly %v", len(keys), want)
 			}
@@ -74,7 +76,8 @@ func TestPricingExplainText(t *testing.T) {
 		"embedded book (book.json:",
 		"effective from 2025-10-15, open-ended; in effect on 2026-01-15",
 		"input                               1 ",
-		"No long-context tier",
+		// Haiku 4.5 has neither long-context rates nor a flat declaration (its window is 200K).
+		"No long-context rates: a request over 200K input tokens (cache included) is unpriced.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -207,13 +210,13 @@ func TestPricingList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if recs[0][0] != "model" || recs[0][6] != "input_per_mtok" {
+		if recs[0][0] != "model" || recs[0][7] != "input_per_mtok" {
 			t.Errorf("csv header %v", recs[0])
 		}
 		var got []string
 		for _, r := range recs[1:] {
 			if r[0] == "anthropic.claude-3-5-sonnet-20241022-v2:0" {
-				got = append(got, r[6])
+				got = append(got, r[7])
 			}
 		}
 		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
