@@ -613,6 +613,39 @@ func (d *Decoder) guardrailCount(f *bodyFacts, i int) {
 	f.guardrail[i] += n
 }
 
+// mayStateFacts reports whether a body's text may hold a member the body walk reads: a
+// quote followed by cacheDetails, cache_creation or serviceTier, or preceded by Units (the
+// guardrail fields), in any case. It may say yes for a body that states nothing, and no
+// only for one that states nothing, but for a member name written with \u escapes, which
+// the local engine does not read. (Athena's SerDe renders the body back to JSON, which may
+// unescape such a name: a known difference; Bedrock writes member names plainly.)
+func mayStateFacts(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			break
+		}
+		q := i + j
+		if rest := b[q+1:]; len(rest) >= len("serviceTier") {
+			switch rest[0] | 0x20 {
+			case 'c':
+				if keyIs(rest[:len(keyCacheDetails)], keyCacheDetails) || (len(rest) >= len(keyCacheCreation) && keyIs(rest[:len(keyCacheCreation)], keyCacheCreation)) {
+					return true
+				}
+			case 's':
+				if keyIs(rest[:len(keyServiceTier)], keyServiceTier) {
+					return true
+				}
+			}
+		}
+		if q >= 5 && b[q-1]|0x20 == 's' && keyIs(b[q-5:q], keyUnits) {
+			return true
+		}
+		i = q + 1
+	}
+	return false
+}
+
 // keyServiceTier: a response's service tier is the first member named "serviceTier" (in
 // any case) whose value is an object with the one member "type" whose value is "priority",
 // "default", "flex" or "reserved" (the Converse and ConverseStream shape; InvokeModel
@@ -620,6 +653,7 @@ func (d *Decoder) guardrailCount(f *bodyFacts, i int) {
 // the rule is one a regular expression over the body's text applies the same way
 // (athena.serviceTierPattern).
 var (
+	keyUnits       = []byte("units")
 	keyServiceTier = []byte("serviceTier")
 	keyType        = []byte("type")
 )
@@ -805,9 +839,19 @@ func (d *Decoder) output(key []byte, out *Output) {
 	case "outputContentType":
 		out.OutputContentType = d.stringField("output.outputContentType", true)
 	case "outputBodyJson":
+		// Skipping validates the body fast; only a body that may state something is walked.
+		d.sc.ws()
 		start := d.sc.i
-		f := d.readBody(0)
-		out.CacheTTL, out.ServiceTier, out.Guardrail = f.split, f.tier, f.guardrail
+		d.sc.skipValue()
+		if d.sc.err == nil && mayStateFacts(d.sc.b[start:d.sc.i]) {
+			end := d.sc.i
+			d.sc.i = start
+			f := d.readBody(0)
+			out.CacheTTL, out.ServiceTier, out.Guardrail = f.split, f.tier, f.guardrail
+			if d.sc.err == nil && d.sc.i != end {
+				d.setFieldErr("output.outputBodyJson: the body walk ended at byte %d, the skip at %d", d.sc.i, end)
+			}
+		}
 		if d.bodies && d.sc.err == nil {
 			out.OutputBodyJSON = bytes.Clone(d.sc.b[start:d.sc.i])
 		}
