@@ -429,7 +429,7 @@ func priceGuardrail(pr *PricedRow, p Pricer) {
 	}
 	uses := make([]pricing.GuardrailUse, len(invocationlog.GuardrailPolicies))
 	for i, pol := range invocationlog.GuardrailPolicies {
-		uses[i] = pricing.GuardrailUse{Policy: pol.Name, Units: pr.Guardrail[i]}
+		uses[i] = pricing.GuardrailUse{Policy: pol.Name, Units: pr.GuardrailValues()[i]}
 	}
 	c, err := gp.GuardrailCost(pr.Region, pr.Hour, uses)
 	if err != nil {

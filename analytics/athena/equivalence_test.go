@@ -331,7 +331,7 @@ func rowLines(rows []analytics.Row) []string {
 			r.Hour.Format(time.RFC3339), r.Region, r.Account, r.Principal, r.PrincipalKind, r.App, r.User,
 			r.Model, r.Operation, r.ErrorCode, r.LongContext, strings.ReplaceAll(r.Meta, analytics.MetaSep, "|"), r.Over100K, r.ServiceTier,
 			r.Calls, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens,
-			r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens, r.Guardrail)
+			r.CacheWrite1hTokens, r.CacheWriteUnknownTTLTokens, r.GuardrailValues())
 	}
 	return out
 }
@@ -469,6 +469,9 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 				for _, r := range res.Rows {
 					tiers[r.ServiceTier] = true
 					guard.Add(analytics.Measures{Guardrail: r.Guardrail})
+				}
+				if guard.Guardrail == nil {
+					guard.Guardrail = new(invocationlog.GuardrailUnits)
 				}
 				for i, n := range guard.Guardrail {
 					if n == 0 {
@@ -685,8 +688,8 @@ func TestCacheSplitEdgeCases(t *testing.T) {
 			t.Fatalf("row of user %q", r.User)
 		}
 		tc := tests[i]
-		if r.Guardrail != wantGuardrail[tc.name] {
-			t.Errorf("%s: got guardrail units %v, want %v", tc.name, r.Guardrail, wantGuardrail[tc.name])
+		if got := r.GuardrailValues(); got != wantGuardrail[tc.name] {
+			t.Errorf("%s: got guardrail units %v, want %v", tc.name, got, wantGuardrail[tc.name])
 		}
 		if r.ServiceTier != wantTier[tc.name] {
 			t.Errorf("%s: got tier %q, want %q", tc.name, r.ServiceTier, wantTier[tc.name])

@@ -52,7 +52,21 @@ func (e *QueryError) Error() string {
 	if reason == "" {
 		reason = "no reason given"
 	}
-	return fmt.Sprintf("athena query %s in %s %s: %s", e.QueryExecutionID, e.Region, e.State, reason)
+	msg := fmt.Sprintf("athena query %s in %s %s: %s", e.QueryExecutionID, e.Region, e.State, reason)
+	if hint := e.Hint(); hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return msg
+}
+
+// Hint says what to do about a failure the engine recognises, or "".
+func (e *QueryError) Hint() string {
+	// The Glue table of a stack deployed before the response body became a column has no
+	// output.outputbodyjson: the query names it, and Athena cannot resolve it.
+	if strings.Contains(strings.ToLower(e.Reason), "outputbodyjson") {
+		return "the Glue table predates the response-body column this version reads; run cdk deploy with this version's CDK app to update the table (no data moves)"
+	}
+	return ""
 }
 
 // ErrQueryTimeout is wrapped by the error of a query that ran past WithQueryTimeout; it was

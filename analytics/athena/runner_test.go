@@ -453,3 +453,27 @@ func TestRunnerLargeResultFromS3(t *testing.T) {
 		t.Errorf("GetQueryResults calls: got %d, want %d", got, want)
 	}
 }
+
+func TestQueryErrorHint(t *testing.T) {
+	tests := []struct {
+		name, reason, want string
+	}{
+		{"table without the body column", "COLUMN_NOT_FOUND: line 23:94: Column 'outputbodyjson' cannot be resolved", "run cdk deploy"},
+		{"another failure", "HIVE_BAD_DATA: Error parsing field value", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &QueryError{Region: "us-east-1", QueryExecutionID: "q", State: "FAILED", Reason: tc.reason}
+			got := e.Error()
+			if tc.want == "" {
+				if e.Hint() != "" {
+					t.Errorf("got hint %q, want none", e.Hint())
+				}
+				return
+			}
+			if !strings.Contains(got, tc.want) || !strings.Contains(got, tc.reason) {
+				t.Errorf("got %q, want the reason and %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -127,8 +127,9 @@ func guardrailLine(t analytics.Totals) string {
 		return ""
 	}
 	var parts []string
+	units := t.GuardrailValues()
 	for i, p := range invocationlog.GuardrailPolicies {
-		if n := t.Guardrail[i]; n > 0 {
+		if n := units[i]; n > 0 {
 			parts = append(parts, num(n)+" "+strings.ReplaceAll(p.Name, "_", " "))
 		}
 	}
