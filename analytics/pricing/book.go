@@ -51,7 +51,8 @@ type Entry struct {
 	From   string   `json:"from"`
 	Until  string   `json:"until,omitempty"`
 	// Tier is the service tier the entry prices: "" for standard (what a call logged with
-	// tier "default", or with none, is billed at), "priority" or "flex".
+	// tier "default", or with none, is billed at), "priority" or "flex"; or "batch", the
+	// batch inference rate.
 	Tier string `json:"tier,omitempty"`
 	Rates
 	// LongContext are the rates of a request over LongContextThreshold input tokens (cache
@@ -91,6 +92,9 @@ const (
 	TierFlex     = "flex"
 	TierDefault  = "default"
 	TierReserved = "reserved"
+	// TierBatch prices batch inference jobs. They are not in model invocation logs, so no
+	// report prices a call with it; pricing explain --tier batch shows it.
+	TierBatch = "batch"
 )
 
 // Threshold is the input size (cache included) above which the entry's LongContext rates
@@ -317,9 +321,9 @@ func (e *Entry) validate() error {
 		return err
 	}
 	switch e.Tier {
-	case "", TierPriority, TierFlex:
+	case "", TierPriority, TierFlex, TierBatch:
 	default:
-		return fmt.Errorf("tier: %q is not a priced service tier (want %q or %q; standard entries have none)", e.Tier, TierPriority, TierFlex)
+		return fmt.Errorf("tier: %q is not a priced service tier (want %q, %q or %q; standard entries have none)", e.Tier, TierPriority, TierFlex, TierBatch)
 	}
 	switch e.LongContextThreshold {
 	case 0, 200_000:

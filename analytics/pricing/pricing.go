@@ -308,13 +308,13 @@ func (b *Book) ProfilePrefixes() []string { return slices.Clone(b.prefixes) }
 // Discount is the flat discount percentage applied to costs.
 func (b *Book) Discount() decimal.Decimal { return b.discount }
 
-// HasTiers reports whether the book prices base model at a service tier other than standard:
+// HasTiers reports whether the book prices base model at the Priority or Flex tier:
 // calls of such a model whose tier the log does not state are priced as standard, and the
 // report says how many.
 func (b *Book) HasTiers(model string) bool {
 	for _, l := range b.layers {
 		for k := range l.index {
-			if k.model == model && k.tier != "" {
+			if k.model == model && (k.tier == TierPriority || k.tier == TierFlex) {
 				return true
 			}
 		}

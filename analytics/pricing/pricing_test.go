@@ -661,3 +661,26 @@ func TestRefreshedFileLayering(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchRates: batch inference rates are in the book for explain, never for logged calls.
+func TestBatchRates(t *testing.T) {
+	b := mustLoad(t)
+	ex, err := b.ExplainTier(context.Background(), "us.anthropic.claude-sonnet-4-6", "us-east-1", TierBatch, day("2026-04-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ex.Entry.Input.String() + "/" + ex.Entry.Output.String(); got != "1.65/8.25" {
+		t.Errorf("sonnet 4.6 geo batch: got %s, want 1.65/8.25", got)
+	}
+	if b.HasTiers("anthropic.claude-sonnet-4-6") {
+		t.Error("a model with batch rates only counts as one with Priority or Flex prices")
+	}
+	if !b.HasTiers("amazon.nova-pro-v1:0") {
+		t.Error("Nova Pro has Priority and Flex prices")
+	}
+	_, err = b.Cost(context.Background(), Usage{ModelID: "us.anthropic.claude-sonnet-4-6", Region: "us-east-1", Time: day("2026-04-01"), ServiceTier: TierBatch, InputTokens: 5})
+	var ue *UnpricedError
+	if !errors.As(err, &ue) {
+		t.Errorf("a logged call of tier batch: got %v, want unpriced", err)
+	}
+}

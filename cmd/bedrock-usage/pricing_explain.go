@@ -85,7 +85,7 @@ func NewCmdPricingExplain(f *factory, runF func(context.Context, *pricingExplain
 	fl.StringVar(&opts.ProfileMap, "profile-map", "", "JSON file mapping application inference profile ARNs or ids to model ids")
 	fl.BoolVar(&opts.Offline, "offline", false, "never call bedrock GetInferenceProfile")
 	fl.BoolVar(&opts.NoRefreshed, "no-refreshed-prices", false, "leave out the price file that pricing refresh saved")
-	fl.StringVar(&opts.Tier, "tier", "standard", "service tier of the call: standard, priority or flex")
+	fl.StringVar(&opts.Tier, "tier", "standard", "service tier of the call: standard, priority, flex, or batch (batch inference jobs)")
 	return cmd
 }
 
@@ -135,9 +135,9 @@ func pricingExplainRun(ctx context.Context, opts *pricingExplainOptions) error {
 	switch tier {
 	case "standard", pricing.TierDefault, "":
 		tier = ""
-	case pricing.TierPriority, pricing.TierFlex:
+	case pricing.TierPriority, pricing.TierFlex, pricing.TierBatch:
 	default:
-		return usageErr("--tier %q: want standard, priority or flex", opts.Tier)
+		return usageErr("--tier %q: want standard, priority, flex or batch", opts.Tier)
 	}
 	ex, err := book.ExplainTier(ctx, opts.ModelID, region, tier, at)
 	if err != nil {
