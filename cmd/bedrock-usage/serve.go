@@ -31,6 +31,11 @@ type serveOptions struct {
 	changed  func(name string) bool
 	Addr     string
 	Cache    time.Duration
+	// AllowedHosts are more names the server answers to (--allowed-host); AuthToken and
+	// AuthTokenFile the token it requires (see serveguard.go).
+	AllowedHosts  []string
+	AuthToken     string
+	AuthTokenFile string
 }
 
 // NewCmdServe is `bedrock-usage serve`; runF runs it (serveRun, or a test's).
@@ -49,8 +54,12 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 			Without them the --since and --until flags apply.
 
 			Reports are cached for --cache, and one report is computed at a time. The
-			server listens on 127.0.0.1 unless --addr says otherwise: it has no
-			authentication, so put it behind your own proxy before exposing it.
+			server listens on 127.0.0.1 unless --addr says otherwise. It answers only
+			requests whose Host is a name it is reached as (127.0.0.1, localhost, [::1],
+			the --addr host, --allowed-host), refuses cross-site requests, and sends a
+			strict Content-Security-Policy. Off loopback it requires --auth-token (or
+			--auth-token-file, or the environment variable): send it as a bearer token, or
+			open the page once with ?token=… to get a cookie.
 		`),
 		Example: heredoc.Doc(`
 			$ bedrock-usage serve --source s3://bedrock-logs-123456789012-us-east-1/bedrock-logs/ --since 30d
@@ -68,12 +77,22 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 	opts.prices.addFlags(fl)
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.DurationVar(&opts.Cache, "cache", 5*time.Minute, "how long a computed report is reused")
+	fl.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "another host name the dashboard answers to (a proxy's name); requests for any other Host get 421")
+	fl.StringVar(&opts.AuthToken, "auth-token", "", "token every request must carry (bearer header, or once as ?token=); required off loopback (env "+authTokenEnv+")")
+	fl.StringVar(&opts.AuthTokenFile, "auth-token-file", "", "file whose first line is the token (instead of --auth-token)")
 	opts.engines = engine.Bind(fl, false)
 	return cmd
 }
 
+// authTokenEnv gives --auth-token its default.
+const authTokenEnv = "BEDROCK_USAGE_AUTH_TOKEN"
+
 func serveRun(ctx context.Context, opts *serveOptions) error {
-	h, err := newDashboard(ctx, opts)
+	d, err := newDashboard(ctx, opts)
+	if err != nil {
+		return err
+	}
+	h, err := d.handler()
 	if err != nil {
 		return err
 	}
@@ -93,6 +112,20 @@ func serveRun(ctx context.Context, opts *serveOptions) error {
 		return err
 	}
 	return nil
+}
+
+// handler is the dashboard behind its front door (serveguard.go).
+func (d *dashboard) handler() (http.Handler, error) {
+	o := d.opts
+	token := o.AuthToken
+	if token == "" && o.AuthTokenFile == "" && o.f.Env != nil {
+		token = o.f.Env(authTokenEnv)
+	}
+	token, err := readToken(token, o.AuthTokenFile)
+	if err != nil {
+		return nil, err
+	}
+	return newGuard(d, o.Addr, o.AllowedHosts, token)
 }
 
 // dashboard serves reports over HTTP.
