@@ -123,6 +123,9 @@ type LogBucket struct {
 	Policy awss3.BucketPolicy
 }
 
+// NoncurrentVersionDays is how long a log bucket keeps an object's previous versions.
+const NoncurrentVersionDays = 90
+
 // NewLogBucket creates (or imports) the log bucket and grants Bedrock s3:PutObject under
 // {prefix}AWSLogs/{account}/BedrockModelInvocationLogs/ only, under the confused-deputy
 // conditions.
@@ -134,9 +137,13 @@ func NewLogBucket(scope constructs.Construct, id string, props LogBucketProps) *
 		return lb
 	}
 	p := hardenedData(props.BucketName, props.Key, props.AccessLogs)
+	// Versioned: a log rewritten or deleted keeps its previous version (for
+	// NoncurrentVersionDays), so the change leaves a trace.
+	p.Versioned = jsii.Bool(true)
 	rule := &awss3.LifecycleRule{
 		Id:                                  jsii.String("log-storage"),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(NoncurrentVersionDays)),
 	}
 	if props.TransitionDays > 0 {
 		rule.Transitions = &[]*awss3.Transition{{

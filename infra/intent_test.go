@@ -222,6 +222,8 @@ func TestReportingRole(t *testing.T) {
 			"arn:aws:s3:::bedrock-analytics-123456789012-us-east-1", "arn:aws:s3:::bedrock-logs-123456789012-us-east-1"}},
 		{"ReadLogs", []string{"s3:GetObject"}, []string{
 			"arn:aws:s3:::acme-existing-bedrock-logs/bedrock-logs/*", "arn:aws:s3:::bedrock-logs-123456789012-us-east-1/bedrock-logs/*"}},
+		{"NoBodyObjects", []string{"s3:GetObject"}, []string{
+			"arn:aws:s3:::acme-existing-bedrock-logs/bedrock-logs/AWSLogs/*/data/*", "arn:aws:s3:::bedrock-logs-123456789012-us-east-1/bedrock-logs/AWSLogs/*/data/*"}},
 		{"QueryResults", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}, []string{
 			"arn:aws:s3:::bedrock-analytics-123456789012-eu-central-1/athena-results/*", "arn:aws:s3:::bedrock-analytics-123456789012-us-east-1/athena-results/*"}},
 		{"BedrockReads", []string{"bedrock:GetInferenceProfile", "bedrock:GetModelInvocationLoggingConfiguration", "bedrock:ListInferenceProfiles"}, []string{"*"}},
@@ -244,6 +246,15 @@ func TestReportingRole(t *testing.T) {
 				t.Errorf("resources (-want +got):\n%s", diff)
 			}
 		})
+	}
+	// The body objects are denied; every S3 grant holds in this account only.
+	if got := stmts["NoBodyObjects"]["Effect"]; got != "Deny" {
+		t.Errorf("NoBodyObjects: got effect %v, want Deny", got)
+	}
+	for _, sid := range []string{"ListBuckets", "ReadLogs", "QueryResults"} {
+		if got, want := jsonString(stmts[sid]["Condition"]), `{"StringEquals":{"s3:ResourceAccount":"123456789012"}}`; got != want {
+			t.Errorf("%s condition: got %s, want %s", sid, got, want)
+		}
 	}
 	if got, want := jsonString(stmts["DecryptThroughS3"]["Condition"]), `{"StringEquals":{"kms:ViaService":["s3.us-east-1.amazonaws.com","s3.eu-central-1.amazonaws.com"]}}`; got != want {
 		t.Errorf("KMS condition: got %s, want %s", got, want)
@@ -479,12 +490,12 @@ func TestBuckets(t *testing.T) {
 		buckets     map[string]want
 	}{
 		{"default", "us-east-1", map[string]want{
-			"bedrock-logs-123456789012-us-east-1":              {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Id":"log-storage","Status":"Enabled","Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":30}]}]`, true},
+			"bedrock-logs-123456789012-us-east-1":              {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Id":"log-storage","NoncurrentVersionExpiration":{"NoncurrentDays":90},"Status":"Enabled","Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":30}]}]`, true},
 			"bedrock-analytics-123456789012-us-east-1":         {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"ExpirationInDays":30,"Id":"expire-results","Status":"Enabled"}]`, true},
 			"bedrock-usage-access-logs-123456789012-us-east-1": {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"ExpirationInDays":365,"Id":"expire-access-logs","Status":"Enabled"}]`, false},
 		}},
 		{"full", "us-east-1", map[string]want{
-			"bedrock-logs-123456789012-us-east-1":              {true, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"ExpirationInDays":400,"Id":"log-storage","Status":"Enabled","Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":30}]}]`, true},
+			"bedrock-logs-123456789012-us-east-1":              {true, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"ExpirationInDays":400,"Id":"log-storage","NoncurrentVersionExpiration":{"NoncurrentDays":90},"Status":"Enabled","Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":30}]}]`, true},
 			"bedrock-analytics-123456789012-us-east-1":         {true, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"ExpirationInDays":30,"Id":"expire-results","Status":"Enabled"}]`, true},
 			"bedrock-usage-access-logs-123456789012-us-east-1": {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"ExpirationInDays":365,"Id":"expire-access-logs","Status":"Enabled"}]`, false},
 		}},
@@ -527,6 +538,10 @@ func TestBuckets(t *testing.T) {
 				}
 				if got := jsonString(p["LifecycleConfiguration"].(map[string]any)["Rules"]); got != w.lifecycle {
 					t.Errorf("%s: lifecycle:\ngot  %s\nwant %s", name, got, w.lifecycle)
+				}
+				// Log buckets keep previous versions, so a rewritten or deleted log leaves a trace.
+				if got, want := jsonString(p["VersioningConfiguration"]), map[bool]string{true: `{"Status":"Enabled"}`, false: "null"}[strings.HasPrefix(name, "bedrock-logs-")]; got != want {
+					t.Errorf("%s: versioning: got %s, want %s", name, got, want)
 				}
 				if _, got := p["LoggingConfiguration"]; got != w.accessLogs {
 					t.Errorf("%s: server access logging: got %v, want %v", name, got, w.accessLogs)
@@ -672,8 +687,13 @@ func TestLoggingHandlerRole(t *testing.T) {
 			if diff := cmp.Diff(tt.wantSids, sorted(sids)); diff != "" {
 				t.Errorf("statements (-want +got):\n%s", diff)
 			}
-			if got, want := jsonString(stmts["SetInvocationLogging"]), `{"Action":["bedrock:DeleteModelInvocationLoggingConfiguration","bedrock:GetModelInvocationLoggingConfiguration","bedrock:PutModelInvocationLoggingConfiguration"],"Effect":"Allow","Resource":"*","Sid":"SetInvocationLogging"}`; got != want {
+			// Only the handler functions' own calls, only in the configured regions.
+			fromHandler := `"ArnEquals":{"lambda:SourceFunctionArn":` + jsonString(functions) + `}`
+			if got, want := jsonString(stmts["SetInvocationLogging"]), `{"Action":["bedrock:DeleteModelInvocationLoggingConfiguration","bedrock:GetModelInvocationLoggingConfiguration","bedrock:PutModelInvocationLoggingConfiguration"],"Condition":{`+fromHandler+`,"StringEquals":{"aws:RequestedRegion":`+jsonString(tt.regions)+`}},"Effect":"Allow","Resource":"*","Sid":"SetInvocationLogging"}`; got != want {
 				t.Errorf("SetInvocationLogging:\ngot  %s\nwant %s", got, want)
+			}
+			if got, want := jsonString(stmts["WriteHandlerLogs"]["Condition"]), "{"+fromHandler+"}"; got != want {
+				t.Errorf("WriteHandlerLogs condition:\ngot  %s\nwant %s", got, want)
 			}
 			got, want := sorted(strs(stmts["WriteHandlerLogs"]["Resource"])), sorted(logs)
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -696,7 +716,7 @@ func TestLoggingHandlerRole(t *testing.T) {
 						id = rid
 					}
 				}
-				wantPass = []string{`{"Action":"iam:PassRole","Condition":{"StringEquals":{"iam:PassedToService":"bedrock.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["` + id + `","Arn"]},"Sid":"PassDeliveryRoleToBedrock"}`}
+				wantPass = []string{`{"Action":"iam:PassRole","Condition":{` + fromHandler + `,"StringEquals":{"iam:PassedToService":"bedrock.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["` + id + `","Arn"]},"Sid":"PassDeliveryRoleToBedrock"}`}
 			}
 			if diff := cmp.Diff(wantPass, pass); diff != "" {
 				t.Errorf("iam (-want +got):\n%s", diff)

@@ -97,16 +97,26 @@ func NewInvocationLoggingRoles(scope constructs.Construct, props InvocationLoggi
 		deliveryStreams = append(deliveryStreams, deliveryStreamArn(props.Account, r))
 	}
 
+	// Every permission holds only for calls made by the handler functions themselves:
+	// Lambda puts lambda:SourceFunctionArn in the request context of the calls a function's
+	// code makes with its execution role's credentials, and of the CloudWatch Logs writes
+	// Lambda makes for it. Another function given this role can do nothing with it.
+	fromHandler := map[string]any{"lambda:SourceFunctionArn": functions}
 	stmts := []awsiam.PolicyStatement{
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("SetInvocationLogging"),
 			Actions:   jsii.Strings("bedrock:PutModelInvocationLoggingConfiguration", "bedrock:DeleteModelInvocationLoggingConfiguration", "bedrock:GetModelInvocationLoggingConfiguration"),
 			Resources: jsii.Strings("*"),
+			Conditions: &map[string]any{
+				"ArnEquals":    fromHandler,
+				"StringEquals": map[string]any{"aws:RequestedRegion": props.Regions},
+			},
 		}),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("WriteHandlerLogs"),
-			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-			Resources: jsii.Strings(handlerLogs...),
+			Sid:        jsii.String("WriteHandlerLogs"),
+			Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources:  jsii.Strings(handlerLogs...),
+			Conditions: &map[string]any{"ArnEquals": fromHandler},
 		}),
 	}
 	if props.CloudWatch {
@@ -132,7 +142,7 @@ func NewInvocationLoggingRoles(scope constructs.Construct, props InvocationLoggi
 			Sid:        jsii.String("PassDeliveryRoleToBedrock"),
 			Actions:    jsii.Strings("iam:PassRole"),
 			Resources:  &[]*string{roles.Delivery.RoleArn()},
-			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": BedrockServicePrincipal}},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": BedrockServicePrincipal}, "ArnEquals": fromHandler},
 		}))
 	}
 	roles.Handler = awsiam.NewRole(scope, jsii.String("InvocationLoggingHandlerRole"), &awsiam.RoleProps{

@@ -159,8 +159,11 @@ func NewReportingRole(scope constructs.Construct, id string, props ReportingRole
 	}
 	regions := slices.Clone(props.Regions)
 	var (
-		workgroups, catalog, logObjects, logBuckets, results, resultBuckets, keys []string
+		workgroups, catalog, logObjects, bodyObjects, logBuckets, results, resultBuckets, keys []string
 	)
+	// s3:ResourceAccount: the S3 grants hold for buckets of this account only, whatever
+	// their names (a bucket name is global; a deleted one can be re-created elsewhere).
+	inAccount := &map[string]any{"StringEquals": map[string]any{"s3:ResourceAccount": props.Account}}
 	for _, r := range regions {
 		a := props.Account
 		workgroups = append(workgroups, "arn:aws:athena:"+r+":"+a+":workgroup/"+WorkGroupName)
@@ -171,6 +174,7 @@ func NewReportingRole(scope constructs.Construct, id string, props ReportingRole
 		lb := props.LogBuckets[r]
 		logBuckets = append(logBuckets, bucketArn(lb))
 		logObjects = append(logObjects, bucketArn(lb)+"/"+props.LogPrefix+"*")
+		bodyObjects = append(bodyObjects, bucketArn(lb)+"/"+props.LogPrefix+"AWSLogs/*/data/*")
 		rb := props.ResultBuckets[r]
 		resultBuckets = append(resultBuckets, bucketArn(rb))
 		results = append(results, bucketArn(rb)+"/"+ResultsPrefix+"*")
@@ -188,19 +192,31 @@ func NewReportingRole(scope constructs.Construct, id string, props ReportingRole
 			Resources: jsii.Strings(catalog...),
 		}),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ListBuckets"),
-			Actions:   jsii.Strings("s3:ListBucket", "s3:GetBucketLocation"),
-			Resources: jsii.Strings(append(slices.Clone(logBuckets), resultBuckets...)...),
+			Sid:        jsii.String("ListBuckets"),
+			Actions:    jsii.Strings("s3:ListBucket", "s3:GetBucketLocation"),
+			Resources:  jsii.Strings(append(slices.Clone(logBuckets), resultBuckets...)...),
+			Conditions: inAccount,
 		}),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ReadLogs"),
+			Sid:        jsii.String("ReadLogs"),
+			Actions:    jsii.Strings("s3:GetObject"),
+			Resources:  jsii.Strings(logObjects...),
+			Conditions: inAccount,
+		}),
+		// The data/ objects hold whole request and response bodies (over about 100 KB): a
+		// report never needs them. (The log lines themselves carry prompts and responses
+		// when text delivery is on; ReadLogs reads those.)
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("NoBodyObjects"),
+			Effect:    awsiam.Effect_DENY,
 			Actions:   jsii.Strings("s3:GetObject"),
-			Resources: jsii.Strings(logObjects...),
+			Resources: jsii.Strings(bodyObjects...),
 		}),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("QueryResults"),
-			Actions:   jsii.Strings("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
-			Resources: jsii.Strings(results...),
+			Sid:        jsii.String("QueryResults"),
+			Actions:    jsii.Strings("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
+			Resources:  jsii.Strings(results...),
+			Conditions: inAccount,
 		}),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("BedrockReads"),
