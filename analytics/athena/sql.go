@@ -216,7 +216,7 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	if err := q.Validate(); err != nil {
 		return "", nil, err
 	}
-	hours := invocationlog.Hours(q.Since, q.Until)
+	firstHour, lastHour, _ := invocationlog.HourRange(q.Since, q.Until) // Validate refused an empty range
 	s := &sqlBuilder{}
 	s.w("-- bedrock-usage: Bedrock usage at the report grain, for one region's invocation logs.\n")
 	s.w("-- Parameters in order: requestMetadata keys (each twice), first and last delivery-hour partition,\n")
@@ -264,9 +264,9 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("\n")
 	s.w("  FROM \"", database, "\".\"", table, "\"\n")
 	s.w("  WHERE \"dt\" BETWEEN ")
-	s.param("first partition", partitionValue(hours[0]))
+	s.param("first partition", partitionValue(firstHour))
 	s.w(" AND ")
-	s.param("last partition", partitionValue(hours[len(hours)-1]))
+	s.param("last partition", partitionValue(lastHour))
 	s.w("\n")
 	// Body objects sit in the data/ folder right under the hour folder; a data/ folder
 	// elsewhere in the key (in the bucket prefix, say) is no reason to skip a file.

@@ -132,16 +132,24 @@ func parseAfterAWSLogs(s string) (Location, bool) {
 // file lands in the folder of its delivery hour, which can be the hour after its records'.
 // So [10:00, 12:00) needs 10, 11 and 12. An empty range needs none.
 func Hours(since, until time.Time) []time.Time {
-	if !until.After(since) {
+	start, last, ok := HourRange(since, until)
+	if !ok {
 		return nil
 	}
-	start := since.UTC().Truncate(time.Hour)
-	last := until.UTC().Add(-time.Nanosecond).Truncate(time.Hour).Add(time.Hour)
 	hs := make([]time.Time, 0, int(last.Sub(start)/time.Hour)+1)
 	for h := start; !h.After(last); h = h.Add(time.Hour) {
 		hs = append(hs, h)
 	}
 	return hs
+}
+
+// HourRange is the first and last delivery hour Hours lists, computed from the ends: a
+// query over centuries costs nothing. ok is false for an empty range.
+func HourRange(since, until time.Time) (first, last time.Time, ok bool) {
+	if !until.After(since) {
+		return time.Time{}, time.Time{}, false
+	}
+	return since.UTC().Truncate(time.Hour), until.UTC().Add(-time.Nanosecond).Truncate(time.Hour).Add(time.Hour), true
 }
 
 // IsBodyObject reports whether a key is a large-body object under an hour's data/ folder.

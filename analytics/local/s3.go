@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,13 +151,29 @@ func (l *s3Lister) list(ctx context.Context, q analytics.Query, k *sink) error {
 		}
 	}
 
-	hours := invocationlog.Hours(q.Since, q.Until)
+	first, last, _ := invocationlog.HourRange(q.Since, q.Until)
 	var prefixes []string
 	for _, u := range units {
 		if len(q.Regions) > 0 && !slices.Contains(q.Regions, u.region) {
 			continue
 		}
-		for _, p := range hourPrefixes(base, u, hours) {
+		regionPrefix := invocationlog.RegionPrefix(base, u.account, u.region)
+		var years map[int]bool
+		if last.Year()-first.Year() >= 2 {
+			// A range of years: list the year folders that exist (one request) rather than
+			// a prefix for every year of the range.
+			dirs, err := l.listDirs(ctx, regionPrefix, k)
+			if err != nil {
+				return err
+			}
+			years = map[int]bool{}
+			for _, d := range dirs {
+				if y, err := strconv.Atoi(d); err == nil && len(d) == 4 {
+					years[y] = true
+				}
+			}
+		}
+		for _, p := range rangePrefixes(regionPrefix, first, last, years) {
 			switch {
 			case sub == "" || strings.HasPrefix(p, sub):
 				prefixes = append(prefixes, p)
@@ -177,21 +194,45 @@ func (l *s3Lister) list(ctx context.Context, q analytics.Query, k *sink) error {
 	return g.Wait()
 }
 
-// hourPrefixes are the prefixes to list for a unit's delivery hours (consecutive, as
-// invocationlog.Hours returns them): one per hour, except that a day whose 24 hours are all
-// needed is listed once through its day prefix, which holds exactly those hours.
-func hourPrefixes(base string, u unit, hours []time.Time) []string {
+// rangePrefixes are the prefixes to list for a unit's delivery hours first..last
+// (inclusive), computed from the ends: a year, month or day wholly in the range is listed
+// once through its folder, the hours at either end one by one. So a range costs at most a
+// prefix per year, and 12 + 31 + 24 more at each end, never one per hour. years, when not
+// nil, are the year folders that exist: the others are left out.
+func rangePrefixes(regionPrefix string, first, last time.Time, years map[int]bool) []string {
+	end := last.Add(time.Hour) // exclusive
 	var out []string
-	for i := 0; i < len(hours); {
-		h := hours[i]
-		if h.Hour() == 0 && i+24 <= len(hours) {
-			out = append(out, invocationlog.RegionPrefix(base, u.account, u.region)+h.Format("2006/01/02")+"/")
-			i += 24
-			continue
+	var span func(lo, hi time.Time, level int)
+	// span adds the prefixes of [lo, hi), which lies within one folder of the level above.
+	span = func(lo, hi time.Time, level int) {
+		for t := lo; t.Before(hi); {
+			var start, next time.Time
+			var layout string
+			switch level {
+			case 0:
+				start, next, layout = time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(t.Year()+1, 1, 1, 0, 0, 0, 0, time.UTC), "2006/"
+			case 1:
+				start, next, layout = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC), time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC), "2006/01/"
+			case 2:
+				start, next, layout = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, time.UTC), "2006/01/02/"
+			default:
+				start, next, layout = t, t.Add(time.Hour), "2006/01/02/15/"
+			}
+			switch {
+			case level == 0 && years != nil && !years[t.Year()]:
+			case !start.Before(lo) && !next.After(hi):
+				out = append(out, regionPrefix+start.Format(layout))
+			default:
+				inner := next
+				if hi.Before(inner) {
+					inner = hi
+				}
+				span(t, inner, level+1)
+			}
+			t = next
 		}
-		out = append(out, invocationlog.HourPrefix(base, u.account, u.region, h))
-		i++
 	}
+	span(first, end, 0)
 	return out
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
@@ -208,16 +209,22 @@ func TestS3ListsOnlyHoursInRange(t *testing.T) {
 		q       analytics.Query
 		regions []string
 		hours   []string
+		// years is true when the range spans years: the region's year folders are listed
+		// first, and only those are read.
+		years bool
 	}{
 		{"two hours, all regions",
 			analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")},
-			[]string{"eu-central-1", "us-east-1"}, []string{"2025/11/03/10/", "2025/11/03/11/", "2025/11/03/12/"}},
+			[]string{"eu-central-1", "us-east-1"}, []string{"2025/11/03/10/", "2025/11/03/11/", "2025/11/03/12/"}, false},
 		{"half an hour, one region",
 			analytics.Query{Since: mustTime("2025-11-03T11:30:00Z"), Until: mustTime("2025-11-03T12:00:00Z"), Regions: []string{"us-east-1"}},
-			[]string{"us-east-1"}, []string{"2025/11/03/11/", "2025/11/03/12/"}},
+			[]string{"us-east-1"}, []string{"2025/11/03/11/", "2025/11/03/12/"}, false},
 		{"a whole day and its edges",
 			analytics.Query{Since: mustTime("2025-11-02T22:00:00Z"), Until: mustTime("2025-11-04T00:30:00Z")},
-			[]string{"eu-central-1", "us-east-1"}, []string{"2025/11/02/22/", "2025/11/02/23/", "2025/11/03/", "2025/11/04/00/", "2025/11/04/01/"}},
+			[]string{"eu-central-1", "us-east-1"}, []string{"2025/11/02/22/", "2025/11/02/23/", "2025/11/03/", "2025/11/04/00/", "2025/11/04/01/"}, false},
+		{"centuries, one region",
+			analytics.Query{Since: mustTime("0001-01-02T00:00:00Z"), Until: mustTime("9999-12-30T00:00:00Z"), Regions: []string{"us-east-1"}},
+			[]string{"us-east-1"}, []string{"2024/", "2025/"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,6 +246,11 @@ func TestS3ListsOnlyHoursInRange(t *testing.T) {
 			}
 			base := "bedrock-logs/AWSLogs/"
 			wantDirs := []string{base, base + testAccount + "/BedrockModelInvocationLogs/"}
+			if tc.years {
+				for _, reg := range tc.regions {
+					wantDirs = append(wantDirs, base+testAccount+"/BedrockModelInvocationLogs/"+reg+"/")
+				}
+			}
 			var wantHours, wantGets []string
 			for _, reg := range tc.regions {
 				for _, h := range tc.hours {
@@ -570,5 +582,55 @@ func TestS3Accounts(t *testing.T) {
 	want := map[string]int64{"us-east-1": 1, "ap-northeast-1": 10}
 	if len(got) != len(want) || got["us-east-1"] != 1 || got["ap-northeast-1"] != 10 {
 		t.Errorf("input tokens by region: got %v, want %v", got, want)
+	}
+}
+
+// TestRangePrefixes: the prefixes for a range hold exactly its delivery hours (each once),
+// and their number is bounded by the calendar, not by the hours.
+func TestRangePrefixes(t *testing.T) {
+	const region = "p/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/"
+	// hoursOf expands a prefix to the delivery hours below it.
+	hoursOf := func(p string) []time.Time {
+		rest := strings.TrimSuffix(strings.TrimPrefix(p, region), "/")
+		parts := strings.Split(rest, "/")
+		layouts := []string{"2006", "2006/01", "2006/01/02", "2006/01/02/15"}
+		start, err := time.Parse(layouts[len(parts)-1], rest)
+		if err != nil {
+			t.Fatalf("prefix %s: %v", p, err)
+		}
+		end := [](func(time.Time) time.Time){
+			func(s time.Time) time.Time { return s.AddDate(1, 0, 0) }, func(s time.Time) time.Time { return s.AddDate(0, 1, 0) },
+			func(s time.Time) time.Time { return s.AddDate(0, 0, 1) }, func(s time.Time) time.Time { return s.Add(time.Hour) },
+		}[len(parts)-1](start)
+		var hs []time.Time
+		for h := start; h.Before(end); h = h.Add(time.Hour) {
+			hs = append(hs, h)
+		}
+		return hs
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	base := time.Date(2024, 12, 20, 0, 0, 0, 0, time.UTC)
+	for i := range 300 {
+		since := base.Add(time.Duration(rng.Int64N(int64(500 * 24 * time.Hour))))
+		until := since.Add(time.Duration(1 + rng.Int64N(int64([]time.Duration{3 * time.Hour, 50 * time.Hour, 70 * 24 * time.Hour, 800 * 24 * time.Hour}[i%4]))))
+		first, last, _ := invocationlog.HourRange(since, until)
+		var got []time.Time
+		ps := rangePrefixes(region, first, last, nil)
+		for _, p := range ps {
+			got = append(got, hoursOf(p)...)
+		}
+		slices.SortFunc(got, func(a, b time.Time) int { return a.Compare(b) })
+		if want := invocationlog.Hours(since, until); !slices.Equal(got, want) {
+			t.Fatalf("%s to %s: prefixes %v cover %d hours, want the %d of the range", since, until, ps, len(got), len(want))
+		}
+		if years := last.Year() - first.Year() + 1; len(ps) > years+2*(12+31+24) {
+			t.Errorf("%s to %s: %d prefixes, want at most %d", since, until, len(ps), years+2*(12+31+24))
+		}
+	}
+	// Centuries, with the year folders that exist: a handful of prefixes.
+	first, last, _ := invocationlog.HourRange(time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 30, 0, 0, 0, 0, time.UTC))
+	ps := rangePrefixes(region, first, last, map[int]bool{2025: true, 2026: true})
+	if diff := cmp.Diff([]string{region + "2025/", region + "2026/"}, ps); diff != "" {
+		t.Errorf("0001 to 9999 over two year folders (-want +got):\n%s", diff)
 	}
 }
