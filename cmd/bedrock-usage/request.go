@@ -112,15 +112,34 @@ func (r reportRequest) query(now time.Time) (analytics.Query, []analytics.Dimens
 // regionRE is the shape of an AWS region name.
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
-// splitList splits comma-separated values of repeatable flags and drops empties.
+// splitList splits comma-separated values of repeatable flags and drops empties and
+// repeats (in linear time: a request may carry many).
 func splitList(in []string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, v := range in {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" && !seen[p] {
+				seen[p] = true
 				out = append(out, p)
 			}
 		}
 	}
 	return out
+}
+
+// bounded checks a dashboard request's parameters against the server's bounds.
+func (r reportRequest) bounded() error {
+	for name, vals := range map[string][]string{"region": r.Regions, "app": r.Apps, "user": r.Users, "model": r.Models} {
+		if n := len(splitList(vals)); n > maxListValues {
+			return fmt.Errorf("%s: %d values; the dashboard takes at most %d", name, n, maxListValues)
+		}
+	}
+	if n := len(splitList(r.GroupBy)); n > maxGroupBy {
+		return fmt.Errorf("group-by: %d dimensions; the dashboard takes at most %d", n, maxGroupBy)
+	}
+	if r.Top > maxServeTop {
+		return fmt.Errorf("top=%d: the dashboard shows at most %d lines per view", r.Top, maxServeTop)
+	}
+	return nil
 }

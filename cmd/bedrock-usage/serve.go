@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
@@ -31,6 +32,8 @@ type serveOptions struct {
 	changed  func(name string) bool
 	Addr     string
 	Cache    time.Duration
+	// CacheMB bounds the rendered pages kept (--cache-size, MiB).
+	CacheMB int
 	// AllowedHosts are more names the server answers to (--allowed-host); AuthToken and
 	// AuthTokenFile the token it requires (see serveguard.go).
 	AllowedHosts  []string
@@ -53,7 +56,10 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 			group-by, top (for example /?since=30d&region=us-east-1&group-by=metadata.team).
 			Without them the --since and --until flags apply.
 
-			Reports are cached for --cache, and one report is computed at a time. The
+			Rendered pages are cached for --cache, within --cache-size; identical requests
+			at once are computed once, different ones in parallel. Parameters are bounded
+			(a query string of 8 KiB, 64 values per list, 8 group-by dimensions, top up to
+			10000): beyond that the answer is 400 with the reason. The
 			server listens on 127.0.0.1 unless --addr says otherwise. It answers only
 			requests whose Host is a name it is reached as (127.0.0.1, localhost, [::1],
 			the --addr host, --allowed-host), refuses cross-site requests, and sends a
@@ -76,7 +82,8 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 	fl.StringVar(&opts.Engine, "engine", engine.DefaultName(), engine.EngineHelp())
 	opts.prices.addFlags(fl)
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fl.DurationVar(&opts.Cache, "cache", 5*time.Minute, "how long a computed report is reused")
+	fl.DurationVar(&opts.Cache, "cache", 5*time.Minute, "how long a rendered page is reused")
+	fl.IntVar(&opts.CacheMB, "cache-size", defaultCacheMB, "most MiB of rendered pages kept (least recently used go first)")
 	fl.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "another host name the dashboard answers to (a proxy's name); requests for any other Host get 421")
 	fl.StringVar(&opts.AuthToken, "auth-token", "", "token every request must carry (bearer header, or once as ?token=); required off loopback (env "+authTokenEnv+")")
 	fl.StringVar(&opts.AuthTokenFile, "auth-token-file", "", "file whose first line is the token (instead of --auth-token)")
@@ -128,20 +135,26 @@ func (d *dashboard) handler() (http.Handler, error) {
 	return newGuard(d, o.Addr, o.AllowedHosts, token)
 }
 
-// dashboard serves reports over HTTP.
+// dashboard serves reports over HTTP. Rendered pages are cached within --cache-size bytes;
+// identical requests in flight at once are computed once (flight), different ones in
+// parallel.
 type dashboard struct {
-	opts  *serveOptions
-	book  *pricing.Book
-	src   analytics.Source
-	where string
-	mu    sync.Mutex // one report at a time
-	seen  map[string]cached
+	opts   *serveOptions
+	book   *pricing.Book
+	src    analytics.Source
+	where  string
+	pages  *pageCache
+	flight singleflight.Group
 }
 
-type cached struct {
-	rep *analytics.Report
-	at  time.Time
-}
+// Bounds of a request's parameters: beyond them the answer is 400 with the reason.
+const (
+	maxQueryBytes  = 8 << 10 // the whole query string
+	maxListValues  = 64      // values of one list parameter (region, app, user, model)
+	maxGroupBy     = 8       // group-by dimensions
+	maxServeTop    = 10000
+	defaultCacheMB = 256
+)
 
 // newDashboard opens the source once and loads the prices; each request queries the source.
 func newDashboard(ctx context.Context, opts *serveOptions) (*dashboard, error) {
@@ -163,7 +176,11 @@ func newDashboard(ctx context.Context, opts *serveOptions) (*dashboard, error) {
 	if err != nil {
 		return nil, usageFrom(err)
 	}
-	return &dashboard{opts: opts, book: book, src: src, where: where, seen: map[string]cached{}}, nil
+	size := opts.CacheMB
+	if size <= 0 {
+		size = defaultCacheMB
+	}
+	return &dashboard{opts: opts, book: book, src: src, where: where, pages: newPageCache(int64(size)<<20, opts.Cache)}, nil
 }
 
 func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -188,12 +205,20 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 		return
 	}
+	if len(req.URL.RawQuery) > maxQueryBytes {
+		http.Error(w, fmt.Sprintf("the query string is %d bytes; the dashboard takes at most %d", len(req.URL.RawQuery), maxQueryBytes), http.StatusBadRequest)
+		return
+	}
 	r, err := d.opts.defaults.fromValues(req.URL.Query())
+	if err == nil {
+		err = r.bounded()
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rep, err := d.report(req.Context(), r)
+	key := format + "\x00" + strconv.Itoa(r.Top) + "\x00" + r.key()
+	page, err := d.page(req.Context(), key, format, ctype, r)
 	if err != nil {
 		code := http.StatusInternalServerError
 		var fe *flagError
@@ -203,36 +228,37 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), code)
 		return
 	}
-	var buf bytes.Buffer
-	if err := render.Render(&buf, rep, format, render.Options{Top: r.Top}); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Write(buf.Bytes())
+	w.Header().Set("Content-Type", page.ctype)
+	w.Write(page.body)
 }
 
-func (d *dashboard) report(ctx context.Context, r reportRequest) (*analytics.Report, error) {
-	key := r.key()
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// page is the rendered page for a request: from the cache, from an identical request in
+// flight, or computed now.
+func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest) (*pageEntry, error) {
 	now := d.opts.f.Now()
-	if c, ok := d.seen[key]; ok && now.Sub(c.at) < d.opts.Cache {
-		return c.rep, nil
+	if p, ok := d.pages.get(key, now); ok {
+		return p, nil
 	}
-	q, dims, metaKeys, err := r.query(now)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := buildReport(ctx, d.opts.f, d.src, d.where, q, dims, metaKeys, d.book)
-	if err != nil {
-		return nil, err
-	}
-	for k, c := range d.seen {
-		if now.Sub(c.at) >= d.opts.Cache {
-			delete(d.seen, k)
+	v, err, _ := d.flight.Do(key, func() (any, error) {
+		q, dims, metaKeys, err := r.query(now)
+		if err != nil {
+			return nil, err
 		}
+		// The report outlives the request that started it: others may be waiting on it.
+		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := render.Render(&buf, rep, format, render.Options{Top: r.Top}); err != nil {
+			return nil, err
+		}
+		p := &pageEntry{key: key, body: buf.Bytes(), ctype: ctype, at: now}
+		d.pages.put(p)
+		return p, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	d.seen[key] = cached{rep: rep, at: now}
-	return rep, nil
+	return v.(*pageEntry), nil
 }

@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
 )
 
 func TestServeDashboard(t *testing.T) {
@@ -186,5 +192,126 @@ func TestServeTokenSources(t *testing.T) {
 				t.Errorf("got %q, %v; want %q, error containing %q", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestPageCache(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newPageCache(100, time.Minute)
+	page := func(key string, n int) *pageEntry {
+		return &pageEntry{key: key, body: []byte(strings.Repeat("x", n)), at: now}
+	}
+	c.put(page("a", 40))
+	c.put(page("b", 40))
+	c.get("a", now) // a is now the most recently used
+	c.put(page("c", 40))
+	if _, ok := c.get("b", now); ok {
+		t.Error("b, the least recently used, was kept past the bound")
+	}
+	for _, k := range []string{"a", "c"} {
+		if _, ok := c.get(k, now); !ok {
+			t.Errorf("%s was evicted", k)
+		}
+	}
+	if b, n := c.size(); b != 80 || n != 2 {
+		t.Errorf("got %d bytes in %d pages, want 80 in 2", b, n)
+	}
+	c.put(page("huge", 101))
+	if _, ok := c.get("huge", now); ok {
+		t.Error("a page larger than the bound was kept")
+	}
+	if _, ok := c.get("a", now.Add(time.Minute)); ok {
+		t.Error("a page past its TTL was served")
+	}
+}
+
+// countingSource counts the queries of a source and holds each one until released.
+type countingSource struct {
+	analytics.Source
+	n       atomic.Int64
+	release chan struct{}
+}
+
+func (c *countingSource) Usage(ctx context.Context, q analytics.Query) (*analytics.Result, error) {
+	c.n.Add(1)
+	<-c.release
+	return c.Source.Usage(ctx, q)
+}
+
+func TestServeBoundsAndConcurrency(t *testing.T) {
+	dir := generate(t)
+	cli := newTestCLI(t)
+	var opts *serveOptions
+	cmd := NewCmdServe(cli.f, func(_ context.Context, o *serveOptions) error { opts = o; return nil })
+	cmd.SetArgs([]string{"--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--cache", "1m"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := newDashboard(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingSource{Source: d.src, release: make(chan struct{})}
+	d.src = cs
+	h, err := d.handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(target string) (int, string) {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Host = "127.0.0.1:8080"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	many := func(name string, n int) string {
+		var vs []string
+		for i := range n {
+			vs = append(vs, name+"="+fmt.Sprint("v", i))
+		}
+		return strings.Join(vs, "&")
+	}
+	for _, tc := range []struct{ name, target, want string }{
+		{"query string too long", "/?app=" + strings.Repeat("a", maxQueryBytes), "the query string is"},
+		{"too many values", "/?" + many("user", maxListValues+1), "user: 65 values"},
+		{"too many dimensions", "/?group-by=app,user,model,region,date,hour,kind,scope,account", "group-by: 9 dimensions"},
+		{"top too large", "/?top=10001", "at most 10000 lines"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := get(tc.target); code != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+				t.Errorf("got %d %q, want 400 containing %q", code, body, tc.want)
+			}
+		})
+	}
+	if cs.n.Load() != 0 {
+		t.Fatalf("bad requests queried the source %d times", cs.n.Load())
+	}
+	// Five identical requests at once: one query. A different one runs beside them.
+	var wg sync.WaitGroup
+	codes := make([]int, 6)
+	for i := range 6 {
+		target := "/report.json?region=us-east-1"
+		if i == 5 {
+			target = "/report.json?region=eu-west-1"
+		}
+		wg.Go(func() { codes[i], _ = get(target) })
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for cs.n.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := cs.n.Load(); got != 2 {
+		t.Errorf("got %d queries in flight, want 2 (the identical requests share one; the other is not serialised behind it)", got)
+	}
+	close(cs.release)
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Errorf("request %d: got %d", i, c)
+		}
+	}
+	// Served again from the cache.
+	if code, _ := get("/report.json?region=us-east-1"); code != 200 || cs.n.Load() != 2 {
+		t.Errorf("cached request: got %d after %d queries, want 200 and no new query", code, cs.n.Load())
 	}
 }
