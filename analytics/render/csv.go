@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
@@ -22,7 +21,7 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 			}
 		}
 	}
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	head := append([]string{"view"}, cols...)
 	for _, c := range analytics.MeasureColumns() {
 		head = append(head, c.Name)

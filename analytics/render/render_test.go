@@ -212,3 +212,36 @@ func TestRenderUnknownFormat(t *testing.T) {
 		t.Errorf("got %v, want an unknown-format error", err)
 	}
 }
+
+func TestSafeCell(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"formula", "=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"},
+		{"plus", "+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+		{"minus text", "-2+3+cmd", "'-2+3+cmd"},
+		{"at", "@SUM(A1)", "'@SUM(A1)"},
+		{"tab", "\tx", "'\tx"},
+		{"carriage return", "\rx", "'\rx"},
+		{"negative number", "-5", "-5"},
+		{"signed decimal", "+1.25", "+1.25"},
+		{"plain", "ChatbotApp-BedrockRole", "ChatbotApp-BedrockRole"},
+		{"empty", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SafeCell(tc.in); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// A report whose session name is a formula writes it neutralised.
+	var b strings.Builder
+	w := NewCSVWriter(&b)
+	rec := []string{"=1+1", "ok"}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	if got := b.String(); got != "'=1+1,ok\n" || rec[0] != "=1+1" {
+		t.Errorf("got %q (record now %q), want the cell neutralised and the caller's record untouched", got, rec)
+	}
+}

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 )
 
 // pricingOutput is what a pricing command prints, in the three formats they share: the value
@@ -29,7 +30,7 @@ func writePricing(w io.Writer, format string, out pricingOutput) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(out.JSON)
 	case "csv":
-		cw := csv.NewWriter(w)
+		cw := render.NewCSVWriter(w)
 		cw.Write(out.CSVHead)
 		for _, r := range out.CSVRows {
 			cw.Write(r)
