@@ -2,8 +2,11 @@ package analytics
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
@@ -22,6 +25,20 @@ type Aggregator struct {
 	OutOfRange int64
 	// Filtered counts records in range that the query's filters rejected.
 	Filtered int64
+	// overflow is the first group whose sums overflowed int64 (see Err).
+	overflow *Key
+}
+
+// ErrOverflow is wrapped by the error of sums that do not fit an int64.
+var ErrOverflow = errors.New("sum overflows int64")
+
+// Err is the error of a group whose sums overflowed, naming it; nil when none did.
+func (a *Aggregator) Err() error {
+	if a.overflow == nil {
+		return nil
+	}
+	k := a.overflow
+	return fmt.Errorf("the token sums of %s calling %s in %s at %s: %w", k.Principal, k.Model, k.Region, k.Hour.Format(time.RFC3339), ErrOverflow)
 }
 
 // NewAggregator returns an empty aggregator for q.
@@ -61,7 +78,10 @@ func (a *Aggregator) AddRow(r Row) {
 		m = new(Measures)
 		a.groups[a.internKey(r.Key)] = m
 	}
-	m.Add(r.Measures)
+	if m.Add(r.Measures) && a.overflow == nil {
+		k := r.Key
+		a.overflow = &k
+	}
 }
 
 func (a *Aggregator) internKey(k Key) Key {
@@ -87,6 +107,9 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	}
 	a.OutOfRange += b.OutOfRange
 	a.Filtered += b.Filtered
+	if a.overflow == nil {
+		a.overflow = b.overflow
+	}
 }
 
 // Len is the number of groups.

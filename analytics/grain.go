@@ -215,24 +215,34 @@ func measureColumns(detail bool) []Column {
 	return cols
 }
 
-// Add adds o to m. It is written out, as it runs once per record: TestMeasuresAddCoversEveryMeasure
-// holds it to MeasureDefs.
-func (m *Measures) Add(o Measures) {
-	m.Calls += o.Calls
-	m.InputTokens += o.InputTokens
-	m.OutputTokens += o.OutputTokens
-	m.CacheReadTokens += o.CacheReadTokens
-	m.CacheWriteTokens += o.CacheWriteTokens
-	m.CacheWrite1hTokens += o.CacheWrite1hTokens
-	m.CacheWriteUnknownTTLTokens += o.CacheWriteUnknownTTLTokens
+// Add adds o to m and reports whether a sum overflowed int64 (the sums are then wrong: the
+// caller reports an error naming the group, never the wrapped number). It is written out,
+// as it runs once per record: TestMeasuresAddCoversEveryMeasure holds it to MeasureDefs.
+func (m *Measures) Add(o Measures) (overflow bool) {
+	add := func(p *int64, v int64) {
+		s := *p + v
+		// Signed overflow: both operands of one sign and a result of the other.
+		if (v > 0 && s < *p) || (v < 0 && s > *p) {
+			overflow = true
+		}
+		*p = s
+	}
+	add(&m.Calls, o.Calls)
+	add(&m.InputTokens, o.InputTokens)
+	add(&m.OutputTokens, o.OutputTokens)
+	add(&m.CacheReadTokens, o.CacheReadTokens)
+	add(&m.CacheWriteTokens, o.CacheWriteTokens)
+	add(&m.CacheWrite1hTokens, o.CacheWrite1hTokens)
+	add(&m.CacheWriteUnknownTTLTokens, o.CacheWriteUnknownTTLTokens)
 	if o.Guardrail != nil {
 		if m.Guardrail == nil {
 			m.Guardrail = new(invocationlog.GuardrailUnits)
 		}
 		for i, u := range o.Guardrail {
-			m.Guardrail[i] += u
+			add(&m.Guardrail[i], u)
 		}
 	}
+	return overflow
 }
 
 // Tokens is the sum of the token measures.

@@ -1,9 +1,15 @@
 package analytics
 
 import (
+	"context"
+	"errors"
+	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 )
 
 // TestMeasuresAddCoversEveryMeasure holds the written-out Measures.Add to MeasureDefs: every
@@ -32,4 +38,48 @@ func TestMeasuresAddCoversEveryMeasure(t *testing.T) {
 	if got := MeasuresOf(&invocationlog.Record{}); got.Guardrail != nil {
 		t.Error("MeasuresOf allocated guardrail units for a record without any")
 	}
+}
+
+// TestSumsNeverWrap: a sum past int64 is an error naming the group, in the aggregator and in
+// the report, never a wrapped number.
+func TestSumsNeverWrap(t *testing.T) {
+	q := Query{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
+	key := Key{Hour: q.Since, Region: "us-east-1", Principal: "ann", Model: "m"}
+	tests := []struct {
+		name     string
+		rows     []Row
+		wantErr  bool
+		wantRepo bool // the report (totals over groups) overflows, not a group
+	}{
+		{"fits", []Row{{Key: key, Measures: Measures{Calls: 1, InputTokens: math.MaxInt64 - 1}}, {Key: key, Measures: Measures{Calls: 1, InputTokens: 1}}}, false, false},
+		{"one group overflows", []Row{{Key: key, Measures: Measures{Calls: 1, InputTokens: math.MaxInt64}}, {Key: key, Measures: Measures{Calls: 1, InputTokens: 1}}}, true, false},
+		{"guardrail units overflow", []Row{{Key: key, Measures: Measures{Calls: 1, Guardrail: &invocationlog.GuardrailUnits{math.MaxInt64}}}, {Key: key, Measures: Measures{Calls: 1, Guardrail: &invocationlog.GuardrailUnits{1}}}}, true, false},
+		{"the totals overflow", []Row{{Key: key, Measures: Measures{Calls: 1, OutputTokens: math.MaxInt64}}, {Key: Key{Hour: q.Since, Region: "eu-west-1", Model: "m"}, Measures: Measures{Calls: 1, OutputTokens: 1}}}, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := NewAggregator(q)
+			for _, r := range tc.rows {
+				a.AddRow(r)
+			}
+			err := a.Err()
+			if (err != nil) != tc.wantErr || (err != nil && (!errors.Is(err, ErrOverflow) || !strings.Contains(err.Error(), "ann"))) {
+				t.Fatalf("aggregator: got %v, want an overflow error naming the group: %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			_, err = BuildReport(context.Background(), q, &Result{Rows: a.Rows()}, noPricer{}, ReportOptions{})
+			if (err != nil) != tc.wantRepo || (err != nil && !errors.Is(err, ErrOverflow)) {
+				t.Errorf("report: got %v, want an overflow error: %v", err, tc.wantRepo)
+			}
+		})
+	}
+}
+
+// noPricer prices nothing.
+type noPricer struct{}
+
+func (noPricer) Cost(_ context.Context, u pricing.Usage) (pricing.Cost, error) {
+	return pricing.Cost{}, &pricing.UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: "test"}
 }

@@ -49,13 +49,17 @@ type Totals struct {
 	// Cost, the model cost; GuardrailUnpricedUnits are the units the book could not price.
 	GuardrailCost          decimal.Decimal
 	GuardrailUnpricedUnits int64
+	// overflow is set when a sum of these totals overflowed int64.
+	overflow bool
 }
 
 // TotalCost is the model cost and the guardrail cost together.
 func (t *Totals) TotalCost() decimal.Decimal { return t.Cost.Add(t.GuardrailCost) }
 
 func (t *Totals) add(o Totals) {
-	t.Measures.Add(o.Measures)
+	if t.Measures.Add(o.Measures) {
+		t.overflow = true
+	}
 	t.FailedCalls += o.FailedCalls
 	t.Cost = t.Cost.Add(o.Cost)
 	t.UnpricedCalls += o.UnpricedCalls
@@ -353,6 +357,17 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	}
 	if len(opts.GroupBy) > 0 {
 		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys))
+	}
+	// A sum that does not fit an int64 is an error naming where, never a wrapped number.
+	if rep.Totals.overflow {
+		return nil, fmt.Errorf("the report's totals: %w", ErrOverflow)
+	}
+	for _, v := range rep.Views {
+		for _, l := range v.Lines {
+			if l.overflow {
+				return nil, fmt.Errorf("view %s, line %s: %w", v.Name, strings.Join(l.Keys, " / "), ErrOverflow)
+			}
+		}
 	}
 	return rep, nil
 }

@@ -247,6 +247,9 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	if len(errs) == len(parts) {
 		return nil, fmt.Errorf("athena: every region failed: %w", errors.Join(errs...))
 	}
+	if err := all.Err(); err != nil {
+		return nil, fmt.Errorf("athena: %w", err)
+	}
 	res.Rows = all.Rows()
 	return res, nil
 }

@@ -205,6 +205,11 @@ func fixtureLogs(t *testing.T, root string) {
 	add("eu-central-1", h("2025-11-01T03:00:00Z"), "bad.json.gz", `{"schemaType":"ModelInvocationLog","timestamp":`)
 	add("us-east-1", h("2025-11-01T08:00:00Z"), "bad.json.gz", `{"schemaType":null,"timestamp":"2025-11-01T08:06:00Z","region":"us-east-1","modelId":"amazon.titan-text-express-v1"}`)
 	add("us-east-1", h("2025-11-01T08:00:00Z"), "bad.json.gz", `[1,2]`)
+	// Counts at and beyond the ceiling: 10^12 is a record; 10^12+1 and a negative count are
+	// malformed lines in both engines.
+	add("us-east-1", h("2025-11-01T09:00:00Z"), "counts.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T09:10:00Z"; o.in = invocationlog.MaxCount }))
+	add("us-east-1", h("2025-11-01T09:00:00Z"), "counts.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T09:11:00Z"; o.out = invocationlog.MaxCount + 1 }))
+	add("us-east-1", h("2025-11-01T09:00:00Z"), "counts.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T09:12:00Z"; o.cw = -5 }))
 	// A body object under data/ holding what looks like a record: never counted.
 	add("us-east-1", h("2025-11-01T04:00:00Z"), "data/body-1.json.gz", with(func(o *recOpt) { o.ts = "2025-11-01T04:01:00Z"; o.in = 888888 }))
 	// A file after the last delivery hour of the ranges below: never read.

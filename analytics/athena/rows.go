@@ -211,6 +211,12 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 		s.skipGroup(invocationlog.SkipOtherRecord, m.Calls,
 			fmt.Sprintf("%d line(s) of %s whose schemaType is not %s", m.Calls, describeGroup(&rec), invocationlog.SchemaType))
 		return nil
+	case kind.s == kindBadCount:
+		// Records with a token count below 0 or above invocationlog.MaxCount: the decoder
+		// makes each a malformed line.
+		s.skipGroup(invocationlog.SkipMalformedLine, m.Calls,
+			fmt.Sprintf("%d record(s) of %s with a token count below 0 or above %d", m.Calls, describeGroup(&rec), int64(invocationlog.MaxCount)))
+		return nil
 	case kind.s == kindMalformed:
 		// Lines the SerDe could not read (every column NULL).
 		s.skipGroup(invocationlog.SkipMalformedLine, m.Calls,
@@ -221,7 +227,7 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 		if !kind.null {
 			v = strconv.Quote(kind.s)
 		}
-		return fmt.Errorf("result row %d, column %s: got %s, want %q, %q or %q", s.n, colKind, v, kindRecord, kindOther, kindMalformed)
+		return fmt.Errorf("result row %d, column %s: got %s, want %q, %q, %q or %q", s.n, colKind, v, kindRecord, kindOther, kindMalformed, kindBadCount)
 	case hour.null:
 		// Records whose timestamp did not parse: the local engine's decoder skips such
 		// a line as malformed; count them the same way.

@@ -69,7 +69,20 @@ const (
 	kindRecord    = "record"
 	kindOther     = string(invocationlog.SkipOtherRecord)
 	kindMalformed = string(invocationlog.SkipMalformedLine)
+	kindBadCount  = "count_out_of_range"
 )
+
+// badCount is the SQL condition that a record's count fields are out of range.
+func badCount() string {
+	var parts []string
+	for _, m := range analytics.MeasureDefs {
+		if m.Field != "" {
+			f := fieldSQL(m.Field)
+			parts = append(parts, fmt.Sprintf("coalesce(%s, 0) NOT BETWEEN 0 AND %d", f, int64(invocationlog.MaxCount)))
+		}
+	}
+	return strings.Join(parts, " OR ")
+}
 
 // appProfileLike matches every modelId that invocationlog.ParseModelID reads as an
 // application inference profile ARN (arn:…:account:application-inference-profile/id).
@@ -223,10 +236,14 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("-- range start and end (ISO 8601, end excluded), then filter values.\n")
 	s.w("WITH calls AS (\n")
 	s.w("  SELECT\n")
-	// Only invocation log records have a usage timestamp; every other row is a skip.
-	s.w("    CASE WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN try(from_iso8601_timestamp(\"timestamp\")) END AS ts,\n")
+	// Only invocation log records have a usage timestamp; every other row is a skip. A
+	// record with a count below 0 or above invocationlog.MaxCount is a malformed line, as
+	// the decoder makes it.
+	record := fmt.Sprintf(`"schematype" = '%s' AND NOT (%s)`, invocationlog.SchemaType, badCount())
+	s.w("    CASE WHEN ", record, " THEN try(from_iso8601_timestamp(\"timestamp\")) END AS ts,\n")
 	s.w("    CASE\n")
-	s.w("      WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN '", kindRecord, "'\n")
+	s.w("      WHEN ", record, " THEN '", kindRecord, "'\n")
+	s.w("      WHEN \"schematype\" = '", invocationlog.SchemaType, "' THEN '", kindBadCount, "'\n")
 	s.w("      WHEN ", allNull(), " THEN '", kindMalformed, "'\n")
 	s.w("      ELSE '", kindOther, "'\n")
 	s.w("    END AS ", colKind, ",\n")

@@ -388,6 +388,12 @@ func (d *Decoder) objectField(name string, member func(key []byte)) {
 }
 
 // count reads a token count (null is zero).
+// MaxCount is the largest token count a record may carry (10^12: a thousand times the
+// longest context any model has). A record with a larger one is a malformed line, so no
+// forged or corrupt count can push a sum near the int64 limit: 9 million such records
+// would be needed to wrap one.
+const MaxCount = 1_000_000_000_000
+
 func (d *Decoder) count(name string) int64 {
 	s := &d.sc
 	switch c := s.peek(); {
@@ -400,8 +406,11 @@ func (d *Decoder) count(name string) int64 {
 			return 0
 		}
 		n, err := parseCount(num)
-		if err != nil {
+		switch {
+		case err != nil:
 			d.setFieldErr("%s: %v", name, err)
+		case n > MaxCount:
+			d.setFieldErr("%s: %d is above the ceiling of %d tokens a record may count", name, n, int64(MaxCount))
 		}
 		return n
 	default:

@@ -67,13 +67,13 @@ func refDecodeLine(line []byte) refResult {
 			return 0
 		case json.Number:
 			if n, err := v.Int64(); err == nil {
-				if n < 0 {
+				if n < 0 || n > MaxCount {
 					bad = true
 				}
 				return n
 			}
 			f, err := v.Float64()
-			if err != nil || f < 0 || f != math.Floor(f) || f >= math.MaxInt64 {
+			if err != nil || f < 0 || f != math.Floor(f) || f > MaxCount {
 				bad = true
 				return 0
 			}

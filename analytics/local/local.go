@@ -356,6 +356,9 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	slices.SortStableFunc(res.Skipped.Samples, func(a, b invocationlog.Skip) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})
+	if err := total.Err(); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
 	res.Rows = total.Rows()
 	res.Scan = analytics.Scan{
 		Engine:  Engine,

@@ -3,9 +3,10 @@
 -- range start and end (ISO 8601, end excluded), then filter values.
 WITH calls AS (
   SELECT
-    CASE WHEN "schematype" = 'ModelInvocationLog' THEN try(from_iso8601_timestamp("timestamp")) END AS ts,
+    CASE WHEN "schematype" = 'ModelInvocationLog' AND NOT (coalesce("input"."inputtokencount", 0) NOT BETWEEN 0 AND 1000000000000 OR coalesce("output"."outputtokencount", 0) NOT BETWEEN 0 AND 1000000000000 OR coalesce("input"."cachereadinputtokencount", 0) NOT BETWEEN 0 AND 1000000000000 OR coalesce("input"."cachewriteinputtokencount", 0) NOT BETWEEN 0 AND 1000000000000) THEN try(from_iso8601_timestamp("timestamp")) END AS ts,
     CASE
-      WHEN "schematype" = 'ModelInvocationLog' THEN 'record'
+      WHEN "schematype" = 'ModelInvocationLog' AND NOT (coalesce("input"."inputtokencount", 0) NOT BETWEEN 0 AND 1000000000000 OR coalesce("output"."outputtokencount", 0) NOT BETWEEN 0 AND 1000000000000 OR coalesce("input"."cachereadinputtokencount", 0) NOT BETWEEN 0 AND 1000000000000 OR coalesce("input"."cachewriteinputtokencount", 0) NOT BETWEEN 0 AND 1000000000000) THEN 'record'
+      WHEN "schematype" = 'ModelInvocationLog' THEN 'count_out_of_range'
       WHEN "schematype" IS NULL
         AND "schemaversion" IS NULL
         AND "timestamp" IS NULL
