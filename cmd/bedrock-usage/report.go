@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +19,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/render"
+	"github.com/bedrock-usage/bedrock-usage/internal/atomicfile"
 )
 
 // reportOptions are the flags of `bedrock-usage report`.
@@ -163,15 +164,14 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	out, closeOut, err := opts.output()
+	out, commit, err := opts.output()
 	if err != nil {
 		return err
 	}
 	if err := render.Render(out, rep, format, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
-		closeOut()
 		return fmt.Errorf("writing the report: %w", err)
 	}
-	if err := closeOut(); err != nil {
+	if err := commit(); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	return verdict(opts, rep, budget)
@@ -243,15 +243,16 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 	return nil
 }
 
+// output is where the report goes, and the function that commits it: --output FILE is
+// written whole through a temporary file and a rename once the report is rendered, so a
+// failed or interrupted run leaves the previous file (a CI artefact, a published page) as
+// it was, never half a report.
 func (opts *reportOptions) output() (io.Writer, func() error, error) {
 	if opts.Out == "" || opts.Out == "-" {
 		return opts.IO.Out, func() error { return nil }, nil
 	}
-	fh, err := os.Create(opts.Out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return fh, fh.Close, nil
+	var buf bytes.Buffer
+	return &buf, func() error { return atomicfile.Write(opts.Out, buf.Bytes()) }, nil
 }
 
 // priceFlags are the pricing flags of report and serve.

@@ -630,3 +630,26 @@ func TestReportPricesGuardrails(t *testing.T) {
 		t.Errorf("--strict-pricing: exit %d, stderr %q; want exit %d naming the unpriced guardrail units", code, cli.errOut, exitData)
 	}
 }
+
+// TestReportOutputIsAtomic: --output replaces the file whole, through a temporary file in
+// its folder, leaving nothing else behind.
+func TestReportOutputIsAtomic(t *testing.T) {
+	dir := generate(t)
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "report.json")
+	if err := os.WriteFile(out, []byte("previous"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--format", "json", "--output", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !json.Valid(b) || !strings.Contains(string(b), `"schema"`) {
+		t.Errorf("output %q (%v), want the JSON report", b, err)
+	}
+	entries, _ := os.ReadDir(outDir)
+	if len(entries) != 1 {
+		t.Errorf("the output folder holds %d entries, want only the report", len(entries))
+	}
+}
