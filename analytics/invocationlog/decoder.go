@@ -23,7 +23,7 @@ import (
 // Decoding is done by a small validating scanner that reads only the fields reports need and
 // steps over inputBodyJson and outputBodyJson without allocating them (unless WithBodies):
 // several times faster than encoding/json. Lines may be of any length up to the
-// WithMaxLineBytes limit (64 MiB by default). A line is malformed when it is not valid JSON
+// WithMaxLineBytes limit (8 MiB by default: Bedrock moves bodies over about 100 KB to data/ objects, so a record line is far shorter). A line is malformed when it is not valid JSON
 // (as encoding/json judges it), is not an object, has a known field of the wrong type,
 // a token count that is not a non-negative whole number, or no parsable timestamp.
 //
@@ -55,7 +55,7 @@ type Decoder struct {
 // DefaultMaxLineBytes is the longest line a Decoder reads by default; longer lines are
 // skipped as malformed. Bedrock moves bodies over 100 KB to data/ objects, so real lines are
 // far shorter.
-const DefaultMaxLineBytes = 64 << 20
+const DefaultMaxLineBytes = 8 << 20
 
 const bufSize = 256 << 10
 

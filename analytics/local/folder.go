@@ -56,6 +56,24 @@ func (f *folderLister) list(ctx context.Context, q analytics.Query, k *sink) err
 			}
 			return nil
 		}
+		if !d.Type().IsRegular() {
+			// Never opened blindly: a FIFO would block the run, a device read forever, and a
+			// symbolic link to a folder could loop. A link to a regular file is read.
+			info, err := fs.Stat(f.fsys, rel)
+			var why string
+			switch {
+			case err != nil:
+				why = "a symbolic link that cannot be followed: " + err.Error()
+			case info.IsDir():
+				why = "a symbolic link to a folder, not followed (link the files, or give the folder itself as --source)"
+			case !info.Mode().IsRegular():
+				why = "not a regular file (" + info.Mode().Type().String() + "), not opened"
+			}
+			if why != "" {
+				k.skip(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: name, Detail: why})
+				return nil
+			}
+		}
 		if !isLogFile(full, rel) {
 			k.skip(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: name, Detail: "not a log file"})
 			return nil
