@@ -245,3 +245,25 @@ func TestSafeCell(t *testing.T) {
 		t.Errorf("got %q (record now %q), want the cell neutralised and the caller's record untouched", got, rec)
 	}
 }
+
+func TestNamesCannotEscape(t *testing.T) {
+	tests := []struct{ name, in, wantTable, wantMD string }{
+		{"ANSI colour", "bob\x1b[31mred", `bob\u001b[31mred`, `bob\\u001b\[31mred`},
+		{"carriage return", "ann\rmallory", `ann\u000dmallory`, `ann\\u000dmallory`},
+		{"bidi override", "abc\u202edcba", `abc\u202edcba`, `abc\\u202edcba`},
+		{"markdown link", "[click](http://evil)", "[click](http://evil)", `\[click\](http://evil)`},
+		{"markdown image", "![x](http://evil/p.png)", "![x](http://evil/p.png)", `\!\[x\](http://evil/p.png)`},
+		{"table cell break", "a|b", "a|b", `a\|b`},
+		{"plain", "ChatbotApp-BedrockRole", "ChatbotApp-BedrockRole", "ChatbotApp-BedrockRole"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := printable(tc.in); got != tc.wantTable {
+				t.Errorf("table: got %q, want %q", got, tc.wantTable)
+			}
+			if got := mdEscape(tc.in); got != tc.wantMD {
+				t.Errorf("markdown: got %q, want %q", got, tc.wantMD)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -260,7 +261,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		for _, l := range lines {
 			cells := make([]string, 0, len(head))
 			for _, k := range l.Keys {
-				cells = append(cells, orDash(k))
+				cells = append(cells, orDash(printable(k)))
 			}
 			rows = append(rows, append(cells, measureCells(l.Totals)...))
 		}
@@ -272,12 +273,12 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 	if u := unpricedLines(rep); len(u) > 0 {
 		fmt.Fprintln(ew, "\nUNPRICED (unknown model or unresolved application inference profile; tokens counted, no cost)")
 		for _, l := range u {
-			fmt.Fprintln(ew, "  "+l)
+			fmt.Fprintln(ew, "  "+printable(l))
 		}
 	}
 	fmt.Fprintln(ew)
 	for _, l := range skippedLines(rep) {
-		fmt.Fprintln(ew, l)
+		fmt.Fprintln(ew, printable(l))
 	}
 	for _, f := range rep.Failures {
 		fmt.Fprintln(ew, "FAILED: "+f)
@@ -380,7 +381,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	if sk := skippedLines(rep); len(sk) > 0 {
 		fmt.Fprintf(ew, "<details><summary>%s</summary>\n\n", mdEscape(sk[0]))
 		for _, l := range sk[1:] {
-			fmt.Fprintf(ew, "- `%s`\n", strings.ReplaceAll(strings.TrimSpace(l), "`", "'"))
+			fmt.Fprintf(ew, "- `%s`\n", strings.ReplaceAll(printable(strings.TrimSpace(l)), "`", "'"))
 		}
 		fmt.Fprint(ew, "\n</details>\n\n")
 	}
@@ -395,8 +396,42 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	return ew.err
 }
 
+// mdEscape makes a name from the logs plain Markdown text: no table cell break, no HTML, no
+// link, image or code span, no control character.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ").Replace(s)
+	return mdReplacer.Replace(printable(s))
+}
+
+var mdReplacer = strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ",
+	"[", `\[`, "]", `\]`, "`", "\\`", "!", `\!`, "*", `\*`, "_", `\_`)
+
+// printable writes the control characters of a name from the logs (C0 and C1 controls, DEL,
+// the ESC of ANSI sequences, line and paragraph separators, bidirectional overrides) as \u
+// escapes, so no name can move the cursor, recolour the terminal or reorder a line.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unsafeRune(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == utf8.RuneError
 }
 
 type errWriter struct {
