@@ -44,6 +44,7 @@ type Decoder struct {
 	skipped  Skipped
 	bodies   bool
 	maxLine  int
+	maxFile  int64
 	started  bool
 	sc       scanner
 	intern   map[string]string
@@ -56,6 +57,22 @@ type Decoder struct {
 // skipped as malformed. Bedrock moves bodies over 100 KB to data/ objects, so real lines are
 // far shorter.
 const DefaultMaxLineBytes = 8 << 20
+
+// DefaultMaxFileBytes is the most uncompressed bytes a Decoder reads from one file by
+// default (4 GiB; Bedrock's hour files are megabytes). The records before the cap are kept,
+// and the file is counted as unreadable, with the reason.
+const DefaultMaxFileBytes = 4 << 30
+
+// WithMaxFileBytes sets the most uncompressed bytes read from one file
+// (DefaultMaxFileBytes when n <= 0).
+func WithMaxFileBytes(n int64) DecoderOption {
+	return func(d *Decoder) {
+		if n <= 0 {
+			n = DefaultMaxFileBytes
+		}
+		d.maxFile = n
+	}
+}
 
 const bufSize = 256 << 10
 
@@ -79,7 +96,7 @@ func WithMaxLineBytes(n int) DecoderOption {
 // NewDecoder returns a decoder over r; name is the file or object name used in skip reports.
 // Gzip is detected by its magic bytes.
 func NewDecoder(r io.Reader, name string, opts ...DecoderOption) *Decoder {
-	d := &Decoder{name: name, src: r, maxLine: DefaultMaxLineBytes}
+	d := &Decoder{name: name, src: r, maxLine: DefaultMaxLineBytes, maxFile: DefaultMaxFileBytes}
 	for _, o := range opts {
 		o(d)
 	}
@@ -194,6 +211,11 @@ func (d *Decoder) next(rec *Record) bool {
 		d.start()
 	}
 	for d.err == nil {
+		if d.bytes > d.maxFile {
+			// A real hour file is megabytes: this is a gzip bomb or not a log.
+			d.fail(fmt.Errorf("more than %d bytes of log lines in one file: the rest is not read (a gzip bomb, or not an hour of logs)", d.maxFile))
+			return false
+		}
 		line, err := d.readLine()
 		if err == errLineTooLong {
 			d.line++

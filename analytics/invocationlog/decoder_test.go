@@ -706,3 +706,19 @@ func TestDecodeAllocations(t *testing.T) {
 		t.Errorf("records got %d, want 300", d.Records())
 	}
 }
+
+// TestMaxFileBytes: a file that expands past the cap keeps the records before it and is
+// counted as unreadable, with the reason.
+func TestMaxFileBytes(t *testing.T) {
+	line := `{"schemaType":"ModelInvocationLog","timestamp":"2026-03-01T10:00:00Z","input":{"inputTokenCount":1},"output":{"outputTokenCount":1}}` + "\n"
+	data := gzipBytes(t, []byte(strings.Repeat(line, 1000)))
+	d := NewDecoder(bytes.NewReader(data), "bomb.json.gz", WithMaxFileBytes(int64(len(line))*10))
+	var rec Record
+	n := 0
+	for d.Next(&rec) {
+		n++
+	}
+	if n < 10 || n > 11 || d.Skipped().UnreadableFiles != 1 || !strings.Contains(d.Skipped().Samples[0].Detail, "bytes of log lines") {
+		t.Errorf("got %d records, skipped %+v; want the 10 or 11 records before the cap and the file counted as unreadable", n, d.Skipped())
+	}
+}
