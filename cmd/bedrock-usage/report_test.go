@@ -137,6 +137,10 @@ func generate(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// The test binary can stand in for the command (signal tests run it as a process).
+	if args, ok := os.LookupEnv("BEDROCK_USAGE_TEST_RUN_MAIN"); ok {
+		os.Exit(run(strings.Fields(args), newFactory()))
+	}
 	code := m.Run()
 	if generatedDir != "" {
 		os.RemoveAll(generatedDir)
