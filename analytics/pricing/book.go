@@ -139,6 +139,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	lineOf := func(off int64) int { return 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n")) }
+	elementLine := func(off int64) int { return lineOf(skipSeparators(data, off)) }
 	syntax := func(err error) error {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
@@ -179,45 +180,25 @@ func ParseFile(name string, data []byte) (*File, error) {
 			err = dec.Decode(&f.ProfilePrefixes)
 		case "entries":
 			sawEntries = true
-			if err = expectDelim(dec, '['); err != nil {
-				break
-			}
-			for dec.More() {
-				// InputOffset is the end of the previous token; the entry starts after
-				// whitespace and a comma, so skip those to report the entry's own line.
-				off := dec.InputOffset()
-				for off < int64(len(data)) && strings.ContainsRune(" \t\r\n,", rune(data[off])) {
-					off++
-				}
+			err = eachElement(dec, func(line int) error {
 				var e Entry
-				if err = dec.Decode(&e); err != nil {
-					break
+				if err := dec.Decode(&e); err != nil {
+					return err
 				}
-				e.origin = fmt.Sprintf("%s:%d", name, lineOf(off))
+				e.origin = fmt.Sprintf("%s:%d", name, line)
 				f.Entries = append(f.Entries, e)
-			}
-			if err == nil {
-				err = expectDelim(dec, ']')
-			}
+				return nil
+			}, elementLine)
 		case "guardrails":
-			if err = expectDelim(dec, '['); err != nil {
-				break
-			}
-			for dec.More() {
-				off := dec.InputOffset()
-				for off < int64(len(data)) && strings.ContainsRune(" \t\r\n,", rune(data[off])) {
-					off++
-				}
+			err = eachElement(dec, func(line int) error {
 				var g GuardrailEntry
-				if err = dec.Decode(&g); err != nil {
-					break
+				if err := dec.Decode(&g); err != nil {
+					return err
 				}
-				g.origin = fmt.Sprintf("%s:%d", name, lineOf(off))
+				g.origin = fmt.Sprintf("%s:%d", name, line)
 				f.Guardrails = append(f.Guardrails, g)
-			}
-			if err == nil {
-				err = expectDelim(dec, ']')
-			}
+				return nil
+			}, elementLine)
 		default:
 			return nil, fmt.Errorf("%s:%d: unknown field %q (want version, currency, unit, comment, refreshed, models, profile_prefixes, entries, guardrails)", name, lineOf(dec.InputOffset()), key)
 		}
@@ -263,6 +244,29 @@ func ParseFile(name string, data []byte) (*File, error) {
 
 // prefixRE is the shape of an inference-profile prefix.
 var prefixRE = regexp.MustCompile(`^[a-z]{2,8}(-[a-z]{2,8})?$`)
+
+// eachElement decodes a JSON array element by element: decode reads one, given the line it
+// starts on (lineAt turns the decoder's offset, the end of the previous token, into it).
+func eachElement(dec *json.Decoder, decode func(line int) error, lineAt func(off int64) int) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	for dec.More() {
+		if err := decode(lineAt(dec.InputOffset())); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, ']')
+}
+
+// skipSeparators moves an offset past white space and a comma, to where the next element
+// starts (so an entry's line is its own, not the previous one's).
+func skipSeparators(data []byte, off int64) int64 {
+	for off < int64(len(data)) && strings.ContainsRune(" \t\r\n,", rune(data[off])) {
+		off++
+	}
+	return off
+}
 
 func expectDelim(dec *json.Decoder, d json.Delim) error {
 	tok, err := dec.Token()
