@@ -242,6 +242,26 @@ func ParseFile(name string, data []byte) (*File, error) {
 	return f, nil
 }
 
+// dateRange reads an entry's from and until dates (until optional and after from) as unix
+// seconds, until maxTime when open.
+func dateRange(from, until string) (int64, int64, error) {
+	f, err := time.Parse(dateLayout, from)
+	if err != nil {
+		return 0, 0, fmt.Errorf("from: %q is not a YYYY-MM-DD date", from)
+	}
+	if until == "" {
+		return f.Unix(), maxTime, nil
+	}
+	u, err := time.Parse(dateLayout, until)
+	if err != nil {
+		return 0, 0, fmt.Errorf("until: %q is not a YYYY-MM-DD date", until)
+	}
+	if !u.After(f) {
+		return 0, 0, fmt.Errorf("until: %s is not after from %s", until, from)
+	}
+	return f.Unix(), u.Unix(), nil
+}
+
 // prefixRE is the shape of an inference-profile prefix.
 var prefixRE = regexp.MustCompile(`^[a-z]{2,8}(-[a-z]{2,8})?$`)
 
@@ -306,20 +326,9 @@ func (e *Entry) validate() error {
 			return fmt.Errorf("regions: %q is not a region", r)
 		}
 	}
-	from, err := time.Parse(dateLayout, e.From)
-	if err != nil {
-		return fmt.Errorf("from: %q is not a YYYY-MM-DD date", e.From)
-	}
-	e.from, e.until = from.Unix(), maxTime
-	if e.Until != "" {
-		until, err := time.Parse(dateLayout, e.Until)
-		if err != nil {
-			return fmt.Errorf("until: %q is not a YYYY-MM-DD date", e.Until)
-		}
-		if !until.After(from) {
-			return fmt.Errorf("until: %s is not after from %s", e.Until, e.From)
-		}
-		e.until = until.Unix()
+	var err error
+	if e.from, e.until, err = dateRange(e.From, e.Until); err != nil {
+		return err
 	}
 	if err := e.Rates.validate(""); err != nil {
 		return err

@@ -46,17 +46,9 @@ func (g *GuardrailEntry) validate() error {
 	if g.Per1000.IsNegative() {
 		return fmt.Errorf("per_1000_units: negative rate %s", g.Per1000)
 	}
-	from, err := time.Parse(dateLayout, g.From)
-	if err != nil {
-		return fmt.Errorf("from: %q is not a YYYY-MM-DD date", g.From)
-	}
-	g.from, g.until = from.Unix(), maxTime
-	if g.Until != "" {
-		until, err := time.Parse(dateLayout, g.Until)
-		if err != nil || !until.After(from) {
-			return fmt.Errorf("until: %q is not a YYYY-MM-DD date after from", g.Until)
-		}
-		g.until = until.Unix()
+	var err error
+	if g.from, g.until, err = dateRange(g.From, g.Until); err != nil {
+		return err
 	}
 	if g.Checked != "" {
 		if _, err := time.Parse(dateLayout, g.Checked); err != nil {

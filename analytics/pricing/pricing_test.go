@@ -148,6 +148,14 @@ func TestParseFileErrors(t *testing.T) {
 		{"no entries", "{\"version\":1}", "no \"entries\""},
 		{"truncated", "{\"version\":1,\"entries\":[", "unexpected end"},
 		{"long-context tier and flat", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"input\":\"1\",\"output\":\"2\",\"long_context\":{\"input\":\"2\",\"output\":\"4\"},\"flat_long_context\":true}]}", "p.json:2: entry 0 (m): flat_long_context: true with long_context rates"},
+		{"unknown tier", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"tier\":\"turbo\",\"input\":\"1\",\"output\":\"2\"}]}", "tier: \"turbo\""},
+		{"threshold without long-context rates", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"long_context_threshold\":100000,\"input\":\"1\",\"output\":\"2\"}]}", "long_context_threshold: set without"},
+		{"odd threshold", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"long_context_threshold\":150000,\"long_context\":{\"input\":\"2\",\"output\":\"4\"},\"input\":\"1\",\"output\":\"2\"}]}", "150000 is not a threshold"},
+		{"guardrail policy", "{\"version\":1,\"entries\":[],\"guardrails\":[\n\n{\"policy\":\"profanity\",\"from\":\"2025-01-01\",\"per_1000_units\":\"0.1\"}]}", "p.json:3: guardrail entry 0 (profanity): policy"},
+		{"guardrail without a rate", "{\"version\":1,\"entries\":[],\"guardrails\":[{\"policy\":\"topic\",\"from\":\"2025-01-01\"}]}", "per_1000_units: missing"},
+		{"guardrail until before from", "{\"version\":1,\"entries\":[],\"guardrails\":[{\"policy\":\"topic\",\"from\":\"2025-01-01\",\"until\":\"2024-01-01\",\"per_1000_units\":\"0.1\"}]}", "until: 2024-01-01 is not after"},
+		{"guardrail overlap", "{\"version\":1,\"entries\":[],\"guardrails\":[{\"policy\":\"topic\",\"from\":\"2025-01-01\",\"per_1000_units\":\"0.1\"},{\"policy\":\"topic\",\"from\":\"2025-06-01\",\"per_1000_units\":\"0.2\"}]}", "both price guardrail policy topic"},
+		{"guardrail unknown field", "{\"version\":1,\"entries\":[],\"guardrails\":[{\"policy\":\"topic\",\"from\":\"2025-01-01\",\"per_1000\":\"0.1\"}]}", "unknown field \"per_1000\""},
 		{"flat_long_context not a boolean", "{\"version\":1,\"entries\":[\n{\"model\":\"m\",\"scopes\":[\"geo\"],\"from\":\"2025-01-01\",\"input\":\"1\",\"output\":\"2\",\"flat_long_context\":\"flat\"}]}", "flat_long_context"},
 	}
 	for _, tt := range tests {
