@@ -41,11 +41,7 @@ func TestDecoderCacheTTL(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := NewDecoder(strings.NewReader(head+tc.body+`}}`+"\n"), "t")
-			var rec Record
-			if !d.Next(&rec) {
-				t.Fatalf("no record; skipped %+v", d.Skipped())
-			}
+			rec := decodeOne(t, head+tc.body+`}}`)
 			if diff := cmp.Diff(tc.want, rec.Output.CacheTTL); diff != "" {
 				t.Errorf("CacheTTL (-want +got):\n%s", diff)
 			}
@@ -99,11 +95,7 @@ func TestDecoderServiceTier(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := NewDecoder(strings.NewReader(head+tc.body+`}}`+"\n"), "t")
-			var rec Record
-			if !d.Next(&rec) {
-				t.Fatalf("no record; skipped %+v", d.Skipped())
-			}
+			rec := decodeOne(t, head+tc.body+`}}`)
 			if rec.Output.ServiceTier != tc.want {
 				t.Errorf("got tier %q, want %q", rec.Output.ServiceTier, tc.want)
 			}
@@ -115,4 +107,15 @@ func TestDecoderServiceTier(t *testing.T) {
 	if !d.Next(&rec) || !rec.Output.CacheTTL.Known || rec.Output.CacheTTL.OneHour != 1 {
 		t.Errorf("got split %+v, want the 1-hour write after the tier", rec.Output.CacheTTL)
 	}
+}
+
+// decodeOne decodes a line that must be one record.
+func decodeOne(t *testing.T, line string) Record {
+	t.Helper()
+	d := NewDecoder(strings.NewReader(line+"\n"), "t")
+	var rec Record
+	if !d.Next(&rec) {
+		t.Fatalf("no record; skipped %+v", d.Skipped())
+	}
+	return rec
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 )
 
-func TestServeDashboard(t *testing.T) {
-	dir := generate(t)
-	cli := newTestCLI(t)
+// testDashboard is the dashboard `serve` builds over dir, with its flags as the tests give them.
+func testDashboard(t *testing.T, cli *testCLI, dir string) *dashboard {
+	t.Helper()
 	var opts *serveOptions
 	cmd := NewCmdServe(cli.f, func(_ context.Context, o *serveOptions) error { opts = o; return nil })
 	cmd.SetArgs([]string{"--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--cache", "1m"})
@@ -31,6 +31,13 @@ func TestServeDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d
+}
+
+func TestServeDashboard(t *testing.T) {
+	dir := generate(t)
+	cli := newTestCLI(t)
+	d := testDashboard(t, cli, dir)
 	h, err := d.handler()
 	if err != nil {
 		t.Fatal(err)
@@ -241,16 +248,7 @@ func (c *countingSource) Usage(ctx context.Context, q analytics.Query) (*analyti
 func TestServeBoundsAndConcurrency(t *testing.T) {
 	dir := generate(t)
 	cli := newTestCLI(t)
-	var opts *serveOptions
-	cmd := NewCmdServe(cli.f, func(_ context.Context, o *serveOptions) error { opts = o; return nil })
-	cmd.SetArgs([]string{"--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--cache", "1m"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	d, err := newDashboard(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testDashboard(t, cli, dir)
 	cs := &countingSource{Source: d.src, release: make(chan struct{})}
 	d.src = cs
 	h, err := d.handler()
