@@ -490,16 +490,10 @@ type bodyFacts struct {
 	bad [NGuardrailPolicies]bool
 }
 
-// cacheTTL walks a body value (validating it, as skipValue does) and returns the first
-// cache-TTL split it states (see keyCacheDetails) and its service tier (see
-// keyServiceTier). A body of another shape yields an unknown split and no tier, never an
-// error. depth is the nesting depth of the value in the line.
-func (d *Decoder) cacheTTL(depth int) (CacheTTL, string) {
-	f := d.readBody(depth)
-	return f.split, f.tier
-}
-
-// readBody walks a response body for everything it states (see bodyFacts).
+// readBody walks a response body (validating it, as skipValue does) for everything it
+// states: the first cache-TTL split (see keyCacheDetails), the service tier (see
+// keyServiceTier) and the guardrail units (see GuardrailPolicies). A body of another shape
+// states nothing, never an error. depth is the nesting depth of the value in the line.
 func (d *Decoder) readBody(depth int) bodyFacts {
 	var f bodyFacts
 	d.walkBody(depth, &f)
@@ -737,7 +731,7 @@ func (d *Decoder) serviceTier(depth int) string {
 func BodyCacheTTL(body []byte) (CacheTTL, error) {
 	d := &Decoder{}
 	d.sc = scanner{b: body}
-	c, _ := d.cacheTTL(0)
+	c := d.readBody(0).split
 	d.sc.ws()
 	if d.sc.err == nil && d.sc.i != len(body) {
 		d.sc.syntaxError("after the body")

@@ -67,19 +67,17 @@ type GuardrailUse struct {
 	Units  int64
 }
 
-// GuardrailCost is the price of guardrail units: the total and each policy's part, in
-// GuardrailPolicies order of the uses given.
+// GuardrailCost is the price of guardrail units.
 type GuardrailCost struct {
 	Total decimal.Decimal
-	Parts []decimal.Decimal
 }
 
 // GuardrailCost prices guardrail units used in region at t. A policy with units and no price
 // in effect makes the whole an *UnpricedError (ModelID "guardrail"), never a partial sum.
 func (b *Book) GuardrailCost(region string, t time.Time, uses []GuardrailUse) (GuardrailCost, error) {
-	out := GuardrailCost{Parts: make([]decimal.Decimal, len(uses))}
+	var out GuardrailCost
 	s := t.Unix()
-	for i, u := range uses {
+	for _, u := range uses {
 		if u.Units == 0 {
 			continue
 		}
@@ -95,7 +93,6 @@ func (b *Book) GuardrailCost(region string, t time.Time, uses []GuardrailUse) (G
 		if b.hasDisc {
 			part = part.Mul(b.factor)
 		}
-		out.Parts[i] = part
 		out.Total = out.Total.Add(part)
 	}
 	return out, nil
