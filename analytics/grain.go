@@ -128,8 +128,7 @@ var MeasureDefs = append([]MeasureDef{
 // whether the split resolved them: it must account for the call's writes exactly, as a
 // logged body's split must.
 func (m *Measures) ResolveCacheTTL(c invocationlog.CacheTTL) bool {
-	if !c.Known || m.Calls != 1 || m.CacheWriteUnknownTTLTokens != m.CacheWriteTokens ||
-		c.OneHour+c.FiveMinutes != m.CacheWriteTokens {
+	if m.Calls != 1 || m.CacheWriteUnknownTTLTokens != m.CacheWriteTokens || !splitFits(c, m.CacheWriteTokens) {
 		return false
 	}
 	m.CacheWrite1hTokens, m.CacheWriteUnknownTTLTokens = c.OneHour, 0
@@ -175,11 +174,16 @@ func (m Measures) GuardrailUnits() int64 {
 // cacheTTL is the record's cache-write split when its body stated one that accounts for
 // its cache writes exactly; otherwise the split is unknown.
 func cacheTTL(r *invocationlog.Record) invocationlog.CacheTTL {
-	c := r.Output.CacheTTL
-	if !c.Known || c.OneHour+c.FiveMinutes != r.Input.CacheWriteInputTokenCount {
-		return invocationlog.CacheTTL{}
+	if c := r.Output.CacheTTL; splitFits(c, r.Input.CacheWriteInputTokenCount) {
+		return c
 	}
-	return c
+	return invocationlog.CacheTTL{}
+}
+
+// splitFits reports whether a stated split accounts for a call's cache writes exactly: only
+// then does it price them.
+func splitFits(c invocationlog.CacheTTL, writes int64) bool {
+	return c.Known && c.OneHour+c.FiveMinutes == writes
 }
 
 // FailedCallsColumn names the calls of failed groups, a column derived from the grain's
