@@ -600,15 +600,16 @@ func (b *Book) missReason(model string, scope Scope, region, tier string, t time
 	case !regional:
 		return fmt.Sprintf("the price book has no price for %s in %s", model, region)
 	default:
-		msg := fmt.Sprintf("the price book has no %s price for %s in effect on %s", scope, model, t.UTC().Format(dateLayout))
+		// A price that ended says so without the call's date, so that every later call of the
+		// model shares one reason (one line of the report's unpriced list, not one a day).
 		if e := b.lastEnded(model, scope, region, tier, t); e != nil {
-			msg += fmt.Sprintf(" (its last price ended on %s", e.Until)
+			msg := fmt.Sprintf("the price book's %s price for %s ended on %s", scope, model, e.Until)
 			if i := strings.Index(e.Note, "Ends "+e.Until+":"); i >= 0 {
-				msg += "; " + strings.TrimSpace(e.Note[i+len("Ends "+e.Until+":"):])
+				msg += ": " + strings.TrimSpace(e.Note[i+len("Ends "+e.Until+":"):])
 			}
-			msg += ")"
+			return msg
 		}
-		return msg
+		return fmt.Sprintf("the price book has no %s price for %s in effect on %s", scope, model, t.UTC().Format(dateLayout))
 	}
 }
 

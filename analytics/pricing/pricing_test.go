@@ -390,7 +390,7 @@ func TestUnpriced(t *testing.T) {
 		{"a tier the book does not know", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "turbo", InputTokens: 5}, "not one the price book knows"},
 		{"cache reads under a tier", Usage{ModelID: "amazon.nova-pro-v1:0", Region: "us-east-1", Time: day("2026-01-10"), ServiceTier: "flex", InputTokens: 5, CacheReadTokens: 5}, "no cache-read rate"},
 		{"haiku 5.5 over 100K with cache writes", Usage{ModelID: "global.anthropic.claude-haiku-5-5", Region: "us-east-1", Time: day("2026-11-01"), Over100K: true, InputTokens: 100001, CacheWriteTokens: 5}, "no cache-write rate"},
-		{"claude 3 haiku in extended access", Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2026-06-10"), InputTokens: 5}, "in effect on 2026-06-10 (its last price ended on 2026-06-10; the model enters public extended access that day"},
+		{"claude 3 haiku in extended access", Usage{ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Region: "us-east-1", Time: day("2026-06-10"), InputTokens: 5}, "price for anthropic.claude-3-haiku-20240307-v1:0 ended on 2026-06-10: the model enters public extended access that day"},
 		{"custom model ARN", Usage{ModelID: "arn:aws:bedrock:us-east-1:123456789012:custom-model/m", Region: "us-east-1", Time: day("2026-01-01")}, "not in the price book"},
 	}
 	for _, tt := range tests {

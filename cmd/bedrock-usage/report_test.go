@@ -657,3 +657,32 @@ func TestReportOutputIsAtomic(t *testing.T) {
 		t.Errorf("the output folder holds %d entries, want only the report", len(entries))
 	}
 }
+
+// TestEndedPriceIsOneUnpricedLine: calls of a model whose price ended (public extended
+// access) on several days make one line of the unpriced list, saying why.
+func TestEndedPriceIsOneUnpricedLine(t *testing.T) {
+	dir := t.TempDir()
+	var lines []string
+	for _, day := range []string{"2026-08-01", "2026-08-02", "2026-08-03"} {
+		lines = append(lines, fmt.Sprintf(`{"schemaType":"ModelInvocationLog","timestamp":"%sT10:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:iam::123456789012:user/ann"},"region":"us-east-1","operation":"Converse","modelId":"us.anthropic.claude-sonnet-4-20250514-v1:0","input":{"inputTokenCount":10},"output":{"outputTokenCount":1}}`, day))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "calls.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2026-08-01", "--until", "2026-08-03", "--format", "json", "--offline"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	var doc struct {
+		Unpriced []struct {
+			Reason string `json:"reason"`
+			Calls  int64  `json:"calls"`
+		} `json:"unpriced"`
+	}
+	if err := json.Unmarshal(cli.out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Unpriced) != 1 || doc.Unpriced[0].Calls != 3 || !strings.Contains(doc.Unpriced[0].Reason, "ended on 2026-07-14") {
+		t.Errorf("unpriced %+v, want one line of 3 calls saying the price ended on 2026-07-14", doc.Unpriced)
+	}
+}
