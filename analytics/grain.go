@@ -238,6 +238,14 @@ func (m *Measures) Add(o Measures) (overflow bool) {
 	add(&m.CacheWriteTokens, o.CacheWriteTokens)
 	add(&m.CacheWrite1hTokens, o.CacheWrite1hTokens)
 	add(&m.CacheWriteUnknownTTLTokens, o.CacheWriteUnknownTTLTokens)
+	// The token total (Tokens) must fit too. While every token measure is below 2^59 the
+	// six cannot sum past 2^63, so the checked sum runs only for huge values (or negative
+	// ones, which the uint64 view turns huge).
+	if uint64(m.InputTokens|m.OutputTokens|m.CacheReadTokens|m.CacheWriteTokens|m.CacheWrite1hTokens|m.CacheWriteUnknownTTLTokens) >= 1<<59 {
+		if _, ok := m.checkedSum(func(d *MeasureDef) bool { return d.Tokens }); !ok {
+			overflow = true
+		}
+	}
 	if o.Guardrail != nil {
 		if m.Guardrail == nil {
 			m.Guardrail = new(invocationlog.GuardrailUnits)
@@ -259,13 +267,25 @@ func (m Measures) ContextInputTokens() int64 {
 
 // sum adds the measures that which picks.
 func (m Measures) sum(which func(*MeasureDef) bool) int64 {
+	n, _ := m.checkedSum(which)
+	return n
+}
+
+// checkedSum is sum, and false when it does not fit in an int64.
+func (m Measures) checkedSum(which func(*MeasureDef) bool) (int64, bool) {
 	var n int64
+	ok := true
 	for i := range MeasureDefs {
 		if d := &MeasureDefs[i]; which(d) {
-			n += d.Get(&m)
+			v := d.Get(&m)
+			s := n + v
+			if (v > 0 && s < n) || (v < 0 && s > n) {
+				ok = false
+			}
+			n = s
 		}
 	}
-	return n
+	return n, ok
 }
 
 // OverLongContext reports whether one call's measures put it over the long-context threshold.

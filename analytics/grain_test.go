@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func TestSumsNeverWrap(t *testing.T) {
 		{"fits", []Row{{Key: key, Measures: Measures{Calls: 1, InputTokens: math.MaxInt64 - 1}}, {Key: key, Measures: Measures{Calls: 1, InputTokens: 1}}}, false, false},
 		{"one group overflows", []Row{{Key: key, Measures: Measures{Calls: 1, InputTokens: math.MaxInt64}}, {Key: key, Measures: Measures{Calls: 1, InputTokens: 1}}}, true, false},
 		{"guardrail units overflow", []Row{{Key: key, Measures: Measures{Calls: 1, Guardrail: &invocationlog.GuardrailUnits{math.MaxInt64}}}, {Key: key, Measures: Measures{Calls: 1, Guardrail: &invocationlog.GuardrailUnits{1}}}}, true, false},
+		{"the token total of a group overflows", []Row{{Key: key, Measures: Measures{Calls: 1, InputTokens: math.MaxInt64/2 + 1}}, {Key: key, Measures: Measures{Calls: 1, CacheReadTokens: math.MaxInt64/2 + 1}}}, true, false},
 		{"the totals overflow", []Row{{Key: key, Measures: Measures{Calls: 1, OutputTokens: math.MaxInt64}}, {Key: Key{Hour: q.Since, Region: "eu-west-1", Model: "m"}, Measures: Measures{Calls: 1, OutputTokens: 1}}}, false, true},
 	}
 	for _, tc := range tests {
@@ -82,4 +84,36 @@ type noPricer struct{}
 
 func (noPricer) Cost(_ context.Context, u pricing.Usage) (pricing.Cost, error) {
 	return pricing.Cost{}, &pricing.UnpricedError{ModelID: u.ModelID, Region: u.Region, Reason: "test"}
+}
+
+// FuzzMeasuresAdd checks the overflow check against math/big: Add reports overflow exactly
+// when a measure's sum, or the token total of the result, leaves the int64 range, and
+// otherwise adds exactly. Counts are never negative (the decoder rejects them), so the
+// fuzzed values are taken as non-negative.
+func FuzzMeasuresAdd(f *testing.F) {
+	f.Add(int64(1), int64(2), int64(3), int64(4))
+	f.Add(int64(math.MaxInt64), int64(1), int64(0), int64(0))
+	f.Add(int64(math.MaxInt64/2+1), int64(0), int64(math.MaxInt64/2+1), int64(0))
+	f.Add(int64(invocationlog.MaxCount), int64(invocationlog.MaxCount), int64(math.MaxInt64-invocationlog.MaxCount), int64(1))
+	f.Add(int64(1<<59), int64(1<<59), int64(1<<59), int64(1<<59))
+	f.Fuzz(func(t *testing.T, a, b, c, d int64) {
+		a, b, c, d = a&math.MaxInt64, b&math.MaxInt64, c&math.MaxInt64, d&math.MaxInt64
+		x := Measures{Calls: 1, InputTokens: a, OutputTokens: c}
+		y := Measures{Calls: 1, InputTokens: b, CacheReadTokens: d}
+		fits := func(v *big.Int) bool { return v.IsInt64() }
+		in := new(big.Int).Add(big.NewInt(a), big.NewInt(b))
+		total := new(big.Int).Add(in, big.NewInt(c))
+		total.Add(total, big.NewInt(d))
+		wantOverflow := !fits(in) || !fits(total)
+		got := x
+		overflow := got.Add(y)
+		if overflow != wantOverflow {
+			t.Fatalf("Add(%d+%d, out %d, cache read %d): got overflow %v, want %v", a, b, c, d, overflow, wantOverflow)
+		}
+		if !wantOverflow {
+			if got.InputTokens != in.Int64() || got.Tokens() != total.Int64() || got.Calls != 2 {
+				t.Fatalf("got input %d, tokens %d, calls %d; want %s, %s, 2", got.InputTokens, got.Tokens(), got.Calls, in, total)
+			}
+		}
+	})
 }

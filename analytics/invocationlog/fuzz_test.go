@@ -28,6 +28,15 @@ func FuzzDecoder(f *testing.F) {
 	f.Add([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
 	f.Add([]byte("{\"schemaType\":\"ModelInvocationLog\",\"timestamp\":\"2025-01-02T03:04:05Z\",\"model\\u0049d\":\"a\xffb\",\"identity\":{\"arn\":\"x\\/y\"},\"input\":{\"inputTokenCount\":1.0e0},\"input\":{\"cacheReadInputTokenCount\":2}}"))
 	f.Add([]byte(`{"schemaType":"ModelInvocationLog","timestamp":"2025-01-02T03:04:05Z","timestamp":null,"requestMetadata":{"k":{"n":[1,{"x":null}]},"k":null}}`))
+	// Extreme numbers: at and past the per-record ceiling, past int64, floats that are and
+	// are not whole, exponents, and a line that ends in a stray quote after its object.
+	for _, n := range []string{"1000000000000", "1000000000001", "999999999999.0", "1e12", "1E+12", "1.0000000000001e12",
+		"9223372036854775807", "9223372036854775808", "18446744073709551616", "-9223372036854775808", "1e308", "1e400",
+		"-0", "0.5", "5e-1", "0e0", "00", "-", "1.", ".5", "\"7\"", "true", "[1]", "{}"} {
+		f.Add([]byte(`{"schemaType":"ModelInvocationLog","timestamp":"2025-01-02T03:04:05Z","input":{"inputTokenCount":` + n + `,"cacheWriteInputTokenCount":` + n + `},"output":{"outputTokenCount":1000000000000}}`))
+	}
+	f.Add([]byte(`{"00000":0}"`))
+	f.Add([]byte(minimalLine + `"`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		recs, d := decodeAll(bytes.NewReader(data), "fuzz")
 		sk := d.Skipped()

@@ -3,7 +3,7 @@ package invocationlog
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -33,8 +33,10 @@ func refDecodeLine(line []byte) refResult {
 	if err := dec.Decode(&m); err != nil {
 		return refResult{reason: SkipMalformedLine}
 	}
-	if _, err := dec.Token(); err == nil || !strings.Contains(fmt.Sprint(err), "EOF") {
-		return refResult{reason: SkipMalformedLine} // trailing data
+	if _, err := dec.Token(); err != io.EOF {
+		// Trailing data, including a token cut short ("unexpected EOF" after the object
+		// is trailing data too, not the end of the input).
+		return refResult{reason: SkipMalformedLine}
 	}
 	if m == nil {
 		return refResult{reason: SkipMalformedLine} // null
