@@ -75,6 +75,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown subcommand", []string{"pricing", "nope"}, exitUsage},
 		{"mutually exclusive flags", []string{"pricing", "list", "--all", "--at", "2026-01-01"}, exitUsage},
 		{"extra argument", []string{"pricing", "list", "x"}, exitUsage},
+		{"a line break in a list flag", []string{"report", "--source", ".", "--user", "a\nb"}, exitUsage},
 		{"parent alone shows its help", []string{"pricing"}, exitOK},
 		{"no command shows the help", nil, exitOK},
 	}

@@ -147,6 +147,9 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range opts.reportRequest.splitNotes() {
+		fmt.Fprintln(opts.IO.ErrOut, "note: "+n)
+	}
 	env := opts.f.engineEnv()
 	if x, ok := cfg.(engine.Explainer); ok && x.Explaining() {
 		return usageFrom(x.Explain(ctx, env, q))

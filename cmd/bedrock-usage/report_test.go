@@ -400,7 +400,9 @@ func TestNewCmdReportFlags(t *testing.T) {
 	}{
 		{"defaults", nil, reportRequest{Top: 10}, ""},
 		{"filters and range", []string{"--since", "7d", "--region", "us-east-1,eu-central-1", "--app", "A", "--group-by", "metadata.team", "--top", "3", "-f", "csv"},
-			reportRequest{Since: "7d", Regions: []string{"us-east-1", "eu-central-1"}, Apps: []string{"A"}, GroupBy: []string{"metadata.team"}, Top: 3}, "csv"},
+			reportRequest{Since: "7d", Regions: []string{"us-east-1,eu-central-1"}, Apps: []string{"A"}, GroupBy: []string{"metadata.team"}, Top: 3}, "csv"},
+		{"a value is kept whole (no CSV parsing): quotes and line breaks reach the checks", []string{"--user", `"a,b"`, "--user", "c\nd"},
+			reportRequest{Users: []string{`"a,b"`, "c\nd"}, Top: 10}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -684,5 +686,51 @@ func TestEndedPriceIsOneUnpricedLine(t *testing.T) {
 	}
 	if len(doc.Unpriced) != 1 || doc.Unpriced[0].Calls != 3 || !strings.Contains(doc.Unpriced[0].Reason, "ended on 2026-07-14") {
 		t.Errorf("unpriced %+v, want one line of 3 calls saying the price ended on 2026-07-14", doc.Unpriced)
+	}
+}
+
+// TestListFlagValues: list flags split at commas (not at escaped ones), say when an --app or
+// --user value was split, and refuse values with line breaks or control characters rather
+// than cutting them.
+func TestListFlagValues(t *testing.T) {
+	tests := []struct {
+		name      string
+		req       reportRequest
+		wantUsers []string
+		wantApps  []string
+		wantNotes int
+		wantErr   string
+	}{
+		{"plain values", reportRequest{Users: []string{"ann", "bob"}}, []string{"ann", "bob"}, nil, 0, ""},
+		{"a comma splits, with a note", reportRequest{Users: []string{"ann,bob"}}, []string{"ann", "bob"}, nil, 1, ""},
+		{"an escaped comma stays in the name", reportRequest{Users: []string{`ann\,bob`}, Apps: []string{`A\\B`}}, []string{"ann,bob"}, []string{`A\B`}, 0, ""},
+		{"repeats and empties dropped", reportRequest{Apps: []string{"A,,A", " B "}}, nil, []string{"A", "B"}, 0, ""},
+		{"a line break is refused", reportRequest{Users: []string{"a\nb"}}, nil, nil, 0, "--user"},
+		{"a carriage return is refused", reportRequest{Apps: []string{"A\r"}}, nil, nil, 0, "--app"},
+		{"an escape character is refused", reportRequest{Models: []string{"m\x1b[31m"}}, nil, nil, 0, "--model"},
+	}
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q, _, _, err := tc.req.query(now)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "control character") {
+					t.Fatalf("got error %v, want a usage error naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantUsers, q.Users); diff != "" {
+				t.Errorf("users (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantApps, q.Apps); diff != "" {
+				t.Errorf("apps (-want +got):\n%s", diff)
+			}
+			if got := tc.req.splitNotes(); len(got) != tc.wantNotes {
+				t.Errorf("got notes %q, want %d", got, tc.wantNotes)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -38,15 +39,15 @@ func (r *reportRequest) addFlags(fl *pflag.FlagSet, defaultTop int, forServe boo
 	}
 	fl.StringVar(&r.Since, "since", "", since)
 	fl.StringVar(&r.Until, "until", "", until)
-	fl.StringSliceVar(&r.Regions, "region", nil, "only these regions (repeatable or comma-separated)")
+	fl.StringArrayVar(&r.Regions, "region", nil, "only these regions (repeatable or comma-separated)")
 	fl.IntVar(&r.Top, "top", defaultTop, top)
 	if forServe {
 		return // the page's filters come from its query parameters
 	}
-	fl.StringSliceVar(&r.Apps, "app", nil, "only these applications (role names; repeatable)")
-	fl.StringSliceVar(&r.Users, "user", nil, "only these users (IAM user names or role session names; repeatable)")
-	fl.StringSliceVar(&r.Models, "model", nil, "only these models: a modelId as logged or its base id (repeatable)")
-	fl.StringSliceVar(&r.GroupBy, "group-by", nil, "add a view grouped by these dimensions: "+strings.Join(analytics.DimensionNames(), ", ")+", metadata.KEY")
+	fl.StringArrayVar(&r.Apps, "app", nil, "only these applications (role names; repeatable or comma-separated, \\, for a comma in a name)")
+	fl.StringArrayVar(&r.Users, "user", nil, "only these users (IAM user names or role session names; repeatable or comma-separated, \\, for a comma in a name)")
+	fl.StringArrayVar(&r.Models, "model", nil, "only these models: a modelId as logged or its base id (repeatable or comma-separated)")
+	fl.StringArrayVar(&r.GroupBy, "group-by", nil, "add a view grouped by these dimensions: "+strings.Join(analytics.DimensionNames(), ", ")+", metadata.KEY")
 }
 
 // fromValues returns a copy of r with a request's query parameters applied: since, until,
@@ -86,6 +87,11 @@ func (r reportRequest) query(now time.Time) (analytics.Query, []analytics.Dimens
 	if err != nil {
 		return analytics.Query{}, nil, nil, flagErr(err)
 	}
+	for _, l := range r.lists() {
+		if err := checkListValues(l.flag, *l.vals); err != nil {
+			return analytics.Query{}, nil, nil, err
+		}
+	}
 	dims, metaKeys, err := analytics.ParseDimensions(splitList(r.GroupBy))
 	if err != nil {
 		return analytics.Query{}, nil, nil, flagErr(err)
@@ -113,12 +119,13 @@ func (r reportRequest) query(now time.Time) (analytics.Query, []analytics.Dimens
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 // splitList splits comma-separated values of repeatable flags and drops empties and
-// repeats (in linear time: a request may carry many).
+// repeats (in linear time: a request may carry many). IAM names may hold commas, so "\,"
+// is a comma within a value and "\\" a backslash.
 func splitList(in []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, v := range in {
-		for p := range strings.SplitSeq(v, ",") {
+		for _, p := range splitValue(v) {
 			if p = strings.TrimSpace(p); p != "" && !seen[p] {
 				seen[p] = true
 				out = append(out, p)
@@ -126,6 +133,70 @@ func splitList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// splitValue splits one flag value at its unescaped commas.
+func splitValue(v string) []string {
+	if !strings.Contains(v, `\`) {
+		return strings.Split(v, ",")
+	}
+	var out []string
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && i+1 < len(v) && (v[i+1] == ',' || v[i+1] == '\\'):
+			i++
+			b.WriteByte(v[i])
+		case c == ',':
+			out = append(out, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(out, b.String())
+}
+
+// listFlag is one of the request's list flags.
+type listFlag struct {
+	flag string
+	vals *[]string
+}
+
+func (r *reportRequest) lists() []listFlag {
+	return []listFlag{{"region", &r.Regions}, {"app", &r.Apps}, {"user", &r.Users}, {"model", &r.Models}, {"group-by", &r.GroupBy}}
+}
+
+// checkListValues refuses values that no name can hold: a line break or another control
+// character would otherwise cut or split a value without saying so.
+func checkListValues(flag string, vals []string) error {
+	for _, v := range vals {
+		for i, c := range v {
+			if unicode.IsControl(c) {
+				return usageErr("--%s %q: a value cannot hold a line break or another control character (%U at byte %d); give each value as its own --%s or separate them with commas", flag, v, c, i, flag)
+			}
+		}
+	}
+	return nil
+}
+
+// splitNotes says when an --app or --user value was split at a comma: IAM role and session
+// names may contain commas, so a name with one would otherwise be looked for in pieces.
+func (r *reportRequest) splitNotes() []string {
+	var notes []string
+	for _, l := range []listFlag{{"app", &r.Apps}, {"user", &r.Users}} {
+		for _, v := range *l.vals {
+			parts := splitList([]string{v})
+			if len(parts) > 1 {
+				quoted := make([]string, len(parts))
+				for i, p := range parts {
+					quoted[i] = strconv.Quote(p)
+				}
+				notes = append(notes, fmt.Sprintf("--%s %q is read as %d values (%s); IAM names may contain commas: write \\, to keep one in a name", l.flag, v, len(parts), strings.Join(quoted, ", ")))
+			}
+		}
+	}
+	return notes
 }
 
 // bounded checks a dashboard request's parameters against the server's bounds.
