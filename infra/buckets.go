@@ -76,6 +76,20 @@ func NewLogKey(scope constructs.Construct, id string, props LogKeyProps) awskms.
 		Resources:  jsii.Strings("*"),
 		Conditions: confusedDeputy(props.Account, props.Region),
 	}), jsii.Bool(false))
+	// The stack's CloudWatch Logs groups (the handler's, and the optional delivery group)
+	// are encrypted with the key too. CloudWatch Logs uses it under the encryption context
+	// of the log group (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs
+	// using AWS KMS"): only these groups, in this account and region.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchLogsEncryption"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+props.Region+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": []string{
+			LogGroupArn(props.Account, props.Region, HandlerLogGroupName),
+			LogGroupArn(props.Account, props.Region, CloudWatchLogGroupName),
+		}}},
+	}), jsii.Bool(false))
 	return key
 }
 
@@ -113,6 +127,9 @@ type LogBucketProps struct {
 	AccessLogs     awss3.IBucket
 	TransitionDays int // to Intelligent-Tiering; 0 never
 	ExpirationDays int // 0 never
+	// ObjectLockDays, when above 0, turns on S3 Object Lock with a default retention of that
+	// many days in governance mode (a new bucket only; S3 never turns it off again).
+	ObjectLockDays int
 }
 
 // LogBucket is the bucket Bedrock writes invocation logs to.
@@ -155,6 +172,14 @@ func NewLogBucket(scope constructs.Construct, id string, props LogBucketProps) *
 		rule.Expiration = awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays)))
 	}
 	p.LifecycleRules = &[]*awss3.LifecycleRule{rule}
+	if props.ObjectLockDays > 0 {
+		// Governance mode: an object version cannot be overwritten or deleted before its
+		// retention ends, except by a principal allowed s3:BypassGovernanceRetention (so a
+		// mistaken setting can still be undone, unlike compliance mode). Lifecycle
+		// expiration of noncurrent versions waits for the retention to end.
+		p.ObjectLockEnabled = jsii.Bool(true)
+		p.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Governance(awscdk.Duration_Days(jsii.Number(float64(props.ObjectLockDays))))
+	}
 	b := awss3.NewBucket(c, jsii.String("Bucket"), p)
 	b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("BedrockInvocationLogDelivery"),

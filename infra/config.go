@@ -44,6 +44,7 @@ const (
 	ReportingRoleNameKey      = "bedrock-usage:reportingRoleName"
 	ReportingPrincipalsKey    = "bedrock-usage:reportingPrincipals"
 	ReplaceExistingLoggingKey = "bedrock-usage:replaceExistingLogging"
+	ObjectLockKey             = "bedrock-usage:objectLock"
 	contextNamespace          = "bedrock-usage:"
 	minBytesScannedCutoff     = 10 * 1024 * 1024 // Athena's minimum
 	defaultBytesScannedCutoff = 10 * 1024 * 1024 * 1024
@@ -85,6 +86,17 @@ type CloudWatch struct {
 	RetentionDays int  `json:"retentionDays"`
 }
 
+// ObjectLock is the optional S3 Object Lock of the log buckets the app creates, in governance
+// mode: a log object cannot be overwritten or deleted for RetentionDays, except by a
+// principal with s3:BypassGovernanceRetention. Once on, S3 never turns Object Lock off.
+type ObjectLock struct {
+	Enabled       bool `json:"enabled"`
+	RetentionDays int  `json:"retentionDays"`
+}
+
+// maxObjectLockDays bounds the retention (100 years, as S3 does).
+const maxObjectLockDays = 36500
+
 // GitHub is the optional GitHub Actions trust of the reporting role.
 type GitHub struct {
 	// Repo is "owner/name"; empty disables the GitHub trust.
@@ -123,6 +135,8 @@ type Config struct {
 	ExistingLogBuckets  map[string]string // region → bucket name
 	ReportingRoleName   string
 	ReportingPrincipals []string // ARNs that may assume the reporting role; empty: the account
+	// ObjectLock locks the objects of the log buckets the app creates (not existing ones).
+	ObjectLock ObjectLock
 	// ReplaceExistingLogging lets a region's logging configuration replace a different one
 	// that is already set (it is restored when the stack is deleted); false refuses the create.
 	ReplaceExistingLogging bool
@@ -192,7 +206,7 @@ var (
 	oidcARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$`)
 	roleNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	errNoAccount  = errors.New("no account: set the context key \"account\" (cdk -c account=123456789012) or run with AWS credentials so CDK_DEFAULT_ACCOUNT is set")
-	knownContexts = []string{AccountKey, HomeRegionKey, RegionsKey, LogPrefixKey, AppsKey, AppPrincipalsKey, ModelFamiliesKey, DeliveryKey, LogTransitionDaysKey, LogExpirationDaysKey, AccessLogExpirationKey, ResultsExpirationDaysKey, ProjectionStartKey, BytesScannedCutoffKey, KMSKey, CloudWatchKey, GitHubKey, ExistingLogBucketsKey, ReportingRoleNameKey, ReportingPrincipalsKey, ReplaceExistingLoggingKey}
+	knownContexts = []string{AccountKey, HomeRegionKey, RegionsKey, LogPrefixKey, AppsKey, AppPrincipalsKey, ModelFamiliesKey, DeliveryKey, LogTransitionDaysKey, LogExpirationDaysKey, AccessLogExpirationKey, ResultsExpirationDaysKey, ProjectionStartKey, BytesScannedCutoffKey, KMSKey, CloudWatchKey, GitHubKey, ExistingLogBucketsKey, ReportingRoleNameKey, ReportingPrincipalsKey, ReplaceExistingLoggingKey, ObjectLockKey}
 )
 
 // ContextKeys lists every context key the app reads.
@@ -213,6 +227,7 @@ func DefaultConfig() Config {
 		ProjectionStart:         "2024/01/01/00",
 		BytesScannedCutoff:      defaultBytesScannedCutoff,
 		CloudWatch:              CloudWatch{RetentionDays: 30},
+		ObjectLock:              ObjectLock{RetentionDays: 30},
 		ExistingLogBuckets:      map[string]string{},
 		ReportingRoleName:       defaultReportingRN,
 	}
@@ -265,7 +280,7 @@ func LoadConfig(get func(key string) any, defaultAccount string) (Config, error)
 			fail(k, err)
 		}
 	}
-	objs := map[string]any{DeliveryKey: &c.Delivery, CloudWatchKey: &c.CloudWatch, GitHubKey: &c.GitHub, ExistingLogBucketsKey: &c.ExistingLogBuckets}
+	objs := map[string]any{DeliveryKey: &c.Delivery, CloudWatchKey: &c.CloudWatch, GitHubKey: &c.GitHub, ExistingLogBucketsKey: &c.ExistingLogBuckets, ObjectLockKey: &c.ObjectLock}
 	for k, p := range objs {
 		if err := readObject(get(k), p); err != nil {
 			fail(k, err)
@@ -368,6 +383,9 @@ func (c Config) Validate() error {
 	}
 	if c.CloudWatch.Enabled && !slices.Contains(logRetentionDays, c.CloudWatch.RetentionDays) {
 		bad(CloudWatchKey, "retentionDays %d is not a CloudWatch Logs retention period (one of %v)", c.CloudWatch.RetentionDays, logRetentionDays)
+	}
+	if c.ObjectLock.Enabled && (c.ObjectLock.RetentionDays < 1 || c.ObjectLock.RetentionDays > maxObjectLockDays) {
+		bad(ObjectLockKey, "retentionDays %d: lock log objects for 1 to %d days", c.ObjectLock.RetentionDays, maxObjectLockDays)
 	}
 	g := c.GitHub
 	if g.Repo != "" {

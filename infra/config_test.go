@@ -33,6 +33,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		ProjectionStart:         "2024/01/01/00",
 		BytesScannedCutoff:      10737418240,
 		CloudWatch:              CloudWatch{RetentionDays: 30},
+		ObjectLock:              ObjectLock{RetentionDays: 30},
 		ExistingLogBuckets:      map[string]string{},
 		ReportingRoleName:       "BedrockUsage-Reporting",
 	}
@@ -124,6 +125,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"zero results expiry", map[string]any{ResultsExpirationDaysKey: 0.0}, "123456789012", []string{"Athena results must expire after at least 1 day"}},
 		{"bad CloudWatch retention", map[string]any{CloudWatchKey: map[string]any{"enabled": true, "retentionDays": 31.0}}, "123456789012", []string{"retentionDays 31 is not a CloudWatch Logs retention period"}},
 		{"typo in object", map[string]any{CloudWatchKey: map[string]any{"enable": true}}, "123456789012", []string{`cloudWatch: json: unknown field "enable"`}},
+		{"object lock without retention", map[string]any{ObjectLockKey: map[string]any{"enabled": true, "retentionDays": 0.0}}, "123456789012", []string{"objectLock: retentionDays 0: lock log objects for 1 to 36500 days"}},
+		{"object lock past 100 years", map[string]any{ObjectLockKey: `{"enabled": true, "retentionDays": 36501}`}, "123456789012", []string{"retentionDays 36501"}},
 		{"malformed GitHub repo", map[string]any{GitHubKey: map[string]any{"repo": "https://github.com/acme/x", "branch": "main"}}, "123456789012", []string{`repo "https://github.com/acme/x" is not "owner/name"`}},
 		{"GitHub repo without ref", map[string]any{GitHubKey: map[string]any{"repo": "acme/x"}}, "123456789012", []string{"needs a branch or an environment"}},
 		{"GitHub branch wildcard", map[string]any{GitHubKey: map[string]any{"repo": "acme/x", "branch": "*"}}, "123456789012", []string{`github: branch "*" contains a wildcard (* or ?)`, "every matching branch of acme/x"}},

@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -334,6 +335,13 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 							if cond != want {
 								t.Errorf("%s/%s: Lambda grant conditions: got %s, want %s", name, id, cond, want)
 							}
+						case "logs." + regions[0] + ".amazonaws.com":
+							// CloudWatch Logs may use a region's key for the stack's own log groups only.
+							want := `{"ArnEquals":{"kms:EncryptionContext:aws:logs:arn":["arn:aws:logs:` + regions[0] + `:123456789012:log-group:` + HandlerLogGroupName +
+								`","arn:aws:logs:` + regions[0] + `:123456789012:log-group:` + CloudWatchLogGroupName + `"]}}`
+							if cond != want || name == AccountStackName {
+								t.Errorf("%s/%s: CloudWatch Logs grant conditions: got %s, want %s", name, id, cond, want)
+							}
 						default:
 							t.Errorf("%s/%s: grant to service %s is not reviewed by this test: %s", name, id, svc, jsonString(st))
 						}
@@ -539,6 +547,17 @@ func TestBuckets(t *testing.T) {
 				if got := jsonString(p["LifecycleConfiguration"].(map[string]any)["Rules"]); got != w.lifecycle {
 					t.Errorf("%s: lifecycle:\ngot  %s\nwant %s", name, got, w.lifecycle)
 				}
+				// The full app locks the log bucket it creates (governance mode, 45 days).
+				wantLock := "null"
+				if tt.app == "full" && strings.HasPrefix(name, "bedrock-logs-") {
+					wantLock = `{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Days":45,"Mode":"GOVERNANCE"}}}`
+				}
+				if got := jsonString(p["ObjectLockConfiguration"]); got != wantLock {
+					t.Errorf("%s: object lock: got %s, want %s", name, got, wantLock)
+				}
+				if got, want := p["ObjectLockEnabled"] == true, wantLock != "null"; got != want {
+					t.Errorf("%s: ObjectLockEnabled: got %v, want %v", name, p["ObjectLockEnabled"], want)
+				}
 				// Log buckets keep previous versions, so a rewritten or deleted log leaves a trace.
 				if got, want := jsonString(p["VersioningConfiguration"]), map[bool]string{true: `{"Status":"Enabled"}`, false: "null"}[strings.HasPrefix(name, "bedrock-logs-")]; got != want {
 					t.Errorf("%s: versioning: got %s, want %s", name, got, want)
@@ -644,8 +663,9 @@ func TestInvocationLoggingCustomResource(t *testing.T) {
 			}
 			var handlerLogs []string
 			for _, lg := range resources(tmpl, "AWS::Logs::LogGroup") {
-				if props(lg)["LogGroupName"] == HandlerLogGroupName {
-					handlerLogs = append(handlerLogs, jsonString(props(lg)))
+				if p := maps.Clone(props(lg)); p["LogGroupName"] == HandlerLogGroupName {
+					delete(p, "KmsKeyId") // TestLogGroupsOnKey
+					handlerLogs = append(handlerLogs, jsonString(p))
 				}
 			}
 			if diff := cmp.Diff([]string{`{"LogGroupName":"/bedrock-usage/invocation-logging-handler","RetentionInDays":365}`}, handlerLogs); diff != "" {
@@ -760,6 +780,51 @@ func TestCloudWatchDelivery(t *testing.T) {
 	}
 	if _, ok := p["RoleName"]; !ok {
 		t.Error("delivery role has no name: the regional stacks import it by name")
+	}
+}
+
+// TestLogGroupsOnKey: with KMS on, the handler's and the delivery's log groups are encrypted
+// with the stack's key, whose policy lets CloudWatch Logs use it for those two groups only;
+// without KMS neither names a key.
+func TestLogGroupsOnKey(t *testing.T) {
+	for _, name := range []string{"default", "full"} {
+		t.Run(name, func(t *testing.T) {
+			tmpl := app(t, name).tmpl[RegionalStackName("us-east-1")]
+			groups := resources(tmpl, "AWS::Logs::LogGroup")
+			if want := map[string]int{"default": 1, "full": 2}[name]; len(groups) != want {
+				t.Fatalf("got %d log groups, want %d", len(groups), want)
+			}
+			var keyID string
+			if name == "full" {
+				keyID, _ = only(t, tmpl, "AWS::KMS::Key")
+			}
+			for _, g := range groups {
+				got := jsonString(props(g)["KmsKeyId"])
+				want := "null"
+				if keyID != "" {
+					want = `{"Fn::GetAtt":["` + keyID + `","Arn"]}`
+				}
+				if got != want {
+					t.Errorf("%s: KmsKeyId: got %s, want %s", props(g)["LogGroupName"], got, want)
+				}
+			}
+			if keyID == "" {
+				return
+			}
+			_, key := only(t, tmpl, "AWS::KMS::Key")
+			var stmt map[string]any
+			for _, st := range props(key)["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+				if st.(map[string]any)["Sid"] == "CloudWatchLogsEncryption" {
+					stmt = st.(map[string]any)
+				}
+			}
+			want := `{"Action":["kms:Decrypt*","kms:Describe*","kms:Encrypt*","kms:GenerateDataKey*","kms:ReEncrypt*"],` +
+				`"Condition":{"ArnEquals":{"kms:EncryptionContext:aws:logs:arn":["arn:aws:logs:us-east-1:123456789012:log-group:/bedrock-usage/invocation-logging-handler","arn:aws:logs:us-east-1:123456789012:log-group:/bedrock-usage/model-invocations"]}},` +
+				`"Effect":"Allow","Principal":{"Service":"logs.us-east-1.amazonaws.com"},"Resource":"*","Sid":"CloudWatchLogsEncryption"}`
+			if got := jsonString(stmt); got != want {
+				t.Errorf("key policy statement for CloudWatch Logs:\ngot  %s\nwant %s", got, want)
+			}
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -44,10 +45,15 @@ func HandlerFunctionArn(account, region string) string {
 	return "arn:aws:lambda:" + region + ":" + account + ":function:" + LoggingHandlerFunctionName
 }
 
+// LogGroupArn is a log group's ARN (as KMS sees it in the encryption context).
+func LogGroupArn(account, region, name string) string {
+	return "arn:aws:logs:" + region + ":" + account + ":log-group:" + name
+}
+
 // handlerLogGroupArn is the ARN (with the trailing :* of its streams) of the custom resource
 // function's log group in a region.
 func handlerLogGroupArn(account, region string) string {
-	return "arn:aws:logs:" + region + ":" + account + ":log-group:" + HandlerLogGroupName + ":*"
+	return LogGroupArn(account, region, HandlerLogGroupName) + ":*"
 }
 
 // deliveryStreamArn is the stream Bedrock writes to in a region's delivery log group.
@@ -183,6 +189,10 @@ type InvocationLoggingProps struct {
 	// ReplaceExisting lets the create replace a different configuration already set in the
 	// region (the handler restores it on delete); without it the create fails.
 	ReplaceExisting bool
+	// Key, when set, encrypts the handler's log group and the delivery log group (its
+	// policy lets CloudWatch Logs use it for them, see NewLogKey); nil leaves them on
+	// CloudWatch Logs' own encryption.
+	Key awskms.IKey
 	// DependsOn are created before the configuration is put (the bucket policy, the key):
 	// Bedrock checks that it can write when the configuration is set.
 	DependsOn []constructs.IConstruct
@@ -249,6 +259,7 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 		LogGroupName:  jsii.String(HandlerLogGroupName),
 		Retention:     awslogs.RetentionDays_ONE_YEAR,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		EncryptionKey: props.Key,
 	})
 	immutable := &awsiam.FromRoleArnOptions{Mutable: jsii.Bool(false)}
 	il.Role = awsiam.Role_FromRoleArn(c, jsii.String("HandlerRole"), jsii.String(RoleArn(props.Account, LoggingHandlerRoleName)), immutable)
@@ -258,6 +269,7 @@ func NewInvocationLogging(scope constructs.Construct, id string, props Invocatio
 			LogGroupName:  jsii.String(CloudWatchLogGroupName),
 			Retention:     retention[props.CloudWatch.RetentionDays],
 			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			EncryptionKey: props.Key,
 		})
 		il.DeliveryRole = awsiam.Role_FromRoleArn(c, jsii.String("DeliveryRole"), jsii.String(RoleArn(props.Account, LogDeliveryRoleName)), immutable)
 		loggingConfig["cloudWatchConfig"] = map[string]any{

@@ -71,6 +71,7 @@ var fullOverrides = map[string]any{
 	ExistingLogBucketsKey:     map[string]any{"eu-central-1": "acme-existing-bedrock-logs"},
 	LogExpirationDaysKey:      400,
 	ReplaceExistingLoggingKey: true,
+	ObjectLockKey:             `{"enabled": true, "retentionDays": 45}`,
 }
 
 // app synthesizes the named app once per test binary and returns it.

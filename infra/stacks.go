@@ -44,6 +44,7 @@ func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awsc
 		AccessLogs:     accessLogs,
 		TransitionDays: cfg.LogTransitionDays,
 		ExpirationDays: cfg.LogExpirationDays,
+		ObjectLockDays: objectLockDays(cfg.ObjectLock),
 	})
 	analytics := NewAnalyticsBucket(stack, "AnalyticsBucket", AnalyticsBucketProps{
 		BucketName:     cfg.AnalyticsBucketName(region),
@@ -80,6 +81,7 @@ func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awsc
 		Delivery:        cfg.Delivery,
 		CloudWatch:      cfg.CloudWatch,
 		ReplaceExisting: cfg.ReplaceExistingLogging,
+		Key:             key,
 		DependsOn:       deps,
 	})
 
@@ -192,4 +194,12 @@ func Build(app awscdk.App, cfg Config) Stacks {
 // defaultAccount is CDK_DEFAULT_ACCOUNT.
 func ConfigFromApp(app awscdk.App, defaultAccount string) (Config, error) {
 	return LoadConfig(func(k string) any { return app.Node().TryGetContext(jsii.String(k)) }, defaultAccount)
+}
+
+// objectLockDays is the log buckets' Object Lock retention, 0 when off.
+func objectLockDays(o ObjectLock) int {
+	if !o.Enabled {
+		return 0
+	}
+	return o.RetentionDays
 }
