@@ -1,6 +1,9 @@
 package invocationlog
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // SkipReason says why input was not counted.
 type SkipReason string
@@ -24,6 +27,9 @@ type Skip struct {
 	File   string     `json:"file"`
 	Line   int64      `json:"line,omitempty"` // 1-based; 0 for a whole file
 	Detail string     `json:"detail"`
+	// Hours is, for a listing that failed, how many hours of logs of the query's range it
+	// held: none of them was read.
+	Hours int64 `json:"hours,omitempty"`
 }
 
 func (s Skip) String() string {
@@ -36,13 +42,33 @@ func (s Skip) String() string {
 // MaxSamples is how many skips a Skipped keeps with their file and line.
 const MaxSamples = 10
 
-// Skipped counts what was skipped, by reason, and keeps the first MaxSamples of them.
+// Skipped counts what was skipped, by reason, and keeps the first MaxSamples of them. Files
+// keeps every skipped file or object by name (an unreadable one with the line where reading
+// stopped), however many: the JSON report lists them all, the human formats show the
+// samples. Only the offloaded body objects under a data/ folder, which every hour with large
+// calls holds and which are never log records, are counted without their names.
 type Skipped struct {
-	MalformedLines  int64  `json:"malformed_lines"`
-	UnreadableFiles int64  `json:"unreadable_files"`
-	NonLogObjects   int64  `json:"non_log_objects"`
-	OtherRecords    int64  `json:"other_records"`
-	Samples         []Skip `json:"samples"`
+	MalformedLines  int64 `json:"malformed_lines"`
+	UnreadableFiles int64 `json:"unreadable_files"`
+	NonLogObjects   int64 `json:"non_log_objects"`
+	OtherRecords    int64 `json:"other_records"`
+	// UnlistedHours are the hours of the range whose folder could not be listed.
+	UnlistedHours int64  `json:"unlisted_hours"`
+	Samples       []Skip `json:"samples"`
+	Files         []Skip `json:"files"`
+}
+
+// MarshalJSON writes empty lists as [], never null.
+func (s Skipped) MarshalJSON() ([]byte, error) {
+	type plain Skipped
+	p := plain(s)
+	if p.Samples == nil {
+		p.Samples = []Skip{}
+	}
+	if p.Files == nil {
+		p.Files = []Skip{}
+	}
+	return json.Marshal(p)
 }
 
 // Add counts one skip.
@@ -57,23 +83,29 @@ func (s *Skipped) Add(k Skip) {
 	default:
 		s.OtherRecords++
 	}
+	s.UnlistedHours += k.Hours
 	if len(s.Samples) < MaxSamples {
 		s.Samples = append(s.Samples, k)
 	}
+	if k.Reason == SkipUnreadableFile || (k.Line == 0 && !(k.Reason == SkipNonLogObject && IsBodyObject(k.File))) {
+		s.Files = append(s.Files, k)
+	}
 }
 
-// Merge adds o's counts and samples to s.
+// Merge adds o's counts, samples and files to s.
 func (s *Skipped) Merge(o Skipped) {
 	s.MalformedLines += o.MalformedLines
 	s.UnreadableFiles += o.UnreadableFiles
 	s.NonLogObjects += o.NonLogObjects
 	s.OtherRecords += o.OtherRecords
+	s.UnlistedHours += o.UnlistedHours
 	for _, k := range o.Samples {
 		if len(s.Samples) >= MaxSamples {
 			break
 		}
 		s.Samples = append(s.Samples, k)
 	}
+	s.Files = append(s.Files, o.Files...)
 }
 
 // Total is the number of skips of every reason.

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -222,6 +223,10 @@ type lister interface {
 type counters struct {
 	found, done, records, bytes atomic.Int64
 	listed                      atomic.Bool
+	// openFailed counts objects that could not be opened at all; listOK and listFailed the
+	// folder listings that succeeded and failed (S3). A source of which nothing could be
+	// read fails the run rather than reporting zero.
+	openFailed, listOK, listFailed atomic.Int64
 }
 
 // worker decodes files into its own aggregator.
@@ -359,6 +364,9 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	if err := total.Err(); err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
+	if err := nothingRead(st, res.Skipped); err != nil {
+		return nil, fmt.Errorf("local: %s: %w", s.root, err)
+	}
 	res.Rows = total.Rows()
 	res.Scan = analytics.Scan{
 		Engine:  Engine,
@@ -415,6 +423,7 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 func (w *worker) decode(ctx context.Context, op opened) {
 	if op.err != nil {
 		if ctx.Err() == nil {
+			w.st.openFailed.Add(1)
 			w.skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: op.name, Detail: op.err.Error()})
 		}
 		return
@@ -466,4 +475,27 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.shared.Add(int64(n))
 	}
 	return n, err
+}
+
+// ErrNothingReadable is the error of a source of which every object, or every listing,
+// failed: a report of zero would hide it (expired credentials fail every GET alike).
+var ErrNothingReadable = errors.New("nothing could be read")
+
+// nothingRead is ErrNothingReadable, with the first failure, when every object found failed
+// to open, or no object was found because every listing failed.
+func nothingRead(st *counters, sk invocationlog.Skipped) error {
+	first := ""
+	for _, f := range sk.Files {
+		if f.Reason == invocationlog.SkipUnreadableFile {
+			first = f.File + ": " + f.Detail
+			break
+		}
+	}
+	switch found, failed := st.found.Load(), st.openFailed.Load(); {
+	case found > 0 && failed == found:
+		return fmt.Errorf("%w: all %d log objects failed to open; the first: %s", ErrNothingReadable, found, first)
+	case found == 0 && st.listFailed.Load() > 0 && st.listOK.Load() == 0:
+		return fmt.Errorf("%w: all %d listings failed (%s of logs); the first: %s", ErrNothingReadable, st.listFailed.Load(), hoursText(sk.UnlistedHours), first)
+	}
+	return nil
 }

@@ -152,7 +152,7 @@ func (l *s3Lister) list(ctx context.Context, q analytics.Query, k *sink) error {
 	}
 
 	first, last, _ := invocationlog.HourRange(q.Since, q.Until)
-	var prefixes []string
+	var prefixes []hourPrefix
 	for _, u := range units {
 		if len(q.Regions) > 0 && !slices.Contains(q.Regions, u.region) {
 			continue
@@ -176,9 +176,9 @@ func (l *s3Lister) list(ctx context.Context, q analytics.Query, k *sink) error {
 		for _, p := range rangePrefixes(regionPrefix, first, last, years) {
 			switch {
 			case sub == "" || strings.HasPrefix(p, sub):
-				prefixes = append(prefixes, p)
+				prefixes = append(prefixes, hourPrefix{p, prefixHours(regionPrefix, p, first, last)})
 			case strings.HasPrefix(sub, p):
-				prefixes = append(prefixes, sub)
+				prefixes = append(prefixes, hourPrefix{sub, prefixHours(regionPrefix, sub, first, last)})
 			}
 		}
 	}
@@ -192,6 +192,55 @@ func (l *s3Lister) list(ctx context.Context, q analytics.Query, k *sink) error {
 		g.Go(func() error { return l.listObjects(gctx, p, k) })
 	}
 	return g.Wait()
+}
+
+// hoursText is "1 hour", "24 hours".
+func hoursText(n int64) string {
+	if n == 1 {
+		return "1 hour"
+	}
+	return strconv.FormatInt(n, 10) + " hours"
+}
+
+// hourPrefix is a year, month, day or hour folder to list, and how many hours of the
+// query's range it holds (what is lost when its listing fails).
+type hourPrefix struct {
+	prefix string
+	hours  int64
+}
+
+// prefixHours is how many hours of first..last (inclusive) the folder p below regionPrefix
+// spans: the folder's own span (from its yyyy/, yyyy/MM/, yyyy/MM/dd/ or yyyy/MM/dd/HH/
+// name) cut to the range. A name that does not parse counts 0.
+func prefixHours(regionPrefix, p string, first, last time.Time) int64 {
+	rel := strings.TrimSuffix(strings.TrimPrefix(p, regionPrefix), "/")
+	var start, next time.Time
+	for _, lv := range []struct {
+		layout string
+		step   func(time.Time) time.Time
+	}{
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+		{"2006/01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006/01/02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{"2006/01/02/15", func(t time.Time) time.Time { return t.Add(time.Hour) }},
+	} {
+		if len(rel) == len(lv.layout) {
+			t, err := time.Parse(lv.layout, rel)
+			if err != nil {
+				return 0
+			}
+			start, next = t, lv.step(t)
+			break
+		}
+	}
+	if start.IsZero() {
+		return 0
+	}
+	lo, hi := max(start.Unix(), first.Unix()), min(next.Unix(), last.Add(time.Hour).Unix())
+	if hi <= lo {
+		return 0
+	}
+	return (hi - lo) / 3600
 }
 
 // rangePrefixes are the prefixes to list for a unit's delivery hours first..last
@@ -262,11 +311,12 @@ func (l *s3Lister) listDirs(ctx context.Context, prefix string, k *sink) ([]stri
 
 // listObjects queues every log object under an hour prefix. A listing that fails for a
 // reason other than access or a missing bucket is counted as unreadable, not fatal.
-func (l *s3Lister) listObjects(ctx context.Context, prefix string, k *sink) error {
+func (l *s3Lister) listObjects(ctx context.Context, hp hourPrefix, k *sink) error {
+	prefix := hp.prefix
 	p := s3.NewListObjectsV2Paginator(l.client, &s3.ListObjectsV2Input{
 		Bucket: aws.String(l.bucket), Prefix: aws.String(prefix),
 	})
-	for p.HasMorePages() {
+	for page := 0; p.HasMorePages(); page++ {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -275,8 +325,17 @@ func (l *s3Lister) listObjects(ctx context.Context, prefix string, k *sink) erro
 			if fatalListError(err) {
 				return l.listErr(prefix, err)
 			}
-			k.skip(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: l.url(prefix), Detail: "listing failed: " + err.Error()})
+			k.st.listFailed.Add(1)
+			detail := fmt.Sprintf("listing failed, %s of logs not read", hoursText(hp.hours))
+			if page > 0 {
+				// Objects of the earlier pages were queued; the hours may be partly read.
+				detail = fmt.Sprintf("listing failed after %d pages, objects of %s may be missing", page, hoursText(hp.hours))
+			}
+			k.skip(invocationlog.Skip{Reason: invocationlog.SkipUnreadableFile, File: l.url(prefix), Detail: detail + ": " + err.Error(), Hours: hp.hours})
 			return nil
+		}
+		if page == 0 {
+			k.st.listOK.Add(1)
 		}
 		for _, o := range out.Contents {
 			key := aws.ToString(o.Key)
@@ -328,9 +387,71 @@ func (l *s3Lister) object(key string, size int64) object {
 		if err != nil {
 			return nil, err
 		}
-		return out.Body, nil
+		return &resumingBody{ctx: ctx, l: l, key: key, etag: aws.ToString(out.ETag), size: aws.ToInt64(out.ContentLength), body: out.Body}, nil
 	}}
 }
+
+// maxResumes is how many times one object's stream is picked up again after it broke.
+const maxResumes = 3
+
+// resumingBody is an object's body that survives a broken stream. The SDK's retryer retries
+// a request until its response starts, never a body that breaks while it is read (a dropped
+// connection, a reset, a read timeout): then the rest is asked for with a ranged GET of the
+// same object version (If-Match on the first response's ETag), which goes through the
+// retryer again, up to maxResumes times.
+type resumingBody struct {
+	ctx     context.Context
+	l       *s3Lister
+	key     string
+	etag    string
+	size    int64 // the first response's Content-Length; 0 when unknown
+	body    io.ReadCloser
+	off     int64
+	resumes int
+	failed  error // set once resuming failed: every later read returns it
+}
+
+func (b *resumingBody) Read(p []byte) (int, error) {
+	if b.failed != nil {
+		return 0, b.failed
+	}
+	for {
+		n, err := b.body.Read(p)
+		b.off += int64(n)
+		switch {
+		case err == nil || err == io.EOF:
+			return n, err
+		case n > 0:
+			return n, nil // the error comes again on the next read, with nothing read
+		case b.ctx.Err() != nil:
+			return 0, err
+		case b.size > 0 && b.off >= b.size:
+			return 0, io.EOF // every byte arrived; only the end of the stream broke
+		case b.resumes >= maxResumes:
+			b.failed = fmt.Errorf("the stream broke at byte %d, after %d resumes: %w", b.off, b.resumes, err)
+			return 0, b.failed
+		}
+		b.resumes++
+		b.body.Close()
+		in := &s3.GetObjectInput{Bucket: aws.String(b.l.bucket), Key: aws.String(b.key), Range: aws.String("bytes=" + strconv.FormatInt(b.off, 10) + "-")}
+		if b.etag != "" {
+			in.IfMatch = aws.String(b.etag)
+		}
+		out, gerr := b.l.client.GetObject(b.ctx, in)
+		if gerr != nil {
+			b.body = io.NopCloser(errReader{err})
+			if statusOf(gerr) == http.StatusPreconditionFailed {
+				b.failed = fmt.Errorf("the stream broke at byte %d (%v) and the object changed since: not resumed", b.off, err)
+			} else {
+				b.failed = fmt.Errorf("the stream broke at byte %d (%v); resuming it failed: %w", b.off, err, gerr)
+			}
+			return 0, b.failed
+		}
+		b.body = out.Body
+	}
+}
+
+func (b *resumingBody) Close() error { return b.body.Close() }
 
 func (l *s3Lister) listErr(prefix string, err error) error {
 	msg := "listing"

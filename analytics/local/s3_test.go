@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
@@ -30,6 +33,7 @@ const testBucket = "bedrock-logs-123456789012-us-east-1"
 type request struct {
 	method, key, prefix, delimiter string
 	authorization                  string
+	rng, token                     string // Range header, continuation-token
 }
 
 // fakeS3 is gofakes3 behind an httptest server that records requests and can inject faults.
@@ -45,6 +49,9 @@ type fakeS3 struct {
 	// cut, when it returns n > 0 for a GET, sends the object's headers and first n bytes
 	// and drops the connection.
 	cut func(r request) int
+	// pageSize, when above 0, caps every listing page at that many keys (S3 caps at 1,000),
+	// so that listings page.
+	pageSize int
 }
 
 func newFakeS3(t *testing.T) *fakeS3 {
@@ -53,7 +60,8 @@ func newFakeS3(t *testing.T) *fakeS3 {
 	h := gofakes3.New(s3mem.New()).Server()
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-		rq := request{method: r.Method, key: key, prefix: r.URL.Query().Get("prefix"), delimiter: r.URL.Query().Get("delimiter"), authorization: r.Header.Get("Authorization")}
+		rq := request{method: r.Method, key: key, prefix: r.URL.Query().Get("prefix"), delimiter: r.URL.Query().Get("delimiter"), authorization: r.Header.Get("Authorization"),
+			rng: r.Header.Get("Range"), token: r.URL.Query().Get("continuation-token")}
 		f.mu.Lock()
 		f.reqs = append(f.reqs, rq)
 		fault := f.fault
@@ -69,7 +77,7 @@ func newFakeS3(t *testing.T) *fakeS3 {
 					w.Header()[k] = v
 				}
 				w.WriteHeader(rec.Code)
-				w.Write(rec.Body.Bytes()[:n])
+				w.Write(rec.Body.Bytes()[:min(n, rec.Body.Len())])
 				w.(http.Flusher).Flush()
 				conn, _, err := w.(http.Hijacker).Hijack()
 				if err == nil {
@@ -88,16 +96,95 @@ func newFakeS3(t *testing.T) *fakeS3 {
 				return
 			}
 		}
+		if f.pageSize > 0 && r.Method == http.MethodGet && key == "" && r.URL.Query().Get("list-type") == "2" {
+			f.listPage(w, r, h)
+			return
+		}
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
+// listResult is what listPage reads of gofakes3's (whole) ListObjectsV2 answer.
+type listResult struct {
+	Name, Prefix, Delimiter string
+	Contents                []struct {
+		Key   string
+		Inner string `xml:",innerxml"`
+	}
+	CommonPrefixes []struct {
+		Prefix string
+	}
+}
+
+// listPage answers a ListObjectsV2 with pages of pageSize entries (keys and common prefixes
+// in key order, as S3 counts them), continued by an opaque token: gofakes3's own paging
+// repeats keys under a prefix. The entries come from gofakes3's answer for the whole listing.
+func (f *fakeS3) listPage(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	q := r.URL.Query()
+	start := 0
+	if tok := q.Get("continuation-token"); tok != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(tok, "page-at-"))
+		if err != nil {
+			http.Error(w, "bad token", http.StatusBadRequest)
+			return
+		}
+		start = n
+	}
+	q.Del("continuation-token")
+	q.Del("max-keys")
+	r.URL.RawQuery = q.Encode()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	var all listResult
+	if err := xml.Unmarshal(rec.Body.Bytes(), &all); err != nil || rec.Code != http.StatusOK {
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+		return
+	}
+	type entry struct{ key, xml string }
+	var entries []entry
+	esc := func(s string) string {
+		var b strings.Builder
+		xml.EscapeText(&b, []byte(s))
+		return b.String()
+	}
+	for _, c := range all.Contents {
+		entries = append(entries, entry{c.Key, "<Contents>" + c.Inner + "</Contents>"})
+	}
+	for _, p := range all.CommonPrefixes {
+		entries = append(entries, entry{p.Prefix, "<CommonPrefixes><Prefix>" + esc(p.Prefix) + "</Prefix></CommonPrefixes>"})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	end := min(start+f.pageSize, len(entries))
+	start = min(start, end)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)
+	b.WriteString("<Name>" + esc(all.Name) + "</Name><Prefix>" + esc(all.Prefix) + "</Prefix><Delimiter>" + esc(all.Delimiter) + "</Delimiter>")
+	b.WriteString("<MaxKeys>" + strconv.Itoa(f.pageSize) + "</MaxKeys><KeyCount>" + strconv.Itoa(end-start) + "</KeyCount>")
+	if end < len(entries) {
+		b.WriteString("<IsTruncated>true</IsTruncated><NextContinuationToken>page-at-" + strconv.Itoa(end) + "</NextContinuationToken>")
+	} else {
+		b.WriteString("<IsTruncated>false</IsTruncated>")
+	}
+	for _, e := range entries[start:end] {
+		b.WriteString(e.xml)
+	}
+	b.WriteString("</ListBucketResult>")
+	w.Header().Set("Content-Type", "application/xml")
+	w.Write([]byte(b.String()))
+}
+
+// options point a client at the fake. Its retryer is the SDK's standard retryer, as in
+// production (3 attempts, the retry quota, the same retryable errors), with the backoff
+// between attempts taken out so that tests do not sleep.
 func (f *fakeS3) options(o *s3.Options) {
 	o.BaseEndpoint = aws.String(f.srv.URL)
 	o.UsePathStyle = true
-	o.RetryMaxAttempts = 1
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	})
 }
 
 func (f *fakeS3) config() aws.Config {
@@ -292,6 +379,7 @@ func TestS3Faults(t *testing.T) {
 		// drop are files whose records are lost; unreadable is how many skips that adds.
 		drop       func(f file) bool
 		unreadable int64
+		unlisted   int64 // hours of the range whose listing failed
 		sample     string
 	}{
 		{
@@ -334,7 +422,45 @@ func TestS3Faults(t *testing.T) {
 			},
 			drop:       func(f file) bool { return strings.HasPrefix("bedrock-logs/"+f.rel, hour11) },
 			unreadable: 1,
+			unlisted:   1,
 			sample:     "s3://" + testBucket + "/" + hour11,
+		},
+		{
+			name: "a transient error on each first request, retried",
+			fault: func() func(r request) (int, string) {
+				var mu sync.Mutex
+				seen := map[string]bool{}
+				return func(r request) (int, string) {
+					mu.Lock()
+					defer mu.Unlock()
+					id := r.method + " " + r.key + "?" + r.prefix + "&" + r.delimiter
+					if r.method == http.MethodHead || seen[id] {
+						return 0, ""
+					}
+					seen[id] = true
+					return http.StatusServiceUnavailable, "SlowDown"
+				}
+			}(),
+		},
+		{
+			name: "expired credentials on every GET",
+			fault: func(r request) (int, string) {
+				if r.key != "" {
+					return http.StatusBadRequest, "ExpiredToken"
+				}
+				return 0, ""
+			},
+			wantErr: "nothing could be read: all 6 log objects failed to open",
+		},
+		{
+			name: "every hour listing fails",
+			fault: func(r request) (int, string) {
+				if r.key == "" && r.delimiter == "" {
+					return http.StatusInternalServerError, "InternalError"
+				}
+				return 0, ""
+			},
+			wantErr: "nothing could be read: all 6 listings failed (6 hours of logs)",
 		},
 		{
 			name: "GET denied for one object",
@@ -371,7 +497,7 @@ func TestS3Faults(t *testing.T) {
 			}
 			var kept, dropped []file
 			for _, f := range files {
-				if tc.drop(f) {
+				if tc.drop != nil && tc.drop(f) {
 					dropped = append(dropped, f)
 				} else {
 					kept = append(kept, f)
@@ -385,6 +511,12 @@ func TestS3Faults(t *testing.T) {
 			}
 			w.unreadable += tc.unreadable
 			check(t, res, q, w)
+			if res.Skipped.UnlistedHours != tc.unlisted {
+				t.Errorf("got %d unlisted hours, want %d", res.Skipped.UnlistedHours, tc.unlisted)
+			}
+			if tc.sample == "" {
+				return
+			}
 			found := false
 			for _, s := range res.Skipped.Samples {
 				if s.Reason == invocationlog.SkipUnreadableFile && s.File == tc.sample {
@@ -496,8 +628,10 @@ func TestS3FlatPrefix(t *testing.T) {
 	check(t, res, q, w)
 }
 
-// TestS3BodyFaults: an object cut off mid-body keeps the records before the fault and is
-// counted unreadable; an object over smallObject is streamed and counted in full.
+// TestS3BodyFaults: an object whose stream breaks mid-body is resumed with a ranged GET from
+// the byte it broke at; when that fails (an error, the object changed, it keeps breaking)
+// the records before the break are kept and the object is counted unreadable with the
+// reason. An object over smallObject is streamed and counted in full.
 func TestS3BodyFaults(t *testing.T) {
 	q := analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")}
 	hour := "2025-11-03T11:00:00Z"
@@ -534,29 +668,87 @@ func TestS3BodyFaults(t *testing.T) {
 		t.Fatalf("big file is %d bytes, want over %d", len(bigFile.data), smallObject)
 	}
 
-	fk := newFakeS3(t)
-	files := []file{plain, bigFile}
-	fk.upload(t, "bedrock-logs/", files)
-	fk.cut = func(r request) int {
-		if strings.HasSuffix(r.key, "/cut.json") {
-			return twoLines
-		}
-		return 0
+	tests := []struct {
+		name string
+		// cut and fault act on GETs of cut.json: first is the plain GET, ranged a resume.
+		cut   func(ranged bool) int
+		fault func(ranged bool) (int, string)
+		// resumed: every record arrives; else the two lines before the break are kept and
+		// the object is unreadable with detail.
+		resumed bool
+		detail  string
+		// extra are bytes read after the break that complete no line.
+		extra int64
+	}{
+		{name: "cut once, resumed from the byte it broke at", cut: func(ranged bool) int { return map[bool]int{false: twoLines}[ranged] }, resumed: true},
+		{name: "the resume fails", cut: func(ranged bool) int { return map[bool]int{false: twoLines}[ranged] },
+			fault: func(ranged bool) (int, string) {
+				if ranged {
+					return http.StatusInternalServerError, "InternalError"
+				}
+				return 0, ""
+			}, detail: "resuming it failed"},
+		{name: "the object changed since", cut: func(ranged bool) int { return map[bool]int{false: twoLines}[ranged] },
+			fault: func(ranged bool) (int, string) {
+				if ranged {
+					return http.StatusPreconditionFailed, "PreconditionFailed"
+				}
+				return 0, ""
+			}, detail: "the object changed since"},
+		{name: "breaks on every resume", cut: func(ranged bool) int { return map[bool]int{false: twoLines, true: 1}[ranged] }, detail: "after 3 resumes", extra: maxResumes},
 	}
-	src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()), WithFetchers(2), WithWorkers(1))
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fk := newFakeS3(t)
+			files := []file{plain, bigFile}
+			fk.upload(t, "bedrock-logs/", files)
+			fk.cut = func(r request) int {
+				if strings.HasSuffix(r.key, "/cut.json") {
+					return tc.cut(r.rng != "")
+				}
+				return 0
+			}
+			if tc.fault != nil {
+				fk.fault = func(r request) (int, string) {
+					if r.method == http.MethodGet && strings.HasSuffix(r.key, "/cut.json") {
+						return tc.fault(r.rng != "")
+					}
+					return 0, ""
+				}
+			}
+			src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()), WithFetchers(2), WithWorkers(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := src.Usage(t.Context(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.resumed {
+				check(t, res, q, expect(files, q))
+				var ranges []string
+				for _, r := range fk.requests() {
+					if r.rng != "" {
+						ranges = append(ranges, r.rng)
+					}
+				}
+				if want := []string{"bytes=" + strconv.Itoa(twoLines) + "-"}; !slices.Equal(ranges, want) {
+					t.Errorf("got ranged GETs %q, want %q", ranges, want)
+				}
+				return
+			}
+			cutKept := plain
+			cutKept.calls = three[:2]
+			cutKept.data = plain.data[:twoLines]
+			w := expect([]file{cutKept, bigFile}, q)
+			w.unreadable = 1
+			w.bytes += tc.extra
+			check(t, res, q, w)
+			if len(res.Skipped.Files) != 1 || !strings.Contains(res.Skipped.Files[0].Detail, tc.detail) {
+				t.Errorf("got skipped files %+v, want cut.json with %q", res.Skipped.Files, tc.detail)
+			}
+		})
 	}
-	res, err := src.Usage(t.Context(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cutKept := plain
-	cutKept.calls = three[:2]
-	cutKept.data = plain.data[:twoLines]
-	w := expect([]file{cutKept, bigFile}, q)
-	w.unreadable = 1
-	check(t, res, q, w)
 }
 
 // TestS3Accounts: every account under AWSLogs/ is discovered, and its regions.
@@ -632,5 +824,106 @@ func TestRangePrefixes(t *testing.T) {
 	ps := rangePrefixes(region, first, last, map[int]bool{2025: true, 2026: true})
 	if diff := cmp.Diff([]string{region + "2025/", region + "2026/"}, ps); diff != "" {
 		t.Errorf("0001 to 9999 over two year folders (-want +got):\n%s", diff)
+	}
+}
+
+// TestS3Pagination: with one key per listing page every object is still found, through
+// continuation tokens; a listing that fails on a later page keeps the objects of the pages
+// before it and says the hour may be partly missing.
+func TestS3Pagination(t *testing.T) {
+	q := analytics.Query{Since: mustTime("2025-11-03T10:00:00Z"), Until: mustTime("2025-11-03T12:00:00Z")}
+	hour11 := "bedrock-logs/" + layoutDir("us-east-1", "2025-11-03T11:00:00Z")
+	tests := []struct {
+		name      string
+		failLater bool
+	}{
+		{name: "every page read"},
+		{name: "a later page fails", failLater: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fk := newFakeS3(t)
+			files := testTree(t)
+			fk.upload(t, "bedrock-logs/", files)
+			fk.pageSize = 1
+			if tc.failLater {
+				fk.fault = func(r request) (int, string) {
+					if r.key == "" && r.prefix == hour11 && r.token != "" {
+						return http.StatusInternalServerError, "InternalError"
+					}
+					return 0, ""
+				}
+			}
+			src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := src.Usage(t.Context(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens := 0
+			for _, r := range fk.requests() {
+				if r.token != "" {
+					tokens++
+				}
+			}
+			if tokens == 0 {
+				t.Fatal("no listing asked for a next page: the test does not page")
+			}
+			if !tc.failLater {
+				check(t, res, q, expect(files, q))
+				return
+			}
+			// The first page of hour 11 holds its first key (b.json.gz): the rest is lost.
+			var kept []file
+			for _, f := range files {
+				if !strings.HasPrefix("bedrock-logs/"+f.rel, hour11) || strings.HasSuffix(f.rel, "/b.json.gz") {
+					kept = append(kept, f)
+				}
+			}
+			w := expect(kept, q)
+			w.unreadable++
+			check(t, res, q, w)
+			if res.Skipped.UnlistedHours != 1 {
+				t.Errorf("got %d unlisted hours, want 1", res.Skipped.UnlistedHours)
+			}
+			var details []string
+			for _, f := range res.Skipped.Files {
+				if f.File == "s3://"+testBucket+"/"+hour11 {
+					details = append(details, f.Detail)
+				}
+			}
+			if len(details) != 1 || !strings.Contains(details[0], "listing failed after 1 pages, objects of 1 hour may be missing") {
+				t.Errorf("got skips %q for %s, want one saying the listing failed after a page", details, hour11)
+			}
+		})
+	}
+}
+
+// TestPrefixHours: the hours of the range a folder holds, from its name and the range's ends.
+func TestPrefixHours(t *testing.T) {
+	const rp = "p/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/"
+	first, last := mustTime("2025-11-03T22:00:00Z"), mustTime("2025-12-01T01:00:00Z")
+	tests := []struct {
+		prefix string
+		want   int64
+	}{
+		{rp + "2025/11/03/22/", 1},
+		{rp + "2025/11/03/", 2},       // 22:00 and 23:00
+		{rp + "2025/11/04/", 24},      // a whole day
+		{rp + "2025/11/", 2 + 27*24},  // the 3rd's last two hours, the 4th to the 30th
+		{rp + "2025/12/", 2},          // 00:00 and 01:00 of the 1st
+		{rp + "2025/", 2 + 27*24 + 2}, // the year, cut to the range
+		{rp + "2024/", 0},
+		{rp + "2025/13/", 0}, // not a month
+		{rp + "data/", 0},
+	}
+	for _, tc := range tests {
+		t.Run(strings.TrimPrefix(tc.prefix, rp), func(t *testing.T) {
+			if got := prefixHours(rp, tc.prefix, first, last); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
 	}
 }
