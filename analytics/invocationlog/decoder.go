@@ -227,6 +227,13 @@ func (d *Decoder) next(rec *Record) bool {
 			d.fail(err)
 			return false
 		}
+		if len(line) == 1 && line[0] == '\n' && err == nil {
+			// An empty line: skip the run of empty lines after it at once (a gzip of a GiB
+			// of newlines is a megabyte; one line at a time it cost half a minute).
+			d.line++
+			d.skipNewlines()
+			continue
+		}
 		if len(line) > 0 {
 			d.line++
 			if d.line == 1 {
@@ -245,6 +252,30 @@ func (d *Decoder) next(rec *Record) bool {
 		}
 	}
 	return false
+}
+
+// skipNewlines discards the newline bytes at the read position, counting each as a line.
+func (d *Decoder) skipNewlines() {
+	for {
+		n := d.lines.Buffered()
+		if n == 0 {
+			if _, err := d.lines.Peek(1); err != nil {
+				return // the next read reports it
+			}
+			n = d.lines.Buffered()
+		}
+		buf, _ := d.lines.Peek(n)
+		i := 0
+		for i < len(buf) && buf[i] == '\n' {
+			i++
+		}
+		d.lines.Discard(i)
+		d.line += int64(i)
+		d.bytes += int64(i)
+		if i < len(buf) || d.bytes > d.maxFile {
+			return
+		}
+	}
 }
 
 // isBlank reports whether a line has only JSON white space.

@@ -722,3 +722,32 @@ func TestMaxFileBytes(t *testing.T) {
 		t.Errorf("got %d records, skipped %+v; want the 10 or 11 records before the cap and the file counted as unreadable", n, d.Skipped())
 	}
 }
+
+// TestBlankLineRuns: runs of empty lines, however long and wherever the buffer splits them,
+// are skipped at once yet still counted as lines, so the line numbers after them are right.
+func TestBlankLineRuns(t *testing.T) {
+	tests := []struct {
+		name   string
+		blanks int
+	}{
+		{"one", 1},
+		{"a few", 3},
+		{"past the read buffer", 3 << 20},
+		{"an exact buffer's worth", 64 << 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := minimalLine + "\n" + strings.Repeat("\n", tc.blanks) + "not json\n" + strings.Repeat("\n", tc.blanks) + minimalLine
+			for _, data := range [][]byte{[]byte(in), gzipBytes(t, []byte(in))} {
+				recs, d := decodeAll(bytes.NewReader(data), "blank")
+				sk := d.Skipped()
+				if len(recs) != 2 || sk.MalformedLines != 1 || d.Err() != nil {
+					t.Fatalf("got %d records, %d malformed, err %v; want 2, 1, nil", len(recs), sk.MalformedLines, d.Err())
+				}
+				if got, want := sk.Samples[0].Line, int64(tc.blanks+2); got != want {
+					t.Errorf("malformed line reported at line %d, want %d", got, want)
+				}
+			}
+		})
+	}
+}
