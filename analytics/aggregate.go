@@ -27,7 +27,13 @@ type Aggregator struct {
 	Filtered int64
 	// overflow is the first group whose sums overflowed int64 (see Err).
 	overflow *Key
+	// cands collects the values of records the filters rejected (see Candidates).
+	cands candidateSet
 }
+
+// Candidates are values of the filtered dimensions among the records the query's filters
+// rejected (bounded): what a filter that matched nothing is compared with.
+func (a *Aggregator) Candidates() FilterCandidates { return a.cands.result() }
 
 // ErrOverflow is wrapped by the error of sums that do not fit an int64.
 var ErrOverflow = errors.New("sum overflows int64")
@@ -66,6 +72,7 @@ func (a *Aggregator) RowOf(r *invocationlog.Record) (Row, bool) {
 	k := keyFor(r, a.q.MetadataKeys, m)
 	if !a.q.Match(k) {
 		a.Filtered++
+		a.cands.addKey(k)
 		return Row{}, false
 	}
 	return Row{Key: k, Measures: m}, true
@@ -107,6 +114,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	}
 	a.OutOfRange += b.OutOfRange
 	a.Filtered += b.Filtered
+	a.cands.merge(&b.cands)
 	if a.overflow == nil {
 		a.overflow = b.overflow
 	}

@@ -224,6 +224,11 @@ type Report struct {
 	Skipped      invocationlog.Skipped
 	Scan         Scan
 	Failures     []string
+	// Filters are the query's filters and the values that matched nothing.
+	Filters Filters
+	// Budget is the budget verdict, when the report was made against a budget (set by the
+	// caller, see CheckBudget).
+	Budget *Budget
 	// Prices says which price books priced the report.
 	Prices Prices
 	// Rows are the priced grain rows the views were built from.
@@ -317,6 +322,7 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		}
 		return has
 	}
+	var cands candidateSet // model ids the exact model filter rejected
 	rep.Rows = make([]PricedRow, 0, len(res.Rows))
 	bases := map[string]string{} // each distinct model id is parsed once
 	for _, row := range res.Rows {
@@ -331,6 +337,8 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		}
 		// The model filter, once, now that application inference profiles are resolved.
 		if !q.ModelMatches(row.Model, base, pr.Model) {
+			cands.add(3, row.Model)
+			cands.add(3, pr.Model)
 			continue
 		}
 		if !pr.Priced {
@@ -357,6 +365,12 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	}
 	if len(opts.GroupBy) > 0 {
 		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys))
+	}
+	rep.Filters = Filters{Regions: q.Regions, Apps: q.Apps, Users: q.Users, Models: q.Models}
+	if rep.Filters.Any() {
+		c := res.Candidates
+		c.Models = append(slices.Clone(c.Models), cands.result().Models...)
+		rep.Filters.Unmatched = unmatchedFilters(q, rep.Rows, c)
 	}
 	// A sum that does not fit an int64 is an error naming where, never a wrapped number.
 	if rep.Totals.overflow {
@@ -489,4 +503,21 @@ func computeView(v View, rows []PricedRow, metaKeys []string) ViewResult {
 		return slices.Compare(a.Keys, b.Keys)
 	})
 	return ViewResult{View: v, Lines: lines}
+}
+
+// Budget is a report's verdict against a budget: the amount, the total it is compared with
+// (model and guardrail cost, Totals.TotalCost) and whether the total is over it.
+type Budget struct {
+	AmountUSD decimal.Decimal
+	TotalUSD  decimal.Decimal
+	Over      bool
+}
+
+// RemainingUSD is what is left of the budget (negative when over).
+func (b Budget) RemainingUSD() decimal.Decimal { return b.AmountUSD.Sub(b.TotalUSD) }
+
+// CheckBudget sets the report's budget verdict for amount.
+func (r *Report) CheckBudget(amount decimal.Decimal) {
+	total := r.Totals.TotalCost()
+	r.Budget = &Budget{AmountUSD: amount, TotalUSD: total, Over: total.GreaterThan(amount)}
 }

@@ -24,6 +24,9 @@ type Result struct {
 	// Failures are regions (or other parts) that failed while others succeeded.
 	Failures []PartError
 	Scan     Scan
+	// Candidates are values the filters rejected, for the suggestions of a filter value that
+	// matched nothing; engines that cannot collect them leave them empty.
+	Candidates FilterCandidates
 }
 
 // PartError is a failed part of a query (one region of an Athena report).

@@ -368,6 +368,7 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		return nil, fmt.Errorf("local: %s: %w", s.root, err)
 	}
 	res.Rows = total.Rows()
+	res.Candidates = total.Candidates()
 	res.Scan = analytics.Scan{
 		Engine:  Engine,
 		Summary: "Read {files} files ({bytes}), {records} records",

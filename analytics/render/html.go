@@ -62,6 +62,7 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		"Period":    period(rep),
 		"Source":    rep.Source,
 		"Generated": rep.GeneratedAt.Format(time.RFC3339),
+		"Context":   contextLines(rep),
 		"Summary":   summaryLines(rep),
 		"Totals":    measureCells(rep.Totals),
 		"Titles":    measureTitles,
@@ -92,6 +93,7 @@ th{background:#f6f8fa;text-align:left}td.n,th.n{text-align:right;font-variant-nu
 footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 </style></head><body>
 <h1>Bedrock usage, {{.Period}}</h1>
+<p>Source: {{.Source}}{{range .Context}}<br>{{.}}{{end}}</p>
 <p>{{range .Summary}}{{.}}<br>{{end}}</p>
 <table><tr>{{range .Titles}}<th class="n">{{.}}</th>{{end}}</tr><tr>{{range .Totals}}<td class="n">{{.}}</td>{{end}}</tr></table>
 {{if .Unpriced}}<div class="warn"><strong>Unpriced</strong> (no price: a model the price book does not know, or an application inference profile that could not be resolved; tokens counted, no cost):<ul>{{range .Unpriced}}<li>{{.}}</li>{{end}}</ul></div>{{end}}

@@ -26,6 +26,39 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.str("since", rep.Since.UTC().Format(time.RFC3339))
 	b.str("until", rep.Until.UTC().Format(time.RFC3339))
 	b.close()
+	f := rep.Filters
+	b.key("filters")
+	b.open()
+	for _, l := range []struct {
+		name string
+		vals []string
+	}{{"regions", f.Regions}, {"apps", f.Apps}, {"users", f.Users}, {"models", f.Models}} {
+		b.key(l.name)
+		b.raw(orEmpty(l.vals))
+	}
+	b.key("unmatched")
+	b.array(len(f.Unmatched), func(i int) {
+		u := f.Unmatched[i]
+		b.open()
+		b.str("filter", u.Filter)
+		b.str("value", u.Value)
+		b.key("did_you_mean")
+		b.raw(orEmpty(u.DidYouMean))
+		b.close()
+	})
+	b.close()
+	b.key("budget")
+	if bu := rep.Budget; bu == nil {
+		b.raw(nil)
+	} else {
+		b.open()
+		b.str("amount_usd", bu.AmountUSD.String())
+		b.str("total_usd", bu.TotalUSD.String())
+		b.str("remaining_usd", bu.RemainingUSD().String())
+		b.key("over")
+		b.raw(bu.Over)
+		b.close()
+	}
 	b.key("totals")
 	b.open()
 	measures(&b, rep.Totals)
@@ -188,4 +221,12 @@ func (o *obj) int(k string, v int64) {
 	o.key(k)
 	o.buf.WriteString(strconv.FormatInt(v, 10))
 	o.first = false
+}
+
+// orEmpty is l, or an empty list (written [] rather than null).
+func orEmpty(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
 }

@@ -86,6 +86,22 @@ const (
 
 func testReport(t *testing.T, groupBy ...string) *analytics.Report {
 	t.Helper()
+	return testReportWith(t, nil, groupBy...)
+}
+
+// filteredReport is testReport for one application (and a typo of its name) in one region,
+// against a budget it is over.
+func filteredReport(t *testing.T) *analytics.Report {
+	rep := testReportWith(t, func(q *analytics.Query) {
+		q.Regions = []string{"us-east-1"}
+		q.Apps = []string{"ChatbotApp-BedrockRole", "ChatbotAp"}
+	})
+	rep.CheckBudget(decimal.RequireFromString("0.01"))
+	return rep
+}
+
+func testReportWith(t *testing.T, filter func(*analytics.Query), groupBy ...string) *analytics.Report {
+	t.Helper()
 	dims, meta, err := analytics.ParseDimensions(groupBy)
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +109,9 @@ func testReport(t *testing.T, groupBy ...string) *analytics.Report {
 	q := analytics.Query{
 		Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 5, 0, 0, 0, 0, time.UTC),
 		MetadataKeys: meta,
+	}
+	if filter != nil {
+		filter(&q)
 	}
 	agg := analytics.NewAggregator(q)
 	for _, r := range []*invocationlog.Record{
@@ -107,7 +126,7 @@ func testReport(t *testing.T, groupBy ...string) *analytics.Report {
 	} {
 		agg.Add(r)
 	}
-	res := &analytics.Result{Rows: agg.Rows(), Scan: analytics.Scan{Engine: "local", Summary: "Read {files} files ({bytes}), {records} records", Figures: []analytics.Figure{
+	res := &analytics.Result{Rows: agg.Rows(), Candidates: agg.Candidates(), Scan: analytics.Scan{Engine: "local", Summary: "Read {files} files ({bytes}), {records} records", Figures: []analytics.Figure{
 		{Name: "files", N: 3}, {Name: "bytes", Kind: analytics.FigureBytes, N: 4096}, {Name: "records", N: 8}, {Name: "out_of_range", N: agg.OutOfRange}}}}
 	res.Skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipMalformedLine, File: "logs/a.json.gz", Line: 7, Detail: "unexpected end of JSON input"})
 	res.Skipped.Add(invocationlog.Skip{Reason: invocationlog.SkipNonLogObject, File: "logs/data/x.json.gz", Detail: "body object"})
@@ -139,11 +158,18 @@ func TestRenderGolden(t *testing.T) {
 		{"groups.json", "json", []string{"app", "metadata.tenant_id"}, Options{}},
 		{"by-model.csv", "csv", nil, Options{Views: []string{"by_model"}}},
 		{"report.html", "html", nil, Options{Top: 10}},
+		{"filtered.table.txt", "table", nil, Options{Top: 10}},
+		{"filtered.md", "markdown", nil, Options{Top: 2}},
+		{"filtered.json", "json", nil, Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			rep := testReport(t, tt.groupBy...)
+			if strings.HasPrefix(tt.name, "filtered.") {
+				rep = filteredReport(t)
+			}
 			var buf bytes.Buffer
-			if err := Render(&buf, testReport(t, tt.groupBy...), tt.format, tt.opts); err != nil {
+			if err := Render(&buf, rep, tt.format, tt.opts); err != nil {
 				t.Fatal(err)
 			}
 			assertGolden(t, tt.name, buf.Bytes())

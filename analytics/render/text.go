@@ -82,6 +82,49 @@ func period(rep *analytics.Report) string {
 	return fmt.Sprintf("%s to %s (UTC)", rep.Since.UTC().Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"))
 }
 
+// contextLines say what the report is: the engine, the filters (and those that matched
+// nothing) and the budget verdict.
+func contextLines(rep *analytics.Report) []string {
+	var out []string
+	if rep.Scan.Engine != "" {
+		out = append(out, "Engine: "+rep.Scan.Engine)
+	}
+	if d := rep.Filters.Describe(); d != "" {
+		out = append(out, "Filters: "+d)
+	}
+	for _, u := range rep.Filters.Unmatched {
+		out = append(out, UnmatchedLine(u))
+	}
+	if l := budgetLine(rep.Budget); l != "" {
+		out = append(out, l)
+	}
+	return out
+}
+
+// unmatchedLine warns of a filter value that matched no call.
+func UnmatchedLine(u analytics.UnmatchedFilter) string {
+	l := fmt.Sprintf("Warning: %s filter %q matched no call in the range", u.Filter, u.Value)
+	if len(u.DidYouMean) > 0 {
+		q := make([]string, len(u.DidYouMean))
+		for i, s := range u.DidYouMean {
+			q[i] = strconv.Quote(s)
+		}
+		l += "; did you mean " + strings.Join(q, " or ") + "?"
+	}
+	return l
+}
+
+// budgetLine is the budget verdict: "Budget: $100.00, total $12.34, $87.66 left".
+func budgetLine(b *analytics.Budget) string {
+	if b == nil {
+		return ""
+	}
+	if b.Over {
+		return fmt.Sprintf("Budget: %s, total %s: OVER by %s", usd(b.AmountUSD), usd(b.TotalUSD), usd(b.RemainingUSD().Neg()))
+	}
+	return fmt.Sprintf("Budget: %s, total %s: within it, %s left", usd(b.AmountUSD), usd(b.TotalUSD), usd(b.RemainingUSD()))
+}
+
 func summaryLines(rep *analytics.Report) []string {
 	t := rep.Totals
 	var tokens []string
@@ -243,7 +286,10 @@ func HumanBytes(n int64) string {
 // Table writes the report for a terminal.
 func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "Bedrock usage, %s\nSource: %s\n", period(rep), rep.Source)
+	fmt.Fprintf(ew, "Bedrock usage, %s\nSource: %s\n", period(rep), printable(rep.Source))
+	for _, l := range contextLines(rep) {
+		fmt.Fprintln(ew, printable(l))
+	}
 	for _, l := range summaryLines(rep) {
 		fmt.Fprintln(ew, l)
 	}
@@ -333,6 +379,26 @@ func orDash(s string) string {
 func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "## Bedrock usage, %s\n\n", period(rep))
+	var about []string
+	if rep.Scan.Engine != "" {
+		about = append(about, "engine "+rep.Scan.Engine)
+	}
+	if d := rep.Filters.Describe(); d != "" {
+		about = append(about, "filters: "+d)
+	}
+	if len(about) > 0 {
+		fmt.Fprintf(ew, "%s\n\n", mdEscape(strings.Join(about, " · ")))
+	}
+	if b := rep.Budget; b != nil {
+		if b.Over {
+			fmt.Fprintf(ew, "> [!CAUTION]\n> %s\n\n", mdEscape(budgetLine(b)))
+		} else {
+			fmt.Fprintf(ew, "**%s**\n\n", mdEscape(budgetLine(b)))
+		}
+	}
+	for _, u := range rep.Filters.Unmatched {
+		fmt.Fprintf(ew, "> [!WARNING]\n> %s\n\n", mdEscape(strings.TrimPrefix(UnmatchedLine(u), "Warning: ")))
+	}
 	t := rep.Totals
 	fmt.Fprintf(ew, "| %s |\n", strings.Join(measureTitles, " | "))
 	fmt.Fprintf(ew, "|%s|\n", strings.TrimSuffix(strings.Repeat("---:|", len(measureTitles)), "|"))

@@ -167,6 +167,9 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Budget != "" {
+		rep.CheckBudget(budget) // before rendering: every format states the verdict
+	}
 	out, commit, err := opts.output()
 	if err != nil {
 		return err
@@ -220,6 +223,14 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", msg)
 		}
 	}
+	for _, u := range rep.Filters.Unmatched {
+		msg := strings.TrimPrefix(render.UnmatchedLine(u), "Warning: ")
+		if opts.Strict {
+			problems = append(problems, msg)
+		} else {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", msg)
+		}
+	}
 	if s := rep.Skipped; opts.Strict && s.Problems() > 0 {
 		problems = append(problems, fmt.Sprintf("%d malformed lines, %d unreadable files and %d other records were skipped", s.MalformedLines, s.UnreadableFiles, s.OtherRecords))
 	}
@@ -236,12 +247,24 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 	if opts.StrictPricing && len(rep.Prices.Warnings) > 0 {
 		problems = append(problems, strings.Join(rep.Prices.Warnings, "; "))
 	}
+	// The budget is on everything the report prices: the model cost and the guardrails'.
+	// Every failed gate is listed; a data problem (exit 3) takes precedence over the budget
+	// (exit 4), since a total from incomplete or unpriced data cannot clear a budget.
+	if opts.Budget != "" && rep.Budget == nil {
+		rep.CheckBudget(budget)
+	}
+	var over error
+	if b := rep.Budget; b != nil && b.Over {
+		over = fmt.Errorf("cost %s USD is over the budget of %s USD", b.TotalUSD.StringFixed(2), b.AmountUSD.StringFixed(2))
+	}
 	if len(problems) > 0 {
+		if over != nil {
+			problems = append(problems, over.Error())
+		}
 		return withCode(exitData, errors.New(strings.Join(problems, "; ")))
 	}
-	// The budget is on everything the report prices: the model cost and the guardrails'.
-	if total := rep.Totals.TotalCost(); opts.Budget != "" && total.GreaterThan(budget) {
-		return withCode(exitOverBudget, fmt.Errorf("cost %s USD is over the budget of %s USD", total.StringFixed(2), budget.StringFixed(2)))
+	if over != nil {
+		return withCode(exitOverBudget, over)
 	}
 	return nil
 }

@@ -233,27 +233,35 @@ func TestReportExitCodes(t *testing.T) {
 		name string
 		args []string
 		want int
+		// stderr are parts the error output must hold.
+		stderr []string
 	}{
-		{"ok", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03"}, exitOK},
-		{"strict with a malformed line", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict"}, exitData},
-		{"strict pricing with an unknown model", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict-pricing"}, exitData},
-		{"over budget", []string{"report", "--source", gen, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "0.01"}, exitOverBudget},
-		{"under budget", []string{"report", "--source", gen, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "1000000000"}, exitOK},
-		{"bad format", []string{"report", "--source", bad, "--format", "yaml"}, exitUsage},
-		{"bad since", []string{"report", "--source", bad, "--since", "last tuesday"}, exitUsage},
-		{"since after until", []string{"report", "--source", bad, "--since", "2025-11-05", "--until", "2025-11-01"}, exitUsage},
-		{"unknown group-by", []string{"report", "--source", bad, "--group-by", "color"}, exitUsage},
-		{"no source", []string{"report"}, exitUsage},
-		{"unknown flag", []string{"report", "--colour"}, exitUsage},
-		{"missing folder", []string{"report", "--source", filepath.Join(bad, "nope")}, exitError},
-		{"athena with a source", []string{"report", "--engine", "athena", "--source", bad}, exitUsage},
-		{"print-sql with the local engine", []string{"report", "--source", bad, "--print-sql"}, exitUsage},
-		{"workgroup with the local engine", []string{"report", "--source", bad, "--workgroup", "wg"}, exitUsage},
-		{"region typo", []string{"report", "--source", bad, "--region", "us-east1"}, exitUsage},
-		{"no log files", []string{"report", "--source", empty, "--since", "2025-11-03"}, exitOK},
-		{"no log files, strict", []string{"report", "--source", empty, "--since", "2025-11-03", "--strict"}, exitData},
-		{"unknown engine", []string{"report", "--engine", "spark", "--source", bad}, exitUsage},
-		{"athena without AWS", []string{"report", "--engine", "athena", "--since", "1d", "--offline"}, exitError},
+		{"ok", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03"}, exitOK, nil},
+		{"a filter that matches nothing warns with the nearest value", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--user", "annn"}, exitOK,
+			[]string{`warning: user filter "annn" matched no call in the range; did you mean "ann"?`}},
+		{"a filter that matches nothing fails under strict", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--app", "Chatbot", "--strict"}, exitData,
+			[]string{`app filter "Chatbot" matched no call`}},
+		{"every failed gate is listed; data problems before the budget", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict-pricing", "--budget", "0"}, exitData,
+			[]string{"calls are unpriced: dummy-model-v1", "is over the budget of 0.00 USD"}},
+		{"strict with a malformed line", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict"}, exitData, nil},
+		{"strict pricing with an unknown model", []string{"report", "--source", bad, "--since", "2025-11-03", "--until", "2025-11-03", "--strict-pricing"}, exitData, nil},
+		{"over budget", []string{"report", "--source", gen, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "0.01"}, exitOverBudget, nil},
+		{"under budget", []string{"report", "--source", gen, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "1000000000"}, exitOK, nil},
+		{"bad format", []string{"report", "--source", bad, "--format", "yaml"}, exitUsage, nil},
+		{"bad since", []string{"report", "--source", bad, "--since", "last tuesday"}, exitUsage, nil},
+		{"since after until", []string{"report", "--source", bad, "--since", "2025-11-05", "--until", "2025-11-01"}, exitUsage, nil},
+		{"unknown group-by", []string{"report", "--source", bad, "--group-by", "color"}, exitUsage, nil},
+		{"no source", []string{"report"}, exitUsage, nil},
+		{"unknown flag", []string{"report", "--colour"}, exitUsage, nil},
+		{"missing folder", []string{"report", "--source", filepath.Join(bad, "nope")}, exitError, nil},
+		{"athena with a source", []string{"report", "--engine", "athena", "--source", bad}, exitUsage, nil},
+		{"print-sql with the local engine", []string{"report", "--source", bad, "--print-sql"}, exitUsage, nil},
+		{"workgroup with the local engine", []string{"report", "--source", bad, "--workgroup", "wg"}, exitUsage, nil},
+		{"region typo", []string{"report", "--source", bad, "--region", "us-east1"}, exitUsage, nil},
+		{"no log files", []string{"report", "--source", empty, "--since", "2025-11-03"}, exitOK, nil},
+		{"no log files, strict", []string{"report", "--source", empty, "--since", "2025-11-03", "--strict"}, exitData, nil},
+		{"unknown engine", []string{"report", "--engine", "spark", "--source", bad}, exitUsage, nil},
+		{"athena without AWS", []string{"report", "--engine", "athena", "--since", "1d", "--offline"}, exitError, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,6 +275,11 @@ func TestReportExitCodes(t *testing.T) {
 			}
 			if tt.want != exitOK && !strings.Contains(cli.errOut.String(), "bedrock-usage: ") {
 				t.Errorf("stderr: got %q, want an error message", cli.errOut)
+			}
+			for _, part := range tt.stderr {
+				if !strings.Contains(cli.errOut.String(), part) {
+					t.Errorf("stderr: got %q, want it to hold %q", cli.errOut, part)
+				}
 			}
 		})
 	}
