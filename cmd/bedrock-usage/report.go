@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,9 +25,9 @@ import (
 
 // reportOptions are the flags of `bedrock-usage report`.
 type reportOptions struct {
-	IO  *iostreams
-	f   *factory
-	Out string // --output file; empty for stdout
+	IO   *iostreams
+	f    *factory
+	Outs []string // --output files; none for standard output
 
 	reportRequest
 	Engine string
@@ -106,8 +107,8 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 	fl.StringVar(&opts.Engine, "engine", engine.DefaultName(), engine.EngineHelp())
 	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(render.ViewNames(), ", "))
 	fl.StringVarP(&opts.Format, "format", "f", "", "output format: "+strings.Join(render.Formats, ", ")+" (default table on a terminal, json otherwise)")
-	fl.StringVarP(&opts.Out, "output", "o", "", "write the report to this file instead of standard output")
-	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when any line, file or object was skipped, no log file was found, or a part of the query (an Athena region) failed")
+	fl.StringArrayVarP(&opts.Outs, "output", "o", nil, "write the report to this file instead of standard output (repeatable: several files from one scan); the format follows the extension (.json, .csv, .md, .html, .txt) unless --format is given")
+	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when a line, file or object could not be read (non-log objects such as data/ bodies never count), no log file was found, a filter value matched no call, or a part of the query (an Athena region) failed")
 	fl.BoolVar(&opts.StrictPricing, "strict-pricing", false, "exit 3 when any call is unpriced")
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD (models and guardrails) exceeds this amount (the report is still written)")
 	opts.prices.addFlags(fl)
@@ -116,15 +117,12 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 }
 
 func reportRun(ctx context.Context, opts *reportOptions) error {
-	format := opts.Format
-	if format == "" {
-		format = "json"
-		if opts.IO.OutTTY && opts.Out == "" {
-			format = "table"
-		}
+	if opts.Format != "" && !slices.Contains(render.Formats, opts.Format) && opts.Format != "md" {
+		return usageErr("--format %q: use one of %s", opts.Format, strings.Join(render.Formats, ", "))
 	}
-	if !slices.Contains(render.Formats, format) && format != "md" {
-		return usageErr("--format %q: use one of %s", format, strings.Join(render.Formats, ", "))
+	outs, err := opts.outputs()
+	if err != nil {
+		return err
 	}
 	for _, v := range opts.Views {
 		if !slices.Contains(render.ViewNames(), v) {
@@ -170,15 +168,10 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if opts.Budget != "" {
 		rep.CheckBudget(budget) // before rendering: every format states the verdict
 	}
-	out, commit, err := opts.output()
-	if err != nil {
-		return err
-	}
-	if err := render.Render(out, rep, format, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	if err := commit(); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	for _, o := range outs {
+		if err := o.write(opts.IO.Out, rep, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
+			return err
+		}
 	}
 	return verdict(opts, rep, budget)
 }
@@ -269,16 +262,65 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 	return nil
 }
 
-// output is where the report goes, and the function that commits it: --output FILE is
-// written whole through a temporary file and a rename once the report is rendered, so a
-// failed or interrupted run leaves the previous file (a CI artefact, a published page) as
-// it was, never half a report.
-func (opts *reportOptions) output() (io.Writer, func() error, error) {
-	if opts.Out == "" || opts.Out == "-" {
-		return opts.IO.Out, func() error { return nil }, nil
+// reportOutput is one place a report goes: a file (path) or standard output (""), in a
+// format.
+type reportOutput struct {
+	path, format string
+}
+
+// extFormats are the formats --output infers from a file's extension.
+var extFormats = map[string]string{".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "table"}
+
+// outputs are where the report goes: each --output file in --format or the format of its
+// extension, or standard output (a table on a terminal, JSON otherwise). Checked before the
+// scan, so that a wrong name fails at once.
+func (opts *reportOptions) outputs() ([]reportOutput, error) {
+	stdout := opts.Format
+	if stdout == "" {
+		stdout = "json"
+		if opts.IO.OutTTY {
+			stdout = "table"
+		}
+	}
+	var outs []reportOutput
+	for _, p := range opts.Outs {
+		if p == "-" || p == "" {
+			outs = append(outs, reportOutput{format: stdout})
+			continue
+		}
+		f := opts.Format
+		if f == "" {
+			var ok bool
+			if f, ok = extFormats[strings.ToLower(filepath.Ext(p))]; !ok {
+				return nil, usageErr("--output %q: cannot tell the format from its extension; use .json, .csv, .md, .html or .txt, or give --format", p)
+			}
+		}
+		outs = append(outs, reportOutput{path: p, format: f})
+	}
+	if len(outs) == 0 {
+		outs = append(outs, reportOutput{format: stdout})
+	}
+	return outs, nil
+}
+
+// write renders the report to its output: a file is written whole through a temporary file
+// and a rename once the report is rendered, so a failed or interrupted run leaves the
+// previous file (a CI artefact, a published page) as it was, never half a report.
+func (o reportOutput) write(stdout io.Writer, rep *analytics.Report, ro render.Options) error {
+	if o.path == "" {
+		if err := render.Render(stdout, rep, o.format, ro); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		return nil
 	}
 	var buf bytes.Buffer
-	return &buf, func() error { return atomicfile.Write(opts.Out, buf.Bytes()) }, nil
+	if err := render.Render(&buf, rep, o.format, ro); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := atomicfile.Write(o.path, buf.Bytes()); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
 }
 
 // priceFlags are the pricing flags of report and serve.

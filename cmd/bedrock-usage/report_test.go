@@ -747,3 +747,51 @@ func TestListFlagValues(t *testing.T) {
 		})
 	}
 }
+
+// TestReportOutputs: --output follows each file's extension unless --format is given, one
+// scan writes several files, and a name whose format cannot be told is a usage error before
+// any scan.
+func TestReportOutputs(t *testing.T) {
+	dir := generate(t)
+	tests := []struct {
+		name  string
+		files []string
+		extra []string
+		// want maps each file to the start of what it must hold.
+		want map[string]string
+		code int
+	}{
+		{"one scan, four files", []string{"r.json", "s.md", "t.csv", "u.HTML"}, nil,
+			map[string]string{"r.json": "{", "s.md": "## Bedrock usage", "t.csv": "view,", "u.HTML": "<!doctype html>"}, exitOK},
+		{"a table file", []string{"r.txt"}, nil, map[string]string{"r.txt": "Bedrock usage"}, exitOK},
+		{"--format overrides the extension", []string{"r.md"}, []string{"--format", "json"}, map[string]string{"r.md": "{"}, exitOK},
+		{"an unknown extension", []string{"r.yaml"}, nil, nil, exitUsage},
+		{"an unknown extension with --format", []string{"r.yaml"}, []string{"--format", "csv"}, map[string]string{"r.yaml": "view,"}, exitOK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := []string{"report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14"}
+			for _, f := range tc.files {
+				args = append(args, "--output", filepath.Join(out, f))
+			}
+			cli := newTestCLI(t)
+			if code := cli.run(append(args, tc.extra...)...); code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, cli.errOut)
+			}
+			if cli.out.Len() != 0 {
+				t.Errorf("standard output: got %d bytes, want none (the report went to files)", cli.out.Len())
+			}
+			entries, _ := os.ReadDir(out)
+			if len(entries) != len(tc.want) {
+				t.Errorf("got %d files, want %d", len(entries), len(tc.want))
+			}
+			for f, prefix := range tc.want {
+				b, err := os.ReadFile(filepath.Join(out, f))
+				if err != nil || !strings.HasPrefix(string(b), prefix) {
+					t.Errorf("%s: got %.40q (%v), want it to begin with %q", f, b, err, prefix)
+				}
+			}
+		})
+	}
+}
