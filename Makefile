@@ -3,12 +3,20 @@ SHELL := /bin/bash
 GO ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
-.PHONY: test fmt-check vet build demo bench
+.PHONY: test fmt-check vet build install demo bench
 
 DEMO_RECORDS ?= 50000
 
+# --version names the commit and its date (from git when the tree is a clone).
+GIT_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X main.version=$(or $(GIT_VERSION),devel) -X main.commit=$(shell git rev-parse --short=12 HEAD 2>/dev/null) -X main.date=$(shell git log -1 --format=%cI 2>/dev/null)
+
 build:
-	$(GO) build -o bin/bedrock-usage ./cmd/bedrock-usage
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/bedrock-usage ./cmd/bedrock-usage
+
+# Installs the CLI into $(go env GOBIN), or $(go env GOPATH)/bin.
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/bedrock-usage
 
 fmt-check:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*')); \

@@ -90,25 +90,32 @@ type PricedRow struct {
 type Dimension struct {
 	Name  string // JSON key and CSV column
 	Title string // table heading
-	value func(r *PricedRow, meta []string) string
+	value func(r *PricedRow, vc *viewCtx) string
+}
+
+// viewCtx is what a dimension's value may depend on besides the row: the row's metadata
+// values and the report's time zone.
+type viewCtx struct {
+	meta []string
+	loc  *time.Location
 }
 
 // MetadataPrefix introduces a requestMetadata key in --group-by: metadata.tenant_id.
 const MetadataPrefix = "metadata."
 
 var dimensions = []Dimension{
-	{"principal", "Principal", func(r *PricedRow, _ []string) string { return r.Principal }},
-	{"kind", "Kind", func(r *PricedRow, _ []string) string { return r.PrincipalKind }},
-	{"app", "App", func(r *PricedRow, _ []string) string { return r.App }},
-	{"user", "User", func(r *PricedRow, _ []string) string { return r.User }},
-	{"model", "Model", func(r *PricedRow, _ []string) string { return r.Model }},
-	{"model_id", "Model ID", func(r *PricedRow, _ []string) string { return r.Row.Model }},
-	{"scope", "Scope", func(r *PricedRow, _ []string) string { return string(r.Scope) }},
-	{"region", "Region", func(r *PricedRow, _ []string) string { return r.Region }},
-	{"account", "Account", func(r *PricedRow, _ []string) string { return r.Account }},
-	{"operation", "Operation", func(r *PricedRow, _ []string) string { return r.Operation }},
-	{"error_code", "Error", func(r *PricedRow, _ []string) string { return r.ErrorCode }},
-	{"tier", "Tier", func(r *PricedRow, _ []string) string {
+	{"principal", "Principal", func(r *PricedRow, _ *viewCtx) string { return r.Principal }},
+	{"kind", "Kind", func(r *PricedRow, _ *viewCtx) string { return r.PrincipalKind }},
+	{"app", "App", func(r *PricedRow, _ *viewCtx) string { return r.App }},
+	{"user", "User", func(r *PricedRow, _ *viewCtx) string { return r.User }},
+	{"model", "Model", func(r *PricedRow, _ *viewCtx) string { return r.Model }},
+	{"model_id", "Model ID", func(r *PricedRow, _ *viewCtx) string { return r.Row.Model }},
+	{"scope", "Scope", func(r *PricedRow, _ *viewCtx) string { return string(r.Scope) }},
+	{"region", "Region", func(r *PricedRow, _ *viewCtx) string { return r.Region }},
+	{"account", "Account", func(r *PricedRow, _ *viewCtx) string { return r.Account }},
+	{"operation", "Operation", func(r *PricedRow, _ *viewCtx) string { return r.Operation }},
+	{"error_code", "Error", func(r *PricedRow, _ *viewCtx) string { return r.ErrorCode }},
+	{"tier", "Tier", func(r *PricedRow, _ *viewCtx) string {
 		// The context tier whose rates applied (the model's threshold decides), or for an
 		// unpriced row whether the call was over 200K.
 		if (r.Priced && r.Cost.LongContext) || (!r.Priced && r.LongContext) {
@@ -116,14 +123,16 @@ var dimensions = []Dimension{
 		}
 		return "standard"
 	}},
-	{"service_tier", "Service tier", func(r *PricedRow, _ []string) string {
+	{"service_tier", "Service tier", func(r *PricedRow, _ *viewCtx) string {
 		if r.ServiceTier == "" {
 			return TierNotStated
 		}
 		return r.ServiceTier
 	}},
-	{"date", "Date", func(r *PricedRow, _ []string) string { return r.Hour.Format(time.DateOnly) }},
-	{"hour", "Hour (UTC)", func(r *PricedRow, _ []string) string { return r.Hour.Format("2006-01-02T15:00Z") }},
+	{"date", "Date", func(r *PricedRow, vc *viewCtx) string { return r.Hour.In(vc.loc).Format(time.DateOnly) }},
+	{"week", "Week", func(r *PricedRow, vc *viewCtx) string { return isoWeek(r.Hour.In(vc.loc)) }},
+	{"month", "Month", func(r *PricedRow, vc *viewCtx) string { return r.Hour.In(vc.loc).Format("2006-01") }},
+	{"hour", "Hour (UTC)", func(r *PricedRow, _ *viewCtx) string { return r.Hour.Format("2006-01-02T15:00Z") }},
 }
 
 // DimensionNames lists the dimensions --group-by accepts (besides metadata.KEY).
@@ -151,7 +160,7 @@ func ParseDimensions(names []string) ([]Dimension, []string, error) {
 				meta = append(meta, key)
 				i = len(meta) - 1
 			}
-			dims = append(dims, Dimension{Name: n, Title: key, value: func(_ *PricedRow, m []string) string { return m[i] }})
+			dims = append(dims, Dimension{Name: n, Title: key, value: func(_ *PricedRow, vc *viewCtx) string { return vc.meta[i] }})
 			continue
 		}
 		j := slices.IndexFunc(dimensions, func(d Dimension) bool { return d.Name == n })
@@ -197,6 +206,9 @@ const GroupsView = "groups"
 type Line struct {
 	Keys []string
 	Totals
+	// Partial marks a daily line whose day the range covers only in part (its first or
+	// last day).
+	Partial bool
 }
 
 // ViewResult is a computed view.
@@ -224,6 +236,9 @@ type Report struct {
 	Skipped      invocationlog.Skipped
 	Scan         Scan
 	Failures     []string
+	// Location is the time zone of the daily view, the week and month dimensions and the
+	// period as the human formats write it.
+	Location *time.Location
 	// Filters are the query's filters and the values that matched nothing.
 	Filters Filters
 	// Budget is the budget verdict, when the report was made against a budget (set by the
@@ -295,14 +310,20 @@ type ReportOptions struct {
 	GroupBy []Dimension
 	// MetadataKeys are the query's metadata keys (the order of Key.Meta values).
 	MetadataKeys []string
+	// Location is the time zone where days, weeks and months begin (nil: UTC).
+	Location *time.Location
 }
 
 // BuildReport prices every row and computes the views. Pricing happens here, once, in Go,
 // whatever the engine. Only a Pricer error other than *pricing.UnpricedError fails it.
 func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts ReportOptions) (*Report, error) {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	rep := &Report{
 		Since: q.Since, Until: q.Until, GeneratedAt: opts.GeneratedAt.UTC(), Source: opts.Source,
-		Skipped: res.Skipped, Scan: res.Scan,
+		Skipped: res.Skipped, Scan: res.Scan, Location: loc,
 	}
 	for _, f := range res.Failures {
 		rep.Failures = append(rep.Failures, f.Error())
@@ -361,10 +382,14 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		return cmp.Or(cmp.Compare(b.Calls, a.Calls), strings.Compare(a.ModelID, b.ModelID), strings.Compare(a.Region, b.Region))
 	})
 	for _, v := range StandardViews {
-		rep.Views = append(rep.Views, computeView(v, rep.Rows, opts.MetadataKeys))
+		vr := computeView(v, rep.Rows, opts.MetadataKeys, loc)
+		if v.Name == "daily" {
+			vr.Lines = everyDay(vr.Lines, q.Since, q.Until, loc)
+		}
+		rep.Views = append(rep.Views, vr)
 	}
 	if len(opts.GroupBy) > 0 {
-		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys))
+		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys, loc))
 	}
 	rep.Filters = Filters{Regions: q.Regions, Apps: q.Apps, Users: q.Users, Models: q.Models}
 	if rep.Filters.Any() {
@@ -469,15 +494,16 @@ func priceGuardrail(pr *PricedRow, p Pricer) {
 	pr.Totals.GuardrailCost = c.Total
 }
 
-func computeView(v View, rows []PricedRow, metaKeys []string) ViewResult {
+func computeView(v View, rows []PricedRow, metaKeys []string, loc *time.Location) ViewResult {
 	idx := map[string]int{}
 	var lines []Line
+	vc := &viewCtx{loc: loc}
 	for i := range rows {
 		r := &rows[i]
-		meta := r.MetaValues(len(metaKeys))
+		vc.meta = r.MetaValues(len(metaKeys))
 		keys := make([]string, len(v.Dims))
 		for j, d := range v.Dims {
-			keys[j] = d.value(r, meta)
+			keys[j] = d.value(r, vc)
 		}
 		id := strings.Join(keys, "\x00")
 		n, ok := idx[id]
@@ -520,4 +546,50 @@ func (b Budget) RemainingUSD() decimal.Decimal { return b.AmountUSD.Sub(b.TotalU
 func (r *Report) CheckBudget(amount decimal.Decimal) {
 	total := r.Totals.TotalCost()
 	r.Budget = &Budget{AmountUSD: amount, TotalUSD: total, Over: total.GreaterThan(amount)}
+}
+
+// isoWeek is t's ISO 8601 week: "2025-W45".
+func isoWeek(t time.Time) string {
+	y, w := t.ISOWeek()
+	return fmt.Sprintf("%d-W%02d", y, w)
+}
+
+// maxFilledDays bounds the days everyDay adds (a century of zero lines helps nobody).
+const maxFilledDays = 3660
+
+// everyDay returns the daily lines with a zero line for each day of [since, until) in loc
+// that had no call, and marks the first and last day partial when the range does not cover
+// them whole. Lines are in date order, as computeView sorts them.
+func everyDay(lines []Line, since, until time.Time, loc *time.Location) []Line {
+	first := since.In(loc)
+	firstDay := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc)
+	last := until.Add(-time.Nanosecond).In(loc)
+	lastDay := time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, loc)
+	have := map[string]int{}
+	for i, l := range lines {
+		have[l.Keys[0]] = i
+	}
+	var out []Line
+	n := 0
+	for d := firstDay; !d.After(lastDay) && n < maxFilledDays; d, n = d.AddDate(0, 0, 1), n+1 {
+		key := d.Format(time.DateOnly)
+		var l Line
+		if i, ok := have[key]; ok {
+			l = lines[i]
+			delete(have, key)
+		} else {
+			l = Line{Keys: []string{key}}
+		}
+		next := d.AddDate(0, 0, 1)
+		l.Partial = since.After(d) || until.Before(next)
+		out = append(out, l)
+	}
+	// Lines outside the range's days (none, unless the days were cut at maxFilledDays).
+	for _, l := range lines {
+		if _, ok := have[l.Keys[0]]; ok {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(a, b Line) int { return strings.Compare(a.Keys[0], b.Keys[0]) })
+	return out
 }

@@ -2,8 +2,12 @@ package analytics
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/shopspring/decimal"
 
@@ -76,5 +80,62 @@ func TestBuildReportModelFilterResolvesApplicationProfiles(t *testing.T) {
 				t.Errorf("by_model adds up to %d calls, totals say %d", viewCalls, rep.Totals.Calls)
 			}
 		})
+	}
+}
+
+// TestDaysInTimeZone: the daily view, and the week and month dimensions, follow the report's
+// time zone; the daily view lists every day of the range, zeros included, and marks the
+// first and last day partial when the range covers them in part.
+func TestDaysInTimeZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone database: %v", err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// 2026-03-01 10:00 UTC is 11:00 in Berlin (UTC+1); the range ends 01:00 on the 4th there.
+	q := Query{Since: at("2026-03-01T10:00:00Z"), Until: at("2026-03-04T00:00:00Z")}
+	row := func(hour string) Row {
+		return Row{Key: Key{Hour: at(hour), Region: "us-east-1", Principal: "ann", Model: "m"}, Measures: Measures{Calls: 1}}
+	}
+	res := &Result{Rows: []Row{
+		row("2026-03-01T12:00:00Z"), // Berlin 03-01
+		row("2026-03-01T23:00:00Z"), // Berlin 03-02 00:00
+		row("2026-03-03T23:00:00Z"), // Berlin 03-04 00:00
+	}}
+	dims, _, err := ParseDimensions([]string{"week", "month"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := BuildReport(context.Background(), q, res, noPricer{}, ReportOptions{Location: berlin, GroupBy: dims})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type day struct {
+		Date    string
+		Calls   int64
+		Partial bool
+	}
+	var got []day
+	for _, l := range rep.View("daily").Lines {
+		got = append(got, day{l.Keys[0], l.Calls, l.Partial})
+	}
+	want := []day{{"2026-03-01", 1, true}, {"2026-03-02", 1, false}, {"2026-03-03", 0, false}, {"2026-03-04", 1, true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("daily view (-want +got):\n%s", diff)
+	}
+	var groups [][]string
+	for _, l := range rep.View(GroupsView).Lines {
+		groups = append(groups, append(slices.Clone(l.Keys), strconv.FormatInt(l.Calls, 10)))
+	}
+	// 2026-03-01 is a Sunday (ISO week 9); the 2nd to the 4th are in week 10.
+	wantGroups := [][]string{{"2026-W10", "2026-03", "2"}, {"2026-W09", "2026-03", "1"}}
+	if diff := cmp.Diff(wantGroups, groups); diff != "" {
+		t.Errorf("week and month groups (-want +got):\n%s", diff)
 	}
 }

@@ -25,6 +25,11 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.open()
 	b.str("since", rep.Since.UTC().Format(time.RFC3339))
 	b.str("until", rep.Until.UTC().Format(time.RFC3339))
+	tz := "UTC"
+	if rep.Location != nil {
+		tz = rep.Location.String()
+	}
+	b.str("time_zone", tz)
 	b.close()
 	f := rep.Filters
 	b.key("filters")
@@ -89,6 +94,10 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 			b.open()
 			for j, d := range v.Dims {
 				b.str(d.Name, l.Keys[j])
+			}
+			if v.Name == "daily" {
+				b.key("partial")
+				b.raw(l.Partial)
 			}
 			measures(&b, l.Totals)
 			b.close()

@@ -78,8 +78,21 @@ func costCell(t analytics.Totals) string {
 }
 
 func period(rep *analytics.Report) string {
-	until := rep.Until.UTC()
-	return fmt.Sprintf("%s to %s (UTC)", rep.Since.UTC().Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"))
+	loc := rep.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return fmt.Sprintf("%s to %s (%s)", rep.Since.In(loc).Format("2006-01-02 15:04"), rep.Until.In(loc).Format("2006-01-02 15:04"), loc)
+}
+
+// displayKeys are a line's keys as the human formats show them: a partial day says so.
+func displayKeys(l analytics.Line) []string {
+	if !l.Partial || len(l.Keys) == 0 {
+		return l.Keys
+	}
+	k := slices.Clone(l.Keys)
+	k[len(k)-1] += " (partial)"
+	return k
 }
 
 // contextLines say what the report is: the engine, the filters (and those that matched
@@ -306,7 +319,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		rows := [][]string{head}
 		for _, l := range lines {
 			cells := make([]string, 0, len(head))
-			for _, k := range l.Keys {
+			for _, k := range displayKeys(l) {
 				cells = append(cells, orDash(printable(k)))
 			}
 			rows = append(rows, append(cells, measureCells(l.Totals)...))
@@ -433,7 +446,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 		lines, more := limit(v, opts.Top)
 		for _, l := range lines {
 			cells := make([]string, 0, len(head))
-			for _, k := range l.Keys {
+			for _, k := range displayKeys(l) {
 				cells = append(cells, mdEscape(orDash(k)))
 			}
 			cells = append(cells, measureCells(l.Totals)...)

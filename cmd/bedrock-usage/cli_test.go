@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,38 @@ func TestUsageErrors(t *testing.T) {
 			cli := newTestCLI(t)
 			if got := cli.run(tc.args...); got != tc.want {
 				t.Errorf("exit %d, want %d; stderr %s", got, tc.want, cli.errOut)
+			}
+		})
+	}
+}
+
+// TestVersionString: --version names the module version, the commit and its date, from the
+// linker flags of `make build` or else from the build information Go records.
+func TestVersionString(t *testing.T) {
+	vcs := func(rev, at, modified string) []debug.BuildSetting {
+		return []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.time", Value: at}, {Key: "vcs.modified", Value: modified}}
+	}
+	tests := []struct {
+		name                  string
+		version, commit, date string
+		info                  *debug.BuildInfo
+		want                  string
+	}{
+		{"no information", "", "", "", nil, "devel"},
+		{"go install of a release", "", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}}, "v1.4.0"},
+		{"a clone built with go build", "", "", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs("0123456789abcdef0123", "2026-12-03T10:00:00Z", "false")},
+			"devel (commit 0123456789ab, 2026-12-03T10:00:00Z)"},
+		{"with local changes", "", "", "", &debug.BuildInfo{Settings: vcs("0123456789abcdef0123", "2026-12-03T10:00:00Z", "true")},
+			"devel (commit 0123456789ab-dirty, 2026-12-03T10:00:00Z)"},
+		{"linker flags win", "v1.5.0-3-gabc", "abc1234", "2026-12-04T00:00:00Z", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}, Settings: vcs("ffff", "2020-01-01T00:00:00Z", "false")},
+			"v1.5.0-3-gabc (commit abc1234, 2026-12-04T00:00:00Z)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			version, commit, date = tc.version, tc.commit, tc.date
+			t.Cleanup(func() { version, commit, date = "", "", "" })
+			if got := versionString(tc.info); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}

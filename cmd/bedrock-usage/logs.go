@@ -190,7 +190,7 @@ func logsGenerateRun(ctx context.Context, opts *logsGenerateOptions) error {
 		return usageErr("--prefix %q must be a relative key prefix such as bedrock-logs/", opts.Prefix)
 	}
 	now := opts.Now()
-	since, until, err := analytics.ParseRange(opts.Since, opts.Until, now)
+	since, until, err := analytics.ParseRange(opts.Since, opts.Until, now, nil)
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -158,7 +158,7 @@ func TestLogsGenerateErrors(t *testing.T) {
 	}{
 		{"no folder", []string{}, exitUsage, "--out is required"},
 		{"zero records", []string{"--out", "x", "--records", "0"}, exitUsage, "--records"},
-		{"bad since", []string{"--out", "x", "--since", "yesterday"}, exitUsage, "--since"},
+		{"bad since", []string{"--out", "x", "--since", "last tuesday"}, exitUsage, "--since"},
 		{"since after until", []string{"--out", "x", "--since", "2025-11-10", "--until", "2025-11-01"}, exitUsage, "not before"},
 		{"bad account", []string{"--out", "x", "--account", "1234"}, exitUsage, "12-digit"},
 		{"bad region", []string{"--out", "x", "--region", "us-east-1/.."}, exitUsage, "not a region"},

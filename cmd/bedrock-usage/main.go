@@ -2,7 +2,10 @@
 // Model Invocation Logging writes: per user, application, model, region, hour and day.
 package main
 
-import "os"
+import (
+	"os"
+	_ "time/tzdata" // --timezone works where the system has no zone database (containers)
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], newFactory()))

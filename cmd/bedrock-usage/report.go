@@ -161,7 +161,8 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return usageFrom(err)
 	}
-	rep, err := buildReport(ctx, opts.f, src, where, q, dims, metaKeys, book)
+	loc, _ := opts.reportRequest.location() // checked by query
+	rep, err := buildReport(ctx, opts.f, src, where, q, dims, metaKeys, book, loc)
 	if err != nil {
 		return err
 	}
@@ -177,13 +178,13 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 }
 
 // buildReport runs q on src and prices the answer.
-func buildReport(ctx context.Context, f *factory, src analytics.Source, where string, q analytics.Query, dims []analytics.Dimension, metaKeys []string, book *pricing.Book) (*analytics.Report, error) {
+func buildReport(ctx context.Context, f *factory, src analytics.Source, where string, q analytics.Query, dims []analytics.Dimension, metaKeys []string, book *pricing.Book, loc *time.Location) (*analytics.Report, error) {
 	res, err := src.Usage(ctx, q)
 	if err != nil {
 		return nil, usageFrom(err)
 	}
 	return analytics.BuildReport(ctx, q, res, book, analytics.ReportOptions{
-		Source: where, GeneratedAt: f.Now(), GroupBy: dims, MetadataKeys: metaKeys,
+		Source: where, GeneratedAt: f.Now(), GroupBy: dims, MetadataKeys: metaKeys, Location: loc,
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -790,6 +791,61 @@ func TestReportOutputs(t *testing.T) {
 				b, err := os.ReadFile(filepath.Join(out, f))
 				if err != nil || !strings.HasPrefix(string(b), prefix) {
 					t.Errorf("%s: got %.40q (%v), want it to begin with %q", f, b, err, prefix)
+				}
+			}
+		})
+	}
+}
+
+// TestReportCalendarRanges: --since and --until take calendar periods in the --timezone, the
+// JSON states the zone, and the daily view lists every day of the period in it.
+func TestReportCalendarRanges(t *testing.T) {
+	dir := generate(t)
+	tests := []struct {
+		name             string
+		args             []string
+		since, until, tz string
+		days             int
+		code             int
+	}{
+		{"a month without calls lists its days", []string{"--since", "2025-10"}, "2025-10-01T00:00:00Z", "2025-11-01T00:00:00Z", "UTC", 31, exitOK},
+		{"an ISO week in Berlin", []string{"--since", "2025-W45", "--timezone", "Europe/Berlin"}, "2025-11-02T23:00:00Z", "2025-11-09T23:00:00Z", "Europe/Berlin", 7, exitOK},
+		{"two days in New York", []string{"--since", "2025-11-03", "--until", "2025-11-04", "--timezone", "America/New_York"}, "2025-11-03T05:00:00Z", "2025-11-05T05:00:00Z", "America/New_York", 2, exitOK},
+		{"an unknown zone", []string{"--since", "2025-11", "--timezone", "Mars/Olympus"}, "", "", "", 0, exitUsage},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cli := newTestCLI(t)
+			code := cli.run(append([]string{"report", "--source", dir, "--format", "json"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, cli.errOut)
+			}
+			if code != exitOK {
+				return
+			}
+			var doc struct {
+				Period struct {
+					Since    string `json:"since"`
+					Until    string `json:"until"`
+					TimeZone string `json:"time_zone"`
+				} `json:"period"`
+				Daily []struct {
+					Date    string `json:"date"`
+					Partial bool   `json:"partial"`
+				} `json:"daily"`
+			}
+			if err := json.Unmarshal(cli.out.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := []string{doc.Period.Since, doc.Period.Until, doc.Period.TimeZone}, []string{tc.since, tc.until, tc.tz}; !slices.Equal(got, want) {
+				t.Errorf("period: got %q, want %q", got, want)
+			}
+			if len(doc.Daily) != tc.days {
+				t.Errorf("got %d days in the daily view, want %d (every day of the period)", len(doc.Daily), tc.days)
+			}
+			for _, d := range doc.Daily {
+				if d.Partial {
+					t.Errorf("day %s is marked partial; the period covers whole days", d.Date)
 				}
 			}
 		})

@@ -27,18 +27,21 @@ type reportRequest struct {
 	Models  []string
 	GroupBy []string
 	Top     int
+	// TimeZone is the IANA name of the zone where days begin; empty is UTC.
+	TimeZone string
 }
 
 // addFlags binds the request's flags; defaultTop is the --top default (report 10, serve 20).
 func (r *reportRequest) addFlags(fl *pflag.FlagSet, defaultTop int, forServe bool) {
-	since, until := "start: a date (2025-11-01), an RFC 3339 time, or a duration back from now (7d, 24h); default 7 days before --until",
-		"end: a date (inclusive: the whole day), an RFC 3339 time (exclusive) or a duration back from now; default now"
+	since, until := "start: a period (today, yesterday, this-week, last-week, mtd, last-month, 2025-11, 2025-W45; alone, the range is that period), a date (2025-11-01), an RFC 3339 time, or a duration back from now (7d, 24h); default 7 days before --until",
+		"end: a period or date (inclusive: the whole period), an RFC 3339 time (exclusive) or a duration back from now; default now"
 	top := "lines per view in table and markdown output (0: all; daily and hourly are never cut)"
 	if forServe {
 		since, until, top = "default start of the page's report (as in report --since)", "default end of the page's report (as in report --until)", "lines per view on the page (0: all)"
 	}
 	fl.StringVar(&r.Since, "since", "", since)
 	fl.StringVar(&r.Until, "until", "", until)
+	fl.StringVar(&r.TimeZone, "timezone", "", "IANA time zone where days, weeks and months begin, for the range and the daily view (Europe/Berlin; default UTC)")
 	fl.StringArrayVar(&r.Regions, "region", nil, "only these regions (repeatable or comma-separated)")
 	fl.IntVar(&r.Top, "top", defaultTop, top)
 	if forServe {
@@ -64,6 +67,9 @@ func (r reportRequest) fromValues(v url.Values) (reportRequest, error) {
 			*dst = slices.Clone(s)
 		}
 	}
+	if s := v.Get("timezone"); s != "" {
+		r.TimeZone = s
+	}
 	if s := v.Get("top"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -76,14 +82,18 @@ func (r reportRequest) fromValues(v url.Values) (reportRequest, error) {
 
 // key identifies the report a request asks for (its cache key).
 func (r reportRequest) key() string {
-	return strings.Join([]string{r.Since, r.Until, strings.Join(r.Regions, ","), strings.Join(r.Apps, ","),
+	return strings.Join([]string{r.Since, r.Until, r.TimeZone, strings.Join(r.Regions, ","), strings.Join(r.Apps, ","),
 		strings.Join(r.Users, ","), strings.Join(r.Models, ","), strings.Join(r.GroupBy, ",")}, "|")
 }
 
 // query turns the request into the analytics query, with the --group-by dimensions and the
 // metadata keys they need. Every error is a usage error.
 func (r reportRequest) query(now time.Time) (analytics.Query, []analytics.Dimension, []string, error) {
-	since, until, err := analytics.ParseRange(r.Since, r.Until, now)
+	loc, err := r.location()
+	if err != nil {
+		return analytics.Query{}, nil, nil, err
+	}
+	since, until, err := analytics.ParseRange(r.Since, r.Until, now, loc)
 	if err != nil {
 		return analytics.Query{}, nil, nil, flagErr(err)
 	}
@@ -213,4 +223,16 @@ func (r reportRequest) bounded() error {
 		return fmt.Errorf("top=%d: the dashboard shows at most %d lines per view", r.Top, maxServeTop)
 	}
 	return nil
+}
+
+// location is the --timezone zone (UTC when empty).
+func (r reportRequest) location() (*time.Location, error) {
+	if r.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(r.TimeZone)
+	if err != nil || r.TimeZone == "Local" {
+		return nil, usageErr("--timezone %q: give an IANA time zone name such as Europe/Berlin or America/New_York (or UTC)", r.TimeZone)
+	}
+	return loc, nil
 }

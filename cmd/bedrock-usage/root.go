@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,8 +29,63 @@ const (
 	exitOverBudget = 4
 )
 
-// version is set by the linker (-X main.version=…).
-var version = "dev"
+// version, commit and date are set by the linker in `make build` and `make install`
+// (-X main.version=…); otherwise versionString reads them from the build information Go
+// records (the module version of `go install …@v1.2.3`, the VCS revision of a clone).
+var version, commit, date string
+
+// versionString is what --version prints: "v1.2.3 (commit 0123abc, 2026-12-03T10:00:00Z)".
+func versionString(info *debug.BuildInfo) string {
+	v, c, d, dirty := version, commit, date, false
+	if info != nil {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if c == "" {
+					c = s.Value
+				}
+			case "vcs.time":
+				if d == "" {
+					d = s.Value
+				}
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if v == "" {
+		v = "devel"
+	}
+	var parts []string
+	if c != "" {
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		if dirty {
+			c += "-dirty"
+		}
+		parts = append(parts, "commit "+c)
+	}
+	if d != "" {
+		parts = append(parts, d)
+	}
+	if len(parts) == 0 {
+		return v
+	}
+	return v + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// buildInfo is the binary's build information, or nil.
+func buildInfo() *debug.BuildInfo {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	return info
+}
 
 // iostreams are the command's standard streams and whether they are terminals.
 type iostreams struct {
@@ -168,7 +225,7 @@ AWS access uses the default credential chain (environment, shared config and SSO
 profiles, instance and container roles).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       versionString(buildInfo()),
 	}
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)

@@ -245,7 +245,8 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 			return nil, err
 		}
 		// The report outlives the request that started it: others may be waiting on it.
-		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book)
+		loc, _ := r.location() // checked by query
+		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book, loc)
 		if err != nil {
 			return nil, err
 		}
