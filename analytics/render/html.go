@@ -37,7 +37,7 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 			if top.IsPositive() {
 				pct, _ = l.Cost.Div(top).Mul(decimal.NewFromInt(100)).Float64()
 			}
-			bars = append(bars, bar{Label: l.Keys[0], Cost: costCell(l.Totals), Pct: pct, Calls: num(l.Calls)})
+			bars = append(bars, bar{Label: l.Keys[0], Cost: costCell(l.Totals), Pct: pct, Calls: count(l.Calls, "call", "calls")})
 		}
 	}
 	var tables []table
@@ -73,6 +73,7 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		"Failures":  rep.Failures,
 		"Scan":      scanLine(rep),
 		"Prices":    pricesLine(rep),
+		"Omitted":   omittedLine(rep, opts.Views),
 	})
 }
 
@@ -98,12 +99,12 @@ footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 <table><tr>{{range .Titles}}<th class="n">{{.}}</th>{{end}}</tr><tr>{{range .Totals}}<td class="n">{{.}}</td>{{end}}</tr></table>
 {{if .Unpriced}}<div class="warn"><strong>Unpriced</strong> (no price: a model the price book does not know, or an application inference profile that could not be resolved; tokens counted, no cost):<ul>{{range .Unpriced}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 {{range .Failures}}<div class="fail">Missing from this report: {{.}}</div>{{end}}
-{{if .Bars}}<h2>Cost per day</h2><table class="bars">{{range .Bars}}<tr><td>{{.Label}}</td><td style="width:70%"><div class="bar" style="{{pct .Pct}}"></div></td><td class="n">{{.Cost}}</td><td class="n">{{.Calls}} calls</td></tr>{{end}}</table>{{end}}
+{{if .Bars}}<h2>Cost per day</h2><table class="bars">{{range .Bars}}<tr><td>{{.Label}}</td><td style="width:70%"><div class="bar" style="{{pct .Pct}}"></div></td><td class="n">{{.Cost}}</td><td class="n">{{.Calls}}</td></tr>{{end}}</table>{{end}}
 {{range .Tables}}{{$left := .Left}}<h2>{{.Title}}</h2>
 <table><tr>{{range $i, $h := .Head}}<th{{if ge $i $left}} class="n"{{end}}>{{$h}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range $i, $c := .}}<td{{if ge $i $left}} class="n"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</table>{{if .More}}<p>… and {{.More}} more.</p>{{end}}
 {{end}}
-<footer>{{range .Skipped}}{{.}}<br>{{end}}{{.Scan}}{{if .Prices}} · {{.Prices}}{{end}} · source {{.Source}} · generated {{.Generated}} by bedrock-usage</footer>
+<footer>{{if .Omitted}}{{.Omitted}}<br>{{end}}{{range .Skipped}}{{.}}<br>{{end}}{{.Scan}}{{if .Prices}} · {{.Prices}}{{end}} · source {{.Source}} · generated {{.Generated}} by bedrock-usage</footer>
 </body></html>
 `))

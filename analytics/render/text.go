@@ -52,6 +52,14 @@ func num(n int64) string {
 }
 
 // usd formats money to the cent with separators; amounts under a cent show as <$0.01.
+// count is n with the noun in the right number: "1 call", "2,500 calls".
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return num(n) + " " + many
+}
+
 func usd(d decimal.Decimal) string {
 	if d.IsZero() {
 		return "$0.00"
@@ -147,7 +155,7 @@ func summaryLines(rep *analytics.Report) []string {
 		}
 	}
 	lines := []string{
-		fmt.Sprintf("%s calls (%s failed) · %s tokens", num(t.Calls), num(t.FailedCalls), strings.Join(tokens, " · ")),
+		fmt.Sprintf("%s (%s failed) · %s tokens", count(t.Calls, "call", "calls"), num(t.FailedCalls), strings.Join(tokens, " · ")),
 		fmt.Sprintf("Cost: %s", usd(t.Cost)),
 	}
 	if t.CacheWriteTokens > 0 {
@@ -160,8 +168,8 @@ func summaryLines(rep *analytics.Report) []string {
 		lines = append(lines, l)
 	}
 	if t.UnpricedCalls > 0 {
-		lines[1] += fmt.Sprintf(" — plus %s unpriced calls (%s tokens) that the price book could not price; * marks costs that leave them out",
-			num(t.UnpricedCalls), num(t.UnpricedTokens))
+		lines[1] += fmt.Sprintf(" — plus %s (%s tokens) that the price book could not price; * marks costs that leave them out",
+			count(t.UnpricedCalls, "unpriced call", "unpriced calls"), num(t.UnpricedTokens))
 	}
 	return lines
 }
@@ -213,7 +221,7 @@ func tierLine(t analytics.TierCounts) string {
 	}
 	line := "Service tiers (calls): " + strings.Join(parts, ", ")
 	if n := t.NotStatedTieredModels; n > 0 {
-		line += fmt.Sprintf("; %s calls of models with Priority or Flex prices state no tier in the log (InvokeModel never does) and are priced at standard rates", num(n))
+		line += fmt.Sprintf("; %s of models with Priority or Flex prices state no tier in the log (InvokeModel never does) and are priced at standard rates", count(n, "call", "calls"))
 	}
 	return line
 }
@@ -221,7 +229,7 @@ func tierLine(t analytics.TierCounts) string {
 func unpricedLines(rep *analytics.Report) []string {
 	var out []string
 	for _, u := range rep.Unpriced {
-		out = append(out, fmt.Sprintf("%s in %s: %s calls, %s tokens (%s)", u.ModelID, u.Region, num(u.Calls), num(u.Tokens()), u.Reason))
+		out = append(out, fmt.Sprintf("%s in %s: %s, %s tokens (%s)", u.ModelID, u.Region, count(u.Calls, "call", "calls"), num(u.Tokens()), u.Reason))
 	}
 	return out
 }
@@ -231,8 +239,9 @@ func skippedLines(rep *analytics.Report) []string {
 	if s.Total() == 0 {
 		return nil
 	}
-	out := []string{fmt.Sprintf("Skipped: %d malformed lines, %d unreadable files, %d non-log objects, %d other records",
-		s.MalformedLines, s.UnreadableFiles, s.NonLogObjects, s.OtherRecords)}
+	out := []string{fmt.Sprintf("Skipped: %s, %s, %s, %s",
+		count(s.MalformedLines, "malformed line", "malformed lines"), count(s.UnreadableFiles, "unreadable file", "unreadable files"),
+		count(s.NonLogObjects, "non-log object", "non-log objects"), count(s.OtherRecords, "other record", "other records"))}
 	for _, k := range s.Samples {
 		if k.Reason == "non_log_object" {
 			continue
@@ -240,6 +249,25 @@ func skippedLines(rep *analytics.Report) []string {
 		out = append(out, "  "+k.String())
 	}
 	return out
+}
+
+// omittedLine says which views the human formats left out, and how to see them; "" when
+// every view is shown.
+func omittedLine(rep *analytics.Report, names []string) string {
+	shown := map[string]bool{}
+	for _, v := range selectViews(rep, names, true) {
+		shown[v.Name] = true
+	}
+	var left []string
+	for _, v := range rep.Views {
+		if !shown[v.Name] {
+			left = append(left, v.Name)
+		}
+	}
+	if len(left) == 0 {
+		return ""
+	}
+	return "Not shown here: " + strings.Join(left, ", ") + " (--view NAME shows one; --format json or csv has every view)"
 }
 
 // pricesLine says which price books priced the report: "Prices: embedded book.json
@@ -342,6 +370,9 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 	for _, f := range rep.Failures {
 		fmt.Fprintln(ew, "FAILED: "+f)
 	}
+	if l := omittedLine(rep, opts.Views); l != "" {
+		fmt.Fprintln(ew, l)
+	}
 	fmt.Fprintln(ew, scanLine(rep))
 	if l := pricesLine(rep); l != "" {
 		fmt.Fprintln(ew, l)
@@ -425,7 +456,11 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 		}
 	}
 	if t.UnpricedCalls > 0 {
-		fmt.Fprintf(ew, "> [!WARNING]\n> %s calls (%s tokens) are **unpriced** (a model the price book does not know, or an application inference profile that could not be resolved), so the cost leaves them out (marked *).\n", num(t.UnpricedCalls), num(t.UnpricedTokens))
+		verb := "are"
+		if t.UnpricedCalls == 1 {
+			verb = "is"
+		}
+		fmt.Fprintf(ew, "> [!WARNING]\n> %s (%s tokens) %s **unpriced** (a model the price book does not know, or an application inference profile that could not be resolved), so the cost leaves them out (marked *).\n", count(t.UnpricedCalls, "call", "calls"), num(t.UnpricedTokens), verb)
 		for _, l := range unpricedLines(rep) {
 			fmt.Fprintf(ew, "> - %s\n", mdEscape(l))
 		}
@@ -457,7 +492,9 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 		}
 		fmt.Fprintln(ew)
 	}
-	if sk := skippedLines(rep); len(sk) > 0 {
+	if sk := skippedLines(rep); len(sk) == 1 {
+		fmt.Fprintf(ew, "%s.\n\n", mdEscape(sk[0])) // no sample to fold away
+	} else if len(sk) > 1 {
 		fmt.Fprintf(ew, "<details><summary>%s</summary>\n\n", mdEscape(sk[0]))
 		for _, l := range sk[1:] {
 			fmt.Fprintf(ew, "- `%s`\n", strings.ReplaceAll(printable(strings.TrimSpace(l)), "`", "'"))
@@ -466,6 +503,9 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	}
 	for _, f := range rep.Failures {
 		fmt.Fprintf(ew, "> [!CAUTION]\n> Missing from this report: %s\n\n", mdEscape(f))
+	}
+	if l := omittedLine(rep, opts.Views); l != "" {
+		fmt.Fprintf(ew, "%s.\n\n", mdEscape(l))
 	}
 	prices := ""
 	if l := pricesLine(rep); l != "" {

@@ -561,7 +561,7 @@ func TestReportPricesServiceTiers(t *testing.T) {
 	if code := cli.run("report", "--source", dir, "--since", "2026-03-02", "--until", "2026-03-02", "--format", "table", "--offline"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, cli.errOut)
 	}
-	if out := cli.out.String(); !strings.Contains(out, "Service tiers (calls): 1 priority, 1 default, 1 flex, 1 reserved, 2 not stated; 1 calls of models with Priority or Flex prices state no tier") {
+	if out := cli.out.String(); !strings.Contains(out, "Service tiers (calls): 1 priority, 1 default, 1 flex, 1 reserved, 2 not stated; 1 call of models with Priority or Flex prices state no tier") {
 		t.Errorf("table lacks the service-tier line:\n%s", out)
 	}
 }
