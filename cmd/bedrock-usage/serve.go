@@ -229,8 +229,16 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", page.ctype)
+	if name := downloadNames[format]; name != "" {
+		// A download link saves a file with a name that says what it is, not "report".
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	}
 	w.Write(page.body)
 }
+
+// downloadNames are the file names of the formats the page offers as downloads (the JSON
+// stays inline: scripts read it).
+var downloadNames = map[string]string{"csv": "bedrock-usage-report.csv", "markdown": "bedrock-usage-report.md"}
 
 // page is the rendered page for a request: from the cache, from an identical request in
 // flight, or computed now.

@@ -44,6 +44,7 @@ func TestServeDashboard(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
+	var lastDisposition string
 	get := func(path string) (int, string, string) {
 		t.Helper()
 		resp, err := http.Get(srv.URL + path)
@@ -52,28 +53,35 @@ func TestServeDashboard(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
+		lastDisposition = resp.Header.Get("Content-Disposition")
 		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 	}
 	tests := []struct {
-		name, path   string
-		wantCode     int
-		wantType     string
-		wantContains string
+		name, path      string
+		wantCode        int
+		wantType        string
+		wantContains    string
+		wantDisposition string
 	}{
-		{"page", "/", 200, "text/html", "Cost per day"},
-		{"json", "/report.json?since=2025-11-03&until=2025-11-03", 200, "application/json", `"since": "2025-11-03T00:00:00Z"`},
-		{"csv", "/report.csv?group-by=metadata.tenant_id", 200, "text/csv", "view,"},
-		{"markdown", "/report.md?region=us-east-1", 200, "text/markdown", "## Bedrock usage"},
-		{"bad since", "/?since=yesterday-ish", 400, "text/plain", "--since"},
-		{"bad group-by", "/?group-by=colour", 400, "text/plain", "unknown dimension"},
-		{"bad top", "/?top=-1", 400, "text/plain", "top="},
-		{"not found", "/nope", 404, "text/plain", "not found"},
+		{"page", "/", 200, "text/html", "Cost per day", ""},
+		{"json", "/report.json?since=2025-11-03&until=2025-11-03", 200, "application/json", `"since": "2025-11-03T00:00:00Z"`, ""},
+		{"json in a time zone", "/report.json?since=2025-11-03&until=2025-11-03&timezone=Asia/Tokyo", 200, "application/json", `"since": "2025-11-02T15:00:00Z"`, ""},
+		{"csv", "/report.csv?group-by=metadata.tenant_id", 200, "text/csv", "view,", `attachment; filename="bedrock-usage-report.csv"`},
+		{"markdown", "/report.md?region=us-east-1", 200, "text/markdown", "## Bedrock usage", `attachment; filename="bedrock-usage-report.md"`},
+		{"bad since", "/?since=yesterday-ish", 400, "text/plain", "--since", ""},
+		{"bad time zone", "/?timezone=Nowhere/Land", 400, "text/plain", "--timezone", ""},
+		{"bad group-by", "/?group-by=colour", 400, "text/plain", "unknown dimension", ""},
+		{"bad top", "/?top=-1", 400, "text/plain", "top=", ""},
+		{"not found", "/nope", 404, "text/plain", "not found", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, ctype, body := get(tt.path)
 			if code != tt.wantCode || !strings.HasPrefix(ctype, tt.wantType) || !strings.Contains(body, tt.wantContains) {
 				t.Errorf("GET %s: got %d %s with %.200q, want %d %s containing %q", tt.path, code, ctype, body, tt.wantCode, tt.wantType, tt.wantContains)
+			}
+			if lastDisposition != tt.wantDisposition {
+				t.Errorf("GET %s: Content-Disposition: got %q, want %q", tt.path, lastDisposition, tt.wantDisposition)
 			}
 		})
 	}
