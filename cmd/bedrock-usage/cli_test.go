@@ -121,3 +121,27 @@ func TestVersionString(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingCredentials: an AWS call that cannot get credentials ends in one line that says
+// what to do, not the SDK's error chain. The S3 client signs before it sends, so nothing
+// leaves the machine.
+func TestMissingCredentials(t *testing.T) {
+	cli := newTestCLI(t)
+	cli.f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
+		return aws.Config{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String("http://127.0.0.1:9"), // never reached
+			Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+				return aws.Credentials{}, errors.New("no EC2 IMDS role found, operation error ec2imds: GetMetadata, canceled")
+			})),
+		}, nil
+	}
+	code := cli.run("report", "--source", "s3://bedrock-logs-123456789012-us-east-1/bedrock-logs/", "--offline", "--format", "json")
+	if code != exitError {
+		t.Fatalf("exit %d, want %d: %s", code, exitError, cli.errOut)
+	}
+	got := cli.errOut.String()
+	if strings.Count(got, "\n") != 1 || !strings.Contains(got, "no usable AWS credentials (no EC2 IMDS role found") || !strings.Contains(got, "aws sso login") || strings.Contains(got, "operation error S3") {
+		t.Errorf("stderr: got %q, want one line naming the cause and what to do", got)
+	}
+}

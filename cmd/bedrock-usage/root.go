@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
@@ -255,6 +256,10 @@ func run(args []string, f *factory) int {
 		fmt.Fprintln(f.IO.ErrOut, "bedrock-usage: interrupted")
 		return exitError
 	}
+	if hint, ok := credentialsHint(err); ok {
+		fmt.Fprintf(f.IO.ErrOut, "bedrock-usage: %s\n", hint)
+		return exitError
+	}
 	fmt.Fprintf(f.IO.ErrOut, "bedrock-usage: %v\n", err)
 	var ee *exitErr
 	var fe *flagError
@@ -265,4 +270,28 @@ func run(args []string, f *factory) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+// credentialsHint turns an AWS call that failed for want of credentials (the SDK's identity
+// or signing step could not retrieve or refresh them: no profile, an expired SSO session, no
+// instance role) into one line that says what to do, instead of the SDK's error chain.
+func credentialsHint(err error) (string, bool) {
+	msg := err.Error()
+	var se *v4.SigningError
+	if !errors.As(err, &se) && !strings.Contains(msg, "get identity: get credentials") && !strings.Contains(msg, "failed to refresh cached credentials") {
+		return "", false
+	}
+	inner := err
+	for {
+		u := errors.Unwrap(inner)
+		if u == nil {
+			break
+		}
+		inner = u
+	}
+	reason := inner.Error()
+	if len(reason) > 160 {
+		reason = reason[:160] + "…"
+	}
+	return "no usable AWS credentials (" + reason + "): set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run `aws sso login` for an SSO profile, or read local logs with --source DIR and --offline", true
 }
