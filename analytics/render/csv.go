@@ -48,7 +48,11 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 			for _, c := range analytics.MeasureColumns() {
 				rec = append(rec, i64(l.Value(c)))
 			}
-			rec = append(rec, l.Cost.String(), i64(l.UnpricedCalls), l.GuardrailCost.String())
+			cost := l.Cost.String()
+			if allUnpriced(l.Totals) {
+				cost = "" // unpriced, not free
+			}
+			rec = append(rec, cost, i64(l.UnpricedCalls), l.GuardrailCost.String())
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

@@ -169,7 +169,12 @@ func measures(b *obj, t analytics.Totals) {
 	for _, c := range analytics.MeasureColumns() {
 		b.int(c.Name, t.Value(c))
 	}
-	b.str("cost_usd", t.Cost.String())
+	if allUnpriced(t) {
+		b.key("cost_usd")
+		b.raw(nil) // no price, not a price of zero
+	} else {
+		b.str("cost_usd", t.Cost.String())
+	}
 	b.int("unpriced_calls", t.UnpricedCalls)
 	b.str("guardrail_cost_usd", t.GuardrailCost.String())
 }
@@ -239,3 +244,7 @@ func orEmpty(l []string) []string {
 	}
 	return l
 }
+
+// allUnpriced reports whether every call of a line is unpriced: its cost is unknown, and the
+// machine formats write none (null in JSON, an empty cell in CSV) rather than 0.
+func allUnpriced(t analytics.Totals) bool { return t.Calls > 0 && t.UnpricedCalls == t.Calls }
