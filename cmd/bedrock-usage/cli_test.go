@@ -30,6 +30,7 @@ func newTestCLI(t *testing.T) *testCLI {
 	env := map[string]string{
 		"BEDROCK_USAGE_PROFILE_CACHE":    filepath.Join(cache, "profiles.json"),
 		"BEDROCK_USAGE_REFRESHED_PRICES": filepath.Join(cache, "prices-refreshed.json"),
+		"XDG_CONFIG_HOME":                filepath.Join(cache, "config"), // no user's bedrock-usage.yaml
 	}
 	return &testCLI{
 		out: out, errOut: errOut,

@@ -98,7 +98,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 			if !cmd.Flags().Changed("format") {
 				opts.Format = ""
 			}
-			opts.changed = cmd.Flags().Changed
+			opts.changed = f.typed(cmd.Flags())
 			return runF(cmd.Context(), opts)
 		},
 	}

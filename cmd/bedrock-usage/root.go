@@ -107,6 +107,28 @@ type factory struct {
 	S3Options []func(*s3.Options)
 	// Env reads environment variables.
 	Env func(string) string
+
+	// configPath is --config; sources, after the command's flags are parsed, where each
+	// flag's value came from (see applyDefaults).
+	configPath string
+	sources    []flagSource
+}
+
+// typed reports whether the user gave a flag on the command line (not through the
+// environment or the configuration file): the checks of what belongs together (--source is
+// for the local engine) look only at those.
+func (f *factory) typed(fs interface{ Changed(string) bool }) func(string) bool {
+	return func(name string) bool {
+		if !fs.Changed(name) {
+			return false
+		}
+		for _, s := range f.sources {
+			if s.flag == name {
+				return s.from == "flag"
+			}
+		}
+		return true
+	}
 }
 
 func newFactory() *factory {
@@ -228,12 +250,22 @@ profiles, instance and container roles).`,
 		SilenceErrors: true,
 		Version:       versionString(buildInfo()),
 	}
+	root.PersistentFlags().StringVar(&f.configPath, "config", "", "read flag defaults from this file (default: ./"+configFileName+", else $XDG_CONFIG_HOME/bedrock-usage/"+configFileName+")")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		cf, err := loadConfig(findConfig(f.configPath, f.Env))
+		if err != nil {
+			return err
+		}
+		f.sources, err = applyDefaults(cmd, cf, f.Env)
+		return err
+	}
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagErr(err) })
 	root.AddCommand(
 		NewCmdReport(f, reportRun),
+		NewCmdConfig(f),
 		NewCmdLogs(f),
 		NewCmdPricing(f),
 		NewCmdServe(f, serveRun),

@@ -73,7 +73,7 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 		`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.changed = cmd.Flags().Changed
+			opts.changed = f.typed(cmd.Flags())
 			return runF(cmd.Context(), opts)
 		},
 	}
