@@ -292,3 +292,31 @@ func configShowRun(opts *configShowOptions) error {
 	}
 	return tw.Flush()
 }
+
+// checkTopLevel refuses top-level keys that are no flag of any command (a typo there would
+// otherwise be ignored), and sections named after no command.
+func checkTopLevel(root *cobra.Command, cf *configFile) error {
+	flags, cmds := map[string]bool{}, map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		cmds[c.Name()] = true
+		c.Flags().VisitAll(func(fl *pflag.Flag) { flags[fl.Name] = true })
+		c.PersistentFlags().VisitAll(func(fl *pflag.Flag) { flags[fl.Name] = true })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	var errs []error
+	for k := range cf.top {
+		if !flags[k] {
+			errs = append(errs, usageErr("configuration %s: %s is no flag of any command", cf.path, k))
+		}
+	}
+	for k := range cf.sections {
+		if !cmds[k] {
+			errs = append(errs, usageErr("configuration %s: section %s names no command", cf.path, k))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -119,6 +119,14 @@ serve:
 		}
 	})
 
+	t.Run("a top-level key that is no flag is an error", func(t *testing.T) {
+		write("timezon: UTC\n")
+		cli := newTestCLI(t)
+		if code := cli.run("report", "--config", cfgPath); code != exitUsage || !strings.Contains(cli.errOut.String(), "timezon is no flag of any command") {
+			t.Errorf("exit %d, stderr %q; want a usage error naming the key", code, cli.errOut)
+		}
+	})
+
 	t.Run("a file in the working directory is found", func(t *testing.T) {
 		work := t.TempDir()
 		if err := os.WriteFile(filepath.Join(work, configFileName), []byte("timezone: Asia/Tokyo\n"), 0o644); err != nil {

@@ -256,6 +256,9 @@ profiles, instance and container roles).`,
 		if err != nil {
 			return err
 		}
+		if err := checkTopLevel(cmd.Root(), cf); err != nil {
+			return err
+		}
 		f.sources, err = applyDefaults(cmd, cf, f.Env)
 		return err
 	}
