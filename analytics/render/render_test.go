@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
@@ -297,6 +298,57 @@ func TestNamesCannotEscape(t *testing.T) {
 			}
 			if got := mdEscape(tc.in); got != tc.wantMD {
 				t.Errorf("markdown: got %q, want %q", got, tc.wantMD)
+			}
+		})
+	}
+}
+
+// TestParseJSONRoundTrip: a saved JSON report read back renders every format as the report
+// itself did, and writes the same JSON again.
+func TestParseJSONRoundTrip(t *testing.T) {
+	reports := map[string]func(*testing.T) *analytics.Report{
+		"report":   func(t *testing.T) *analytics.Report { return testReport(t) },
+		"groups":   func(t *testing.T) *analytics.Report { return testReport(t, "app", "metadata.tenant_id") },
+		"filtered": filteredReport,
+	}
+	for name, build := range reports {
+		t.Run(name, func(t *testing.T) {
+			rep := build(t)
+			var saved bytes.Buffer
+			if err := JSON(&saved, rep); err != nil {
+				t.Fatal(err)
+			}
+			back, err := ParseJSON(bytes.NewReader(saved.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, format := range []string{"json", "table", "markdown", "csv", "html"} {
+				var want, got bytes.Buffer
+				opts := Options{Top: 3}
+				if err := Render(&want, rep, format, opts); err != nil {
+					t.Fatal(err)
+				}
+				if err := Render(&got, back, format, opts); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+					t.Errorf("%s rendered from the saved JSON differs (-direct +from JSON):\n%s", format, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestParseJSONRefusesOtherDocuments(t *testing.T) {
+	tests := []struct{ name, doc, want string }{
+		{"not JSON", "nope", "not a JSON report"},
+		{"another schema", `{"schema":"something/else@1"}`, "not a bedrock-usage/report@1 report"},
+		{"a report without totals", `{"schema":"bedrock-usage/report@1","period":{"since":"2025-11-01T00:00:00Z","until":"2025-11-02T00:00:00Z"}}`, "the JSON report: no"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ParseJSON(strings.NewReader(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got error %v, want one containing %q", err, tc.want)
 			}
 		})
 	}

@@ -276,20 +276,25 @@ var extFormats = map[string]string{".json": "json", ".csv": "csv", ".md": "markd
 // extension, or standard output (a table on a terminal, JSON otherwise). Checked before the
 // scan, so that a wrong name fails at once.
 func (opts *reportOptions) outputs() ([]reportOutput, error) {
-	stdout := opts.Format
+	return outputsFor(opts.Outs, opts.Format, opts.IO.OutTTY)
+}
+
+// outputsFor are the outputs of --output paths in --format format (see reportOptions.outputs).
+func outputsFor(paths []string, format string, outTTY bool) ([]reportOutput, error) {
+	stdout := format
 	if stdout == "" {
 		stdout = "json"
-		if opts.IO.OutTTY {
+		if outTTY {
 			stdout = "table"
 		}
 	}
 	var outs []reportOutput
-	for _, p := range opts.Outs {
+	for _, p := range paths {
 		if p == "-" || p == "" {
 			outs = append(outs, reportOutput{format: stdout})
 			continue
 		}
-		f := opts.Format
+		f := format
 		if f == "" {
 			var ok bool
 			if f, ok = extFormats[strings.ToLower(filepath.Ext(p))]; !ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -850,4 +851,48 @@ func TestReportCalendarRanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRenderSavedReport: render writes a saved JSON report in each format exactly as report
+// would have, from a file or standard input, and refuses what is not a report.
+func TestRenderSavedReport(t *testing.T) {
+	dir := generate(t)
+	saved := filepath.Join(t.TempDir(), "report.json")
+	args := []string{"report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--budget", "1000", "--app", "ChatbotApp-BedrockRole"}
+	cli := newTestCLI(t)
+	if code := cli.run(append(args, "--output", saved)...); code != exitOK {
+		t.Fatalf("report exit %d: %s", code, cli.errOut)
+	}
+	for _, format := range []string{"markdown", "table", "csv", "html", "json"} {
+		t.Run(format, func(t *testing.T) {
+			cli := newTestCLI(t)
+			if code := cli.run(append(args, "--format", format)...); code != exitOK {
+				t.Fatalf("report exit %d: %s", code, cli.errOut)
+			}
+			want := cli.out.String()
+			if code := cli.run("render", saved, "--format", format); code != exitOK {
+				t.Fatalf("render exit %d: %s", code, cli.errOut)
+			}
+			if diff := cmp.Diff(want, cli.out.String()); diff != "" {
+				t.Errorf("render differs from report (-report +render):\n%s", diff)
+			}
+		})
+	}
+	t.Run("from standard input", func(t *testing.T) {
+		cli := newTestCLI(t)
+		data, err := os.ReadFile(saved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cli.f.IO.In = bytes.NewReader(data)
+		if code := cli.run("render", "-", "--format", "markdown"); code != exitOK || !strings.HasPrefix(cli.out.String(), "## Bedrock usage") {
+			t.Errorf("exit %d, output %.60q: %s", code, cli.out, cli.errOut)
+		}
+	})
+	t.Run("not a report", func(t *testing.T) {
+		cli := newTestCLI(t)
+		if code := cli.run("render", filepath.Join(dir, "..", filepath.Base(dir))); code != exitError {
+			t.Errorf("exit %d, want %d: %s", code, exitError, cli.errOut)
+		}
+	})
 }

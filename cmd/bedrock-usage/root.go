@@ -269,6 +269,7 @@ profiles, instance and container roles).`,
 	root.AddCommand(
 		NewCmdReport(f, reportRun),
 		NewCmdConfig(f),
+		NewCmdRender(f, renderRun),
 		NewCmdLogs(f),
 		NewCmdPricing(f),
 		NewCmdServe(f, serveRun),

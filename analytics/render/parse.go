@@ -1,0 +1,313 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+)
+
+// ParseJSON reads a report written by JSON back, so that a saved report (a CI artefact) can
+// be rendered in another format without scanning the logs again. Everything the formats show
+// comes back; the priced grain rows, which the JSON does not hold, do not. JSON of the result
+// writes the same document.
+func ParseJSON(r io.Reader) (*analytics.Report, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var doc map[string]json.RawMessage
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("not a JSON report: %w", err)
+	}
+	var schema string
+	if err := json.Unmarshal(doc["schema"], &schema); err != nil || schema != analytics.ReportSchema {
+		return nil, fmt.Errorf("not a %s report (schema %q)", analytics.ReportSchema, schema)
+	}
+	p := &parser{doc: doc}
+	rep := &analytics.Report{}
+	var period struct {
+		Since, Until time.Time
+		TimeZone     string `json:"time_zone"`
+	}
+	p.get("period", &period)
+	rep.Since, rep.Until = period.Since, period.Until
+	rep.Location = time.UTC
+	if period.TimeZone != "" {
+		loc, err := time.LoadLocation(period.TimeZone)
+		if err != nil {
+			p.fail("period.time_zone %q: %v", period.TimeZone, err)
+		} else {
+			rep.Location = loc
+		}
+	}
+	var generated time.Time
+	p.get("generated_at", &generated)
+	rep.GeneratedAt = generated.UTC()
+	p.get("source", &rep.Source)
+	p.get("engine", &rep.Scan.Engine)
+
+	var filters struct {
+		Regions, Apps, Users, Models []string
+		Unmatched                    []struct {
+			Filter, Value string
+			DidYouMean    []string `json:"did_you_mean"`
+		}
+	}
+	p.get("filters", &filters)
+	rep.Filters = analytics.Filters{Regions: nilIfEmpty(filters.Regions), Apps: nilIfEmpty(filters.Apps), Users: nilIfEmpty(filters.Users), Models: nilIfEmpty(filters.Models)}
+	for _, u := range filters.Unmatched {
+		rep.Filters.Unmatched = append(rep.Filters.Unmatched, analytics.UnmatchedFilter{Filter: u.Filter, Value: u.Value, DidYouMean: nilIfEmpty(u.DidYouMean)})
+	}
+	var budget *struct {
+		AmountUSD decimal.Decimal `json:"amount_usd"`
+		TotalUSD  decimal.Decimal `json:"total_usd"`
+		Over      bool
+	}
+	p.get("budget", &budget)
+	if budget != nil {
+		rep.Budget = &analytics.Budget{AmountUSD: budget.AmountUSD, TotalUSD: budget.TotalUSD, Over: budget.Over}
+	}
+
+	var totals map[string]json.RawMessage
+	p.get("totals", &totals)
+	rep.Totals = p.totals("totals", totals)
+	rep.Totals.UnpricedTokens = p.int("totals.unpriced_tokens", totals["unpriced_tokens"])
+	rep.Totals.UnknownTTLMaxExtra = p.dec("totals.cache_write_ttl_unknown_max_extra_usd", totals["cache_write_ttl_unknown_max_extra_usd"])
+	rep.Totals.GuardrailUnpricedUnits = p.int("totals.guardrail_unpriced_units", totals["guardrail_unpriced_units"])
+	var tiers map[string]int64
+	p.raw("totals.service_tiers", totals["service_tiers"], &tiers)
+	rep.Tiers.NotStatedTieredModels = tiers["not_stated_on_tiered_models"]
+	delete(tiers, "not_stated_on_tiered_models")
+	rep.Tiers.Calls = tiers
+
+	views := slices.Clone(analytics.StandardViews)
+	if _, ok := doc["group_by"]; ok {
+		var names []string
+		p.get("group_by", &names)
+		dims, _, err := analytics.ParseDimensions(names)
+		if err != nil {
+			p.fail("group_by: %v", err)
+		}
+		views = append(views, analytics.View{Name: analytics.GroupsView, Title: "Grouped by " + strings.Join(names, ", "), Dims: dims})
+	}
+	for _, v := range views {
+		var lines []map[string]json.RawMessage
+		p.get(v.Name, &lines)
+		vr := analytics.ViewResult{View: v}
+		for i, l := range lines {
+			where := fmt.Sprintf("%s[%d]", v.Name, i)
+			line := analytics.Line{Totals: p.totals(where, l)}
+			for _, d := range v.Dims {
+				var k string
+				p.raw(where+"."+d.Name, l[d.Name], &k)
+				line.Keys = append(line.Keys, k)
+			}
+			if raw, ok := l["partial"]; ok {
+				p.raw(where+".partial", raw, &line.Partial)
+			}
+			vr.Lines = append(vr.Lines, line)
+		}
+		rep.Views = append(rep.Views, vr)
+	}
+
+	var unpriced []struct {
+		ModelID        string `json:"model_id"`
+		Region, Reason string
+		Calls, Tokens  int64
+	}
+	p.get("unpriced", &unpriced)
+	for _, u := range unpriced {
+		m := analytics.UnpricedModel{ModelID: u.ModelID, Region: u.Region, Reason: u.Reason}
+		m.Calls, m.InputTokens = u.Calls, u.Tokens // the JSON keeps the token sum only
+		rep.Unpriced = append(rep.Unpriced, m)
+	}
+	p.get("skipped", &rep.Skipped)
+	if len(rep.Skipped.Samples) == 0 {
+		rep.Skipped.Samples = nil
+	}
+	if len(rep.Skipped.Files) == 0 {
+		rep.Skipped.Files = nil
+	}
+	p.scan(rep)
+
+	var prices struct {
+		Books []struct {
+			Kind, Name, Checked, Refreshed string
+			Entries                        int
+		}
+		DiscountPercent decimal.Decimal `json:"discount_percent"`
+		Warnings        []string
+	}
+	p.get("prices", &prices)
+	for _, b := range prices.Books {
+		rep.Prices.Books = append(rep.Prices.Books, pricing.BookInfo{Kind: b.Kind, Name: b.Name, Checked: b.Checked, Refreshed: b.Refreshed, Entries: b.Entries})
+	}
+	rep.Prices.DiscountPercent = prices.DiscountPercent
+	rep.Prices.Warnings = nilIfEmpty(prices.Warnings)
+	var failures []string
+	p.get("failures", &failures)
+	rep.Failures = nilIfEmpty(failures)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return rep, nil
+}
+
+// parser collects the first error of a document's parts.
+type parser struct {
+	doc map[string]json.RawMessage
+	err error
+}
+
+func (p *parser) fail(format string, a ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf("the JSON report: "+format, a...)
+	}
+}
+
+func (p *parser) get(key string, v any) {
+	raw, ok := p.doc[key]
+	if !ok {
+		p.fail("no %q", key)
+		return
+	}
+	p.raw(key, raw, v)
+}
+
+func (p *parser) raw(where string, raw json.RawMessage, v any) {
+	if raw == nil {
+		p.fail("no %s", where)
+		return
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		p.fail("%s: %v", where, err)
+	}
+}
+
+func (p *parser) int(where string, raw json.RawMessage) int64 {
+	var n int64
+	p.raw(where, raw, &n)
+	return n
+}
+
+func (p *parser) dec(where string, raw json.RawMessage) decimal.Decimal {
+	var s string
+	p.raw(where, raw, &s)
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		p.fail("%s: %q is not a decimal", where, s)
+	}
+	return d
+}
+
+// totals reads the measures, cost and unpriced calls every line carries.
+func (p *parser) totals(where string, m map[string]json.RawMessage) analytics.Totals {
+	var t analytics.Totals
+	for _, c := range analytics.MeasureColumns() {
+		n := p.int(where+"."+c.Name, m[c.Name])
+		if c == analytics.FailedCallsColumn {
+			t.FailedCalls = n
+			continue
+		}
+		for i := range analytics.MeasureDefs {
+			if d := &analytics.MeasureDefs[i]; d.Name == c.Name && n != 0 {
+				d.Set(&t.Measures, n)
+			}
+		}
+	}
+	if string(m["cost_usd"]) != "null" {
+		t.Cost = p.dec(where+".cost_usd", m["cost_usd"])
+	}
+	t.UnpricedCalls = p.int(where+".unpriced_calls", m["unpriced_calls"])
+	t.GuardrailCost = p.dec(where+".guardrail_cost_usd", m["guardrail_cost_usd"])
+	return t
+}
+
+// scan reads the scan figures: a number is a count (bytes when its name says so), a string
+// an amount in USD. The sentence the human formats show is rebuilt from the figures the
+// engines report.
+func (p *parser) scan(rep *analytics.Report) {
+	raw, ok := p.doc["scan"]
+	if !ok {
+		p.fail("no \"scan\"")
+		return
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // {
+		p.fail("scan: %v", err)
+		return
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			p.fail("scan: %v", err)
+			return
+		}
+		name, _ := tok.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			p.fail("scan.%s: %v", name, err)
+			return
+		}
+		f := analytics.Figure{Name: name}
+		switch v := v.(type) {
+		case json.Number:
+			n, err := v.Int64()
+			if err != nil {
+				p.fail("scan.%s: %v", name, err)
+			}
+			f.N = n
+			if name == "bytes" || strings.HasSuffix(name, "_bytes") {
+				f.Kind = analytics.FigureBytes
+			}
+		case string:
+			d, err := decimal.NewFromString(v)
+			if err != nil {
+				p.fail("scan.%s: %q is not a decimal", name, v)
+			}
+			f.Kind, f.USD = analytics.FigureUSD, d
+		default:
+			p.fail("scan.%s: neither a number nor a decimal string", name)
+		}
+		rep.Scan.Figures = append(rep.Scan.Figures, f)
+	}
+	var parts []string
+	for _, f := range rep.Scan.Figures {
+		parts = append(parts, strings.ReplaceAll(f.Name, "_", " ")+" {"+f.Name+"}")
+	}
+	rep.Scan.Summary = "Scan: " + strings.Join(parts, ", ")
+	if summary, ok := engineSummaries[rep.Scan.Engine]; ok && figuresAre(rep.Scan.Figures, summary.figures) {
+		rep.Scan.Summary = summary.text
+	}
+}
+
+// engineSummaries are the engines' scan sentences, for the figures they report; a saved
+// report with other figures gets a plain list.
+var engineSummaries = map[string]struct {
+	text    string
+	figures []string
+}{
+	"local": {"Read {files} files ({bytes}), {records} records", []string{"files", "bytes", "records", "out_of_range"}},
+}
+
+func figuresAre(fs []analytics.Figure, names []string) bool {
+	got := make([]string, len(fs))
+	for i, f := range fs {
+		got[i] = f.Name
+	}
+	return slices.Equal(got, names)
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
