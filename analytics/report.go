@@ -593,3 +593,51 @@ func everyDay(lines []Line, since, until time.Time, loc *time.Location) []Line {
 	slices.SortFunc(out, func(a, b Line) int { return strings.Compare(a.Keys[0], b.Keys[0]) })
 	return out
 }
+
+// SortKeys are the measures SortViews orders by: cost (the default order), total_cost (with
+// guardrails), and every measure column.
+func SortKeys() []string {
+	keys := []string{"cost", "total_cost"}
+	for _, c := range MeasureColumns() {
+		keys = append(keys, c.Name)
+	}
+	return keys
+}
+
+// SortViews orders the lines of every view that is not by time by the measure named by
+// (one of SortKeys), largest first, ties by cost and then by key.
+func (r *Report) SortViews(by string) error {
+	if !slices.Contains(SortKeys(), by) {
+		return fmt.Errorf("--sort %q: use one of %s", by, strings.Join(SortKeys(), ", "))
+	}
+	value := func(l *Line) decimal.Decimal {
+		switch by {
+		case "cost":
+			return l.Cost
+		case "total_cost":
+			return l.TotalCost()
+		}
+		for _, c := range MeasureColumns() {
+			if c.Name == by {
+				return decimal.NewFromInt(l.Value(c))
+			}
+		}
+		return decimal.Zero
+	}
+	for i := range r.Views {
+		v := &r.Views[i]
+		if v.ByTime {
+			continue
+		}
+		slices.SortStableFunc(v.Lines, func(a, b Line) int {
+			if c := value(&b).Cmp(value(&a)); c != 0 {
+				return c
+			}
+			if c := b.Cost.Cmp(a.Cost); c != 0 {
+				return c
+			}
+			return slices.Compare(a.Keys, b.Keys)
+		})
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/render"
 )
 
@@ -23,6 +24,7 @@ type renderOptions struct {
 	Outs   []string
 	Views  []string
 	Top    int
+	Sort   string
 }
 
 // NewCmdRender is `bedrock-usage render`; runF runs it (renderRun, or a test's).
@@ -60,6 +62,8 @@ func NewCmdRender(f *factory, runF func(context.Context, *renderOptions) error) 
 	fl.StringArrayVarP(&opts.Outs, "output", "o", nil, "write to this file instead of standard output (repeatable); the format follows the extension unless --format is given")
 	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(render.ViewNames(), ", "))
 	fl.IntVar(&opts.Top, "top", 10, "lines per view in table and markdown output (0: all)")
+	fl.StringVar(&opts.Sort, "sort", "", "order the lines of each view (but daily and hourly) by this measure, largest first: "+strings.Join(analytics.SortKeys(), ", "))
+	registerCompletions(cmd)
 	return cmd
 }
 
@@ -89,10 +93,53 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Input, err)
 	}
+	if opts.Sort != "" {
+		if err := rep.SortViews(opts.Sort); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	for _, o := range outs {
 		if err := o.write(opts.IO.Out, rep, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// completeFixed completes a flag's value from a fixed list (shell completion: `bedrock-usage
+// completion bash|zsh|fish|powershell`). A list flag completes its last comma-separated part.
+func completeFixed(values func() []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
+		prefix := ""
+		if i := strings.LastIndex(typed, ","); i >= 0 {
+			prefix = typed[:i+1]
+		}
+		var out []string
+		for _, v := range values() {
+			out = append(out, prefix+v)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// commonZones are offered for --timezone (any IANA name is accepted).
+var commonZones = []string{"UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",
+	"Europe/London", "Europe/Berlin", "Europe/Paris", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Australia/Sydney"}
+
+// registerCompletions adds value completion to the report flags a command has.
+func registerCompletions(cmd *cobra.Command) {
+	lists := map[string]func() []string{
+		"format":   func() []string { return render.Formats },
+		"view":     render.ViewNames,
+		"sort":     analytics.SortKeys,
+		"group-by": func() []string { return append(analytics.DimensionNames(), analytics.MetadataPrefix) },
+		"timezone": func() []string { return commonZones },
+		"since":    func() []string { return append(slices.Clone(analytics.PeriodNames), "7d", "30d") },
+		"until":    func() []string { return append(slices.Clone(analytics.PeriodNames), "now") },
+	}
+	for name, values := range lists {
+		if cmd.Flags().Lookup(name) != nil {
+			_ = cmd.RegisterFlagCompletionFunc(name, completeFixed(values))
+		}
+	}
 }

@@ -33,6 +33,7 @@ type reportOptions struct {
 	Engine string
 	Views  []string
 	Format string
+	Sort   string
 
 	Strict        bool
 	StrictPricing bool
@@ -110,9 +111,11 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 	fl.StringArrayVarP(&opts.Outs, "output", "o", nil, "write the report to this file instead of standard output (repeatable: several files from one scan); the format follows the extension (.json, .csv, .md, .html, .txt) unless --format is given")
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when a line, file or object could not be read (non-log objects such as data/ bodies never count), no log file was found, a filter value matched no call, or a part of the query (an Athena region) failed")
 	fl.BoolVar(&opts.StrictPricing, "strict-pricing", false, "exit 3 when any call is unpriced")
+	fl.StringVar(&opts.Sort, "sort", "", "order the lines of each view (but daily and hourly) by this measure, largest first: "+strings.Join(analytics.SortKeys(), ", ")+" (default cost)")
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD (models and guardrails) exceeds this amount (the report is still written)")
 	opts.prices.addFlags(fl)
 	opts.engines = engine.Bind(fl, true)
+	registerCompletions(cmd)
 	return cmd
 }
 
@@ -123,6 +126,9 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	outs, err := opts.outputs()
 	if err != nil {
 		return err
+	}
+	if opts.Sort != "" && !slices.Contains(analytics.SortKeys(), opts.Sort) {
+		return usageErr("--sort %q: use one of %s", opts.Sort, strings.Join(analytics.SortKeys(), ", "))
 	}
 	for _, v := range opts.Views {
 		if !slices.Contains(render.ViewNames(), v) {
@@ -168,6 +174,11 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	}
 	if opts.Budget != "" {
 		rep.CheckBudget(budget) // before rendering: every format states the verdict
+	}
+	if opts.Sort != "" {
+		if err := rep.SortViews(opts.Sort); err != nil {
+			return usageErr("%v", err)
+		}
 	}
 	for _, o := range outs {
 		if err := o.write(opts.IO.Out, rep, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {

@@ -896,3 +896,56 @@ func TestRenderSavedReport(t *testing.T) {
 		}
 	})
 }
+
+// TestReportSort: --sort orders the lines of every view but the time views by the measure,
+// largest first, and is checked before any scan.
+func TestReportSort(t *testing.T) {
+	dir := generate(t)
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--format", "json", "--sort", "input_tokens"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	var doc map[string][]map[string]any
+	_ = json.Unmarshal(cli.out.Bytes(), &doc) // the non-array members fail to fit and are left out
+	for _, view := range []string{"by_principal", "by_app_user", "by_model", "by_region"} {
+		lines := doc[view]
+		if len(lines) < 2 {
+			t.Fatalf("%s: %d lines, want several", view, len(lines))
+		}
+		for i := 1; i < len(lines); i++ {
+			if a, b := lines[i-1]["input_tokens"].(float64), lines[i]["input_tokens"].(float64); a < b {
+				t.Errorf("%s: line %d has %v input tokens after %v: want largest first", view, i, b, a)
+			}
+		}
+	}
+	if days := doc["daily"]; len(days) < 2 || days[0]["date"].(string) > days[1]["date"].(string) {
+		t.Errorf("daily: want date order whatever --sort says")
+	}
+	if code := cli.run("report", "--source", dir, "--sort", "colour"); code != exitUsage || !strings.Contains(cli.errOut.String(), "input_tokens") {
+		t.Errorf("--sort colour: exit %d, stderr %q; want a usage error listing the measures", code, cli.errOut)
+	}
+}
+
+// TestCompletion: flag values complete from the lists the flags accept.
+func TestCompletion(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "--format", ""}, "markdown"},
+		{[]string{"report", "--group-by", "app,"}, "app,metadata."},
+		{[]string{"report", "--since", ""}, "last-month"},
+		{[]string{"render", "x.json", "--sort", ""}, "total_cost"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			cli := newTestCLI(t)
+			if code := cli.run(append([]string{"__complete"}, tc.args...)...); code != exitOK {
+				t.Fatalf("exit %d: %s", code, cli.errOut)
+			}
+			if !slices.Contains(strings.Split(cli.out.String(), "\n"), tc.want) {
+				t.Errorf("completions %q lack %q", cli.out, tc.want)
+			}
+		})
+	}
+}
