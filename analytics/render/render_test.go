@@ -353,3 +353,50 @@ func TestParseJSONRefusesOtherDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestFitWidth: the widest text column is cut (ending in "…") until lines fit, never a
+// number, and never below the narrowest text column kept.
+func TestFitWidth(t *testing.T) {
+	rows := func() [][]string {
+		return [][]string{
+			{"APP", "USER", "CALLS", "COST"},
+			{"ChatbotApp-BedrockRole", "botocore-session-1700000000-abcdef", "1,234", "$5.00"},
+			{"A", "b", "7", "$0.01"},
+		}
+	}
+	tests := []struct {
+		name  string
+		limit int
+		want  [][]string
+	}{
+		{"no limit", 0, rows()},
+		{"wide enough", 200, rows()},
+		{"the widest text column is cut", 50, [][]string{
+			{"APP", "USER", "CALLS", "COST"},
+			{"ChatbotApp-BedrockRole", "botocore-se…", "1,234", "$5.00"},
+			{"A", "b", "7", "$0.01"},
+		}},
+		{"then the next, down to the minimum", 20, [][]string{
+			{"APP", "USER", "CALLS", "COST"},
+			{"ChatbotApp-…", "botocore-se…", "1,234", "$5.00"},
+			{"A", "b", "7", "$0.01"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rows()
+			var buf bytes.Buffer
+			writeAligned(&buf, r, 2, tc.limit)
+			if diff := cmp.Diff(tc.want, r); diff != "" {
+				t.Errorf("cells (-want +got):\n%s", diff)
+			}
+			if tc.limit >= 50 {
+				for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+					if n := len([]rune(l)); n > tc.limit {
+						t.Errorf("line %q is %d columns, want at most %d", l, n, tc.limit)
+					}
+				}
+			}
+		})
+	}
+}

@@ -352,7 +352,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 			}
 			rows = append(rows, append(cells, measureCells(l.Totals)...))
 		}
-		writeAligned(ew, rows, len(v.Dims))
+		writeAligned(ew, rows, len(v.Dims), opts.Width)
 		if more > 0 {
 			fmt.Fprintf(ew, "… and %d more (--top 0 shows all)\n", more)
 		}
@@ -382,7 +382,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 
 // writeAligned writes rows as columns two spaces apart: the first left columns aligned
 // left (keys), the rest right (numbers).
-func writeAligned(w io.Writer, rows [][]string, left int) {
+func writeAligned(w io.Writer, rows [][]string, left, limit int) {
 	var width []int
 	for _, r := range rows {
 		for i, c := range r {
@@ -392,6 +392,7 @@ func writeAligned(w io.Writer, rows [][]string, left int) {
 			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
+	fitWidth(rows, width, left, limit)
 	for _, r := range rows {
 		var b strings.Builder
 		for i, c := range r {
@@ -409,6 +410,42 @@ func writeAligned(w io.Writer, rows [][]string, left int) {
 			}
 		}
 		fmt.Fprintln(w, b.String())
+	}
+}
+
+// minTextColumn is the narrowest a text column is cut to.
+const minTextColumn = 12
+
+// fitWidth cuts the widest text column (of the first left ones) until a line fits in limit
+// columns, or every text column is at minTextColumn; cut cells end in "…". Numbers are never
+// cut. limit 0 cuts nothing.
+func fitWidth(rows [][]string, width []int, left, limit int) {
+	if limit <= 0 || left == 0 {
+		return
+	}
+	total := func() int {
+		n := 2 * (len(width) - 1)
+		for _, w := range width {
+			n += w
+		}
+		return n
+	}
+	for total() > limit {
+		widest := 0
+		for i := 1; i < left; i++ {
+			if width[i] > width[widest] {
+				widest = i
+			}
+		}
+		if width[widest] <= minTextColumn {
+			return
+		}
+		width[widest] = max(minTextColumn, width[widest]-(total()-limit))
+		for _, r := range rows {
+			if c := []rune(r[widest]); len(c) > width[widest] {
+				r[widest] = string(c[:width[widest]-1]) + "…"
+			}
+		}
 	}
 }
 

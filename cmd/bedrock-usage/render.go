@@ -99,7 +99,11 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 		}
 	}
 	for _, o := range outs {
-		if err := o.write(opts.IO.Out, rep, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
+		ro := render.Options{Top: opts.Top, Views: opts.Views}
+		if o.path == "" {
+			ro.Width = opts.IO.Width
+		}
+		if err := o.write(opts.IO.Out, rep, ro); err != nil {
 			return err
 		}
 	}

@@ -181,7 +181,11 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 		}
 	}
 	for _, o := range outs {
-		if err := o.write(opts.IO.Out, rep, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
+		ro := render.Options{Top: opts.Top, Views: opts.Views}
+		if o.path == "" {
+			ro.Width = opts.IO.Width // a table on the terminal fits it
+		}
+		if err := o.write(opts.IO.Out, rep, ro); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -947,5 +948,22 @@ func TestCompletion(t *testing.T) {
 				t.Errorf("completions %q lack %q", cli.out, tc.want)
 			}
 		})
+	}
+}
+
+// TestReportTableFitsTerminal: on a narrow terminal the table cuts its text columns with
+// "…"; written to a file, or without a known width, it cuts nothing.
+func TestReportTableFitsTerminal(t *testing.T) {
+	dir := generate(t)
+	args := []string{"report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--format", "table"}
+	for _, width := range []int{0, 70} {
+		cli := newTestCLI(t)
+		cli.f.IO.Width = width
+		if code := cli.run(args...); code != exitOK {
+			t.Fatalf("exit %d: %s", code, cli.errOut)
+		}
+		if got, want := regexp.MustCompile(`[A-Za-z0-9-]…`).MatchString(cli.out.String()), width > 0; got != want {
+			t.Errorf("width %d: cut cells %v, want %v:\n%s", width, got, want, cli.out)
+		}
 	}
 }

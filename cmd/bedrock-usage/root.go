@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +95,20 @@ type iostreams struct {
 	Out, ErrOut io.Writer
 	OutTTY      bool
 	ErrTTY      bool
+	// Width is the terminal's width in columns when standard output is one (COLUMNS
+	// overrides it); 0 otherwise.
+	Width int
+}
+
+// terminalWidth is the width of the terminal on fd, or COLUMNS; 0 when neither says.
+func terminalWidth(fd int, env func(string) string) int {
+	if n, err := strconv.Atoi(env("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if w, _, err := term.GetSize(fd); err == nil && w > 0 {
+		return w
+	}
+	return 0
 }
 
 // factory holds what commands share and tests replace: streams, clock, AWS configuration.
@@ -132,6 +147,14 @@ func (f *factory) typed(fs interface{ Changed(string) bool }) func(string) bool 
 }
 
 func newFactory() *factory {
+	f := newFactoryStreams()
+	if f.IO.OutTTY {
+		f.IO.Width = terminalWidth(int(os.Stdout.Fd()), os.Getenv)
+	}
+	return f
+}
+
+func newFactoryStreams() *factory {
 	return &factory{
 		IO: &iostreams{
 			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
