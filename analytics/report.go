@@ -239,6 +239,9 @@ type Report struct {
 	// Location is the time zone of the daily view, the week and month dimensions and the
 	// period as the human formats write it.
 	Location *time.Location
+	// ModelNames are the display names of the report's models (base model id → "Claude 3
+	// Haiku"), from the price book; a model without one is not in it.
+	ModelNames map[string]string
 	// Filters are the query's filters and the values that matched nothing.
 	Filters Filters
 	// Budget is the budget verdict, when the report was made against a budget (set by the
@@ -301,6 +304,13 @@ type PriceBooks interface {
 }
 
 var _ PriceBooks = (*pricing.Book)(nil)
+
+// ModelNamer is implemented by a Pricer that knows models' display names (*pricing.Book).
+type ModelNamer interface {
+	DisplayName(model string) string
+}
+
+var _ ModelNamer = (*pricing.Book)(nil)
 
 // ReportOptions configure BuildReport.
 type ReportOptions struct {
@@ -390,6 +400,20 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	}
 	if len(opts.GroupBy) > 0 {
 		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys, loc))
+	}
+	if mn, ok := p.(ModelNamer); ok {
+		for i := range rep.Rows {
+			m := rep.Rows[i].Model
+			if _, done := rep.ModelNames[m]; done {
+				continue
+			}
+			if name := mn.DisplayName(m); name != "" {
+				if rep.ModelNames == nil {
+					rep.ModelNames = map[string]string{}
+				}
+				rep.ModelNames[m] = name
+			}
+		}
 	}
 	rep.Filters = Filters{Regions: q.Regions, Apps: q.Apps, Users: q.Users, Models: q.Models}
 	if rep.Filters.Any() {

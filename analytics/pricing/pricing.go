@@ -246,6 +246,9 @@ func Load(ctx context.Context, opts ...Option) (*Book, error) {
 	return b, nil
 }
 
+// DisplayName is the model's name in the book ("Claude 3 Haiku"), "" when it has none.
+func (b *Book) DisplayName(model string) string { return b.models[model].Name }
+
 // addFile adds a layer's model names, profile prefixes and providers.
 func (b *Book) addFile(f *File) {
 	for id, m := range f.Models {

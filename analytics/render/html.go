@@ -51,7 +51,7 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		tb.More = more
 		for _, l := range lines {
 			var cells []string
-			for _, k := range displayKeys(l) {
+			for _, k := range displayKeys(rep, v, l) {
 				cells = append(cells, orDash(k))
 			}
 			tb.Rows = append(tb.Rows, append(cells, measureCells(l.Totals)...))

@@ -94,6 +94,9 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 			b.open()
 			for j, d := range v.Dims {
 				b.str(d.Name, l.Keys[j])
+				if name := rep.ModelNames[l.Keys[j]]; d.Name == "model" && name != "" {
+					b.str("model_name", name)
+				}
 			}
 			if v.Name == "daily" {
 				b.key("partial")

@@ -108,6 +108,18 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 				p.raw(where+"."+d.Name, l[d.Name], &k)
 				line.Keys = append(line.Keys, k)
 			}
+			if raw, ok := l["model_name"]; ok {
+				var name string
+				p.raw(where+".model_name", raw, &name)
+				if model := l["model"]; model != nil {
+					var id string
+					p.raw(where+".model", model, &id)
+					if rep.ModelNames == nil {
+						rep.ModelNames = map[string]string{}
+					}
+					rep.ModelNames[id] = name
+				}
+			}
 			if raw, ok := l["partial"]; ok {
 				p.raw(where+".partial", raw, &line.Partial)
 			}

@@ -27,6 +27,14 @@ var testRates = map[string][4]int64{ // input, output, cache read, cache write
 	"anthropic.claude-sonnet-4-5-20250929-v1:0": {3, 15, 1, 4},
 }
 
+// DisplayName names one of the two models, as a price book does.
+func (fixedPricer) DisplayName(model string) string {
+	if model == haiku {
+		return "Claude 3 Haiku"
+	}
+	return ""
+}
+
 func (fixedPricer) Cost(_ context.Context, u pricing.Usage) (pricing.Cost, error) {
 	base := invocationlog.BaseModelID(u.ModelID)
 	r, ok := testRates[base]

@@ -93,13 +93,19 @@ func period(rep *analytics.Report) string {
 	return fmt.Sprintf("%s to %s (%s)", rep.Since.In(loc).Format("2006-01-02 15:04"), rep.Until.In(loc).Format("2006-01-02 15:04"), loc)
 }
 
-// displayKeys are a line's keys as the human formats show them: a partial day says so.
-func displayKeys(l analytics.Line) []string {
-	if !l.Partial || len(l.Keys) == 0 {
-		return l.Keys
-	}
+// displayKeys are a line's keys as the human formats show them: a model with its name from
+// the price book ("Claude 3 Haiku (anthropic.claude-3-haiku-20240307-v1:0)"), a partial day
+// saying so.
+func displayKeys(rep *analytics.Report, v analytics.ViewResult, l analytics.Line) []string {
 	k := slices.Clone(l.Keys)
-	k[len(k)-1] += " (partial)"
+	for i, d := range v.Dims {
+		if name := rep.ModelNames[k[i]]; d.Name == "model" && name != "" {
+			k[i] = name + " (" + k[i] + ")"
+		}
+	}
+	if l.Partial && len(k) > 0 {
+		k[len(k)-1] += " (partial)"
+	}
 	return k
 }
 
@@ -347,7 +353,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		rows := [][]string{head}
 		for _, l := range lines {
 			cells := make([]string, 0, len(head))
-			for _, k := range displayKeys(l) {
+			for _, k := range displayKeys(rep, v, l) {
 				cells = append(cells, orDash(printable(k)))
 			}
 			rows = append(rows, append(cells, measureCells(l.Totals)...))
@@ -518,7 +524,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 		lines, more := limit(v, opts.Top)
 		for _, l := range lines {
 			cells := make([]string, 0, len(head))
-			for _, k := range displayKeys(l) {
+			for _, k := range displayKeys(rep, v, l) {
 				cells = append(cells, mdEscape(orDash(k)))
 			}
 			cells = append(cells, measureCells(l.Totals)...)
