@@ -25,6 +25,9 @@ type Options struct {
 	// means the default set (every standard view but hourly for table and markdown; all
 	// for CSV). A --group-by view is always shown.
 	Views []string
+	// Color lets the table use ANSI colour (the CLI sets it on a terminal, unless NO_COLOR
+	// is set or TERM is dumb): headings bold, warnings yellow, failures red.
+	Color bool
 	// Width is the terminal's width in columns: the table truncates its widest text column
 	// (with "…") so that lines fit, never a number. 0 means no limit (not a terminal).
 	Width int

@@ -170,6 +170,7 @@ func TestRenderGolden(t *testing.T) {
 		{"filtered.table.txt", "table", nil, Options{Top: 10}},
 		{"filtered.md", "markdown", nil, Options{Top: 2}},
 		{"filtered.json", "json", nil, Options{}},
+		{"filtered.color.txt", "table", nil, Options{Top: 3, Color: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -330,18 +330,41 @@ func HumanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
+// ANSI styles of the table on a colour terminal.
+const (
+	styleBold   = "\x1b[1m"
+	styleYellow = "\x1b[33m"
+	styleRed    = "\x1b[31m"
+	styleReset  = "\x1b[0m"
+)
+
+// paint wraps s in style when colour is on; the text itself is already printable.
+func paint(on bool, style, s string) string {
+	if !on || s == "" {
+		return s
+	}
+	return style + s + styleReset
+}
+
 // Table writes the report for a terminal.
 func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "Bedrock usage, %s\nSource: %s\n", period(rep), printable(rep.Source))
+	fmt.Fprintf(ew, "%s\nSource: %s\n", paint(opts.Color, styleBold, "Bedrock usage, "+period(rep)), printable(rep.Source))
 	for _, l := range contextLines(rep) {
-		fmt.Fprintln(ew, printable(l))
+		style := ""
+		switch {
+		case strings.HasPrefix(l, "Warning:"):
+			style = styleYellow
+		case strings.Contains(l, ": OVER by"):
+			style = styleRed
+		}
+		fmt.Fprintln(ew, paint(opts.Color && style != "", style, printable(l)))
 	}
 	for _, l := range summaryLines(rep) {
 		fmt.Fprintln(ew, l)
 	}
 	for _, v := range selectViews(rep, opts.Views, true) {
-		fmt.Fprintf(ew, "\n%s\n", strings.ToUpper(v.Title))
+		fmt.Fprintf(ew, "\n%s\n", paint(opts.Color, styleBold, strings.ToUpper(v.Title)))
 		var head []string
 		for _, d := range v.Dims {
 			head = append(head, strings.ToUpper(d.Title))
@@ -374,7 +397,7 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		fmt.Fprintln(ew, printable(l))
 	}
 	for _, f := range rep.Failures {
-		fmt.Fprintln(ew, "FAILED: "+f)
+		fmt.Fprintln(ew, paint(opts.Color, styleRed, "FAILED: "+printable(f)))
 	}
 	if l := omittedLine(rep, opts.Views); l != "" {
 		fmt.Fprintln(ew, l)

@@ -146,3 +146,25 @@ func TestMissingCredentials(t *testing.T) {
 		t.Errorf("stderr: got %q, want one line naming the cause and what to do", got)
 	}
 }
+
+// TestColorTerminal: colour only on a terminal, and never with NO_COLOR or TERM=dumb.
+func TestColorTerminal(t *testing.T) {
+	tests := []struct {
+		name string
+		tty  bool
+		env  map[string]string
+		want bool
+	}{
+		{"a terminal", true, map[string]string{"TERM": "xterm-256color"}, true},
+		{"a pipe", false, nil, false},
+		{"NO_COLOR", true, map[string]string{"NO_COLOR": "1"}, false},
+		{"a dumb terminal", true, map[string]string{"TERM": "dumb"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := colorTerminal(tc.tty, func(k string) string { return tc.env[k] }); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -101,7 +101,7 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 	for _, o := range outs {
 		ro := render.Options{Top: opts.Top, Views: opts.Views}
 		if o.path == "" {
-			ro.Width = opts.IO.Width
+			ro.Width, ro.Color = opts.IO.Width, opts.IO.Color
 		}
 		if err := o.write(opts.IO.Out, rep, ro); err != nil {
 			return err

@@ -183,7 +183,7 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	for _, o := range outs {
 		ro := render.Options{Top: opts.Top, Views: opts.Views}
 		if o.path == "" {
-			ro.Width = opts.IO.Width // a table on the terminal fits it
+			ro.Width, ro.Color = opts.IO.Width, opts.IO.Color // a table on the terminal fits it
 		}
 		if err := o.write(opts.IO.Out, rep, ro); err != nil {
 			return err

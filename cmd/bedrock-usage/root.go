@@ -98,6 +98,14 @@ type iostreams struct {
 	// Width is the terminal's width in columns when standard output is one (COLUMNS
 	// overrides it); 0 otherwise.
 	Width int
+	// Color is true when standard output is a terminal that takes colour: not with NO_COLOR
+	// set (https://no-color.org) or TERM=dumb.
+	Color bool
+}
+
+// colorTerminal reports whether a terminal's output may be coloured.
+func colorTerminal(tty bool, env func(string) string) bool {
+	return tty && env("NO_COLOR") == "" && env("TERM") != "dumb"
 }
 
 // terminalWidth is the width of the terminal on fd, or COLUMNS; 0 when neither says.
@@ -151,6 +159,7 @@ func newFactory() *factory {
 	if f.IO.OutTTY {
 		f.IO.Width = terminalWidth(int(os.Stdout.Fd()), os.Getenv)
 	}
+	f.IO.Color = colorTerminal(f.IO.OutTTY, os.Getenv)
 	return f
 }
 
