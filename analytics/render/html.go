@@ -72,7 +72,6 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		"Skipped":   skippedLines(rep),
 		"Failures":  rep.Failures,
 		"Scan":      scanLine(rep),
-		"Prices":    pricesLine(rep),
 		"Omitted":   omittedLine(rep, opts.Views),
 	})
 }
@@ -105,6 +104,6 @@ footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 {{range .Rows}}<tr>{{range $i, $c := .}}<td{{if ge $i $left}} class="n"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</table>{{if .More}}<p>… and {{.More}} more.</p>{{end}}
 {{end}}
-<footer>{{if .Omitted}}{{.Omitted}}<br>{{end}}{{range .Skipped}}{{.}}<br>{{end}}{{.Scan}}{{if .Prices}} · {{.Prices}}{{end}} · source {{.Source}} · generated {{.Generated}} by bedrock-usage</footer>
+<footer>{{if .Omitted}}{{.Omitted}}<br>{{end}}{{range .Skipped}}{{.}}<br>{{end}}{{.Scan}} · source {{.Source}} · generated {{.Generated}} by bedrock-usage</footer>
 </body></html>
 `))

@@ -116,6 +116,9 @@ func contextLines(rep *analytics.Report) []string {
 	if rep.Scan.Engine != "" {
 		out = append(out, "Engine: "+rep.Scan.Engine)
 	}
+	if l := pricesLine(rep); l != "" {
+		out = append(out, l)
+	}
 	if d := rep.Filters.Describe(); d != "" {
 		out = append(out, "Filters: "+d)
 	}
@@ -403,9 +406,6 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		fmt.Fprintln(ew, l)
 	}
 	fmt.Fprintln(ew, scanLine(rep))
-	if l := pricesLine(rep); l != "" {
-		fmt.Fprintln(ew, l)
-	}
 	return ew.err
 }
 
@@ -493,6 +493,9 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	if rep.Scan.Engine != "" {
 		about = append(about, "engine "+rep.Scan.Engine)
 	}
+	if l := pricesLine(rep); l != "" {
+		about = append(about, strings.ToLower(l[:1])+l[1:])
+	}
 	if d := rep.Filters.Describe(); d != "" {
 		about = append(about, "filters: "+d)
 	}
@@ -573,11 +576,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	if l := omittedLine(rep, opts.Views); l != "" {
 		fmt.Fprintf(ew, "%s.\n\n", mdEscape(l))
 	}
-	prices := ""
-	if l := pricesLine(rep); l != "" {
-		prices = " · " + mdEscape(l)
-	}
-	fmt.Fprintf(ew, "<sub>%s%s · source %s · generated %s by bedrock-usage</sub>\n", mdEscape(scanLine(rep)), prices, mdEscape(rep.Source), rep.GeneratedAt.Format(time.RFC3339))
+	fmt.Fprintf(ew, "<sub>%s · source %s · generated %s by bedrock-usage</sub>\n", mdEscape(scanLine(rep)), mdEscape(rep.Source), rep.GeneratedAt.Format(time.RFC3339))
 	return ew.err
 }
 
