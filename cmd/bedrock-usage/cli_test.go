@@ -31,6 +31,7 @@ func newTestCLI(t *testing.T) *testCLI {
 		"BEDROCK_USAGE_PROFILE_CACHE":    filepath.Join(cache, "profiles.json"),
 		"BEDROCK_USAGE_REFRESHED_PRICES": filepath.Join(cache, "prices-refreshed.json"),
 		"XDG_CONFIG_HOME":                filepath.Join(cache, "config"), // no user's bedrock-usage.yaml
+		"BEDROCK_USAGE_SEEN_CACHE":       filepath.Join(cache, "seen.json"),
 	}
 	return &testCLI{
 		out: out, errOut: errOut,

@@ -63,7 +63,7 @@ func NewCmdRender(f *factory, runF func(context.Context, *renderOptions) error) 
 	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(render.ViewNames(), ", "))
 	fl.IntVar(&opts.Top, "top", 10, "lines per view in table and markdown output (0: all)")
 	fl.StringVar(&opts.Sort, "sort", "", "order the lines of each view (but daily and hourly) by this measure, largest first: "+strings.Join(analytics.SortKeys(), ", "))
-	registerCompletions(cmd)
+	registerCompletions(cmd, f.Env)
 	return cmd
 }
 
@@ -130,8 +130,22 @@ func completeFixed(values func() []string) func(*cobra.Command, []string, string
 var commonZones = []string{"UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",
 	"Europe/London", "Europe/Berlin", "Europe/Paris", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Australia/Sydney"}
 
-// registerCompletions adds value completion to the report flags a command has.
-func registerCompletions(cmd *cobra.Command) {
+// registerCompletions adds value completion to the report flags a command has: fixed lists,
+// and the regions, applications, users and models of the last reports (the seen cache).
+func registerCompletions(cmd *cobra.Command, env func(string) string) {
+	seen := func(pick func(seenValues) []string) func() []string {
+		return func() []string { return pick(readSeen(seenPath(env))) }
+	}
+	for name, values := range map[string]func() []string{
+		"region": seen(func(s seenValues) []string { return s.Regions }),
+		"app":    seen(func(s seenValues) []string { return s.Apps }),
+		"user":   seen(func(s seenValues) []string { return s.Users }),
+		"model":  seen(func(s seenValues) []string { return s.Models }),
+	} {
+		if cmd.Flags().Lookup(name) != nil {
+			_ = cmd.RegisterFlagCompletionFunc(name, completeFixed(values))
+		}
+	}
 	lists := map[string]func() []string{
 		"format":   func() []string { return render.Formats },
 		"view":     render.ViewNames,

@@ -115,7 +115,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD (models and guardrails) exceeds this amount (the report is still written)")
 	opts.prices.addFlags(fl)
 	opts.engines = engine.Bind(fl, true)
-	registerCompletions(cmd)
+	registerCompletions(cmd, f.Env)
 	return cmd
 }
 
@@ -172,6 +172,7 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
+	rememberSeen(seenPath(opts.f.Env), rep) // for shell completion
 	if opts.Budget != "" {
 		rep.CheckBudget(budget) // before rendering: every format states the verdict
 	}

@@ -967,3 +967,21 @@ func TestReportTableFitsTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionFromSeenValues: --app, --region and --model complete with the values the
+// last report saw.
+func TestCompletionFromSeenValues(t *testing.T) {
+	dir := generate(t)
+	cli := newTestCLI(t)
+	if code := cli.run("report", "--source", dir, "--since", "2025-11-01", "--until", "2025-11-14", "--format", "json"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, cli.errOut)
+	}
+	for flag, want := range map[string]string{"--app": "ChatbotApp-BedrockRole", "--region": "us-east-1", "--model": "anthropic.claude-3-haiku-20240307-v1:0"} {
+		if code := cli.run("__complete", "report", flag, ""); code != exitOK {
+			t.Fatalf("exit %d: %s", code, cli.errOut)
+		}
+		if !slices.Contains(strings.Split(cli.out.String(), "\n"), want) {
+			t.Errorf("%s completes %q, want it to offer %q", flag, cli.out, want)
+		}
+	}
+}

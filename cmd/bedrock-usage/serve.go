@@ -88,7 +88,7 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 	fl.StringVar(&opts.AuthToken, "auth-token", "", "token every request must carry (bearer header, or once as ?token=); required off loopback (env "+authTokenEnv+")")
 	fl.StringVar(&opts.AuthTokenFile, "auth-token-file", "", "file whose first line is the token (instead of --auth-token)")
 	opts.engines = engine.Bind(fl, false)
-	registerCompletions(cmd)
+	registerCompletions(cmd, f.Env)
 	return cmd
 }
 
