@@ -93,21 +93,7 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Input, err)
 	}
-	if opts.Sort != "" {
-		if err := rep.SortViews(opts.Sort); err != nil {
-			return usageErr("%v", err)
-		}
-	}
-	for _, o := range outs {
-		ro := render.Options{Top: opts.Top, Views: opts.Views}
-		if o.path == "" {
-			ro.Width, ro.Color = opts.IO.Width, opts.IO.Color
-		}
-		if err := o.write(opts.IO.Out, rep, ro); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views})
 }
 
 // completeFixed completes a flag's value from a fixed list (shell completion: `bedrock-usage

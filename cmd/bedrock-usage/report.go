@@ -176,19 +176,8 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if opts.Budget != "" {
 		rep.CheckBudget(budget) // before rendering: every format states the verdict
 	}
-	if opts.Sort != "" {
-		if err := rep.SortViews(opts.Sort); err != nil {
-			return usageErr("%v", err)
-		}
-	}
-	for _, o := range outs {
-		ro := render.Options{Top: opts.Top, Views: opts.Views}
-		if o.path == "" {
-			ro.Width, ro.Color = opts.IO.Width, opts.IO.Color // a table on the terminal fits it
-		}
-		if err := o.write(opts.IO.Out, rep, ro); err != nil {
-			return err
-		}
+	if err := writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
+		return err
 	}
 	return verdict(opts, rep, budget)
 }
@@ -275,6 +264,26 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 	}
 	if over != nil {
 		return withCode(exitOverBudget, over)
+	}
+	return nil
+}
+
+// writeReport sorts the report's views (sort "" keeps the default order) and writes it to
+// each output; a table on the terminal fits its width and may be in colour.
+func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort string, ro render.Options) error {
+	if sort != "" {
+		if err := rep.SortViews(sort); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	for _, o := range outs {
+		opts := ro
+		if o.path == "" {
+			opts.Width, opts.Color = io.Width, io.Color
+		}
+		if err := o.write(io.Out, rep, opts); err != nil {
+			return err
+		}
 	}
 	return nil
 }
