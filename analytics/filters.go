@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -104,38 +105,38 @@ func (c *candidateSet) result() FilterCandidates {
 }
 
 // unmatchedFilters lists the filter values of q that no row matched, each with the nearest
-// values among the rows' and the candidates'.
+// values among the rows' and the candidates'. One pass over the rows collects each
+// dimension's distinct values; a model matches as ModelMatches does, by its logged id, its
+// base id or its resolved model.
 func unmatchedFilters(q Query, rows []PricedRow, cands FilterCandidates) []UnmatchedFilter {
+	seen := [4]map[string]bool{{}, {}, {}, {}} // region, app, user, model
+	bases := map[string]bool{}                 // logged model ids already expanded
+	for i := range rows {
+		r := &rows[i]
+		seen[0][r.Region], seen[1][r.App], seen[2][r.User] = true, true, true
+		if !bases[r.Key.Model] {
+			bases[r.Key.Model] = true
+			seen[3][r.Key.Model], seen[3][BaseModelID(r.Key.Model)] = true, true
+		}
+		seen[3][r.Model] = true
+	}
 	var out []UnmatchedFilter
-	check := func(filter string, vals, cands []string, key func(PricedRow) []string, match func(v string, r PricedRow) bool) {
-		if len(vals) == 0 {
-			return
-		}
-		pool := map[string]bool{}
-		for _, c := range cands {
-			pool[c] = true
-		}
-		for _, r := range rows {
-			for _, k := range key(r) {
-				if k != "" {
-					pool[k] = true
-				}
-			}
-		}
-		for _, v := range vals {
-			if slices.ContainsFunc(rows, func(r PricedRow) bool { return match(v, r) }) {
+	for i, f := range []struct {
+		name        string
+		vals, cands []string
+	}{{"region", q.Regions, cands.Regions}, {"app", q.Apps, cands.Apps}, {"user", q.Users, cands.Users}, {"model", q.Models, cands.Models}} {
+		delete(seen[i], "")
+		for _, v := range f.vals {
+			if seen[i][v] {
 				continue
 			}
-			out = append(out, UnmatchedFilter{Filter: filter, Value: v, DidYouMean: nearest(v, pool)})
+			pool := maps.Clone(seen[i])
+			for _, c := range f.cands {
+				pool[c] = true
+			}
+			out = append(out, UnmatchedFilter{Filter: f.name, Value: v, DidYouMean: nearest(v, pool)})
 		}
 	}
-	check("region", q.Regions, cands.Regions, func(r PricedRow) []string { return []string{r.Region} }, func(v string, r PricedRow) bool { return r.Region == v })
-	check("app", q.Apps, cands.Apps, func(r PricedRow) []string { return []string{r.App} }, func(v string, r PricedRow) bool { return r.App == v })
-	check("user", q.Users, cands.Users, func(r PricedRow) []string { return []string{r.User} }, func(v string, r PricedRow) bool { return r.User == v })
-	check("model", q.Models, cands.Models, func(r PricedRow) []string { return []string{r.Key.Model, r.Model} }, func(v string, r PricedRow) bool {
-		one := Query{Models: []string{v}}
-		return one.ModelMatches(r.Key.Model, BaseModelID(r.Key.Model), r.Model)
-	})
 	return out
 }
 
@@ -158,7 +159,7 @@ func nearest(v string, pool map[string]bool) []string {
 		switch {
 		case lp == lv:
 			found = append(found, scored{p, 0}) // differs in case only
-		case strings.Contains(lp, lv) || strings.Contains(lv, lp) && len(lp) >= 3:
+		case strings.Contains(lp, lv) || (strings.Contains(lv, lp) && len(lp) >= 3):
 			found = append(found, scored{p, 1 + abs(len(p)-len(v))})
 		default:
 			if d := editDistance(lv, lp, limit); d <= limit {

@@ -139,3 +139,27 @@ func TestDaysInTimeZone(t *testing.T) {
 		t.Errorf("week and month groups (-want +got):\n%s", diff)
 	}
 }
+
+// TestUnmatchedFilters: a filter value is unmatched when no row has it (a model by its
+// logged id, base id or resolved model), and is offered the nearest values of the rows and
+// of the records the filters rejected.
+func TestUnmatchedFilters(t *testing.T) {
+	rows := []PricedRow{
+		{Row: Row{Key: Key{Region: "us-east-1", App: "ChatbotApp-BedrockRole", User: "ann", Model: "us.anthropic.claude-3-haiku-20240307-v1:0"}}, Model: "anthropic.claude-3-haiku-20240307-v1:0"},
+		{Row: Row{Key: Key{Region: "us-east-1", App: "ChatbotApp-BedrockRole", User: "bob", Model: appProfile}}, Model: "anthropic.claude-sonnet-4-5-20250929-v1:0"},
+	}
+	q := Query{
+		Users:  []string{"ann", "annn"},
+		Apps:   []string{"ChatbotApp"},
+		Models: []string{"anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-3-haiku"},
+	}
+	got := unmatchedFilters(q, rows, FilterCandidates{Apps: []string{"ReportApp-BedrockRole"}})
+	want := []UnmatchedFilter{
+		{Filter: "app", Value: "ChatbotApp", DidYouMean: []string{"ChatbotApp-BedrockRole"}},
+		{Filter: "user", Value: "annn", DidYouMean: []string{"ann"}},
+		{Filter: "model", Value: "claude-3-haiku", DidYouMean: []string{"anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-3-haiku-20240307-v1:0"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

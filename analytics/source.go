@@ -45,12 +45,16 @@ type Scan struct {
 	// Engine is the name of the engine that answered.
 	Engine  string
 	Figures []Figure
-	// Summary is the human line: "Read {files} files ({bytes}), {records} records".
+	// Summary is the human line, such as FilesSummary.
 	Summary string
 	// NoInput is true when the source found nothing to read for the query (no log file),
 	// which a report says, and --strict fails on.
 	NoInput bool
 }
+
+// FilesSummary is the scan sentence of an engine that reads files (the local engine), over
+// its figures files, bytes and records.
+const FilesSummary = "Read {files} files ({bytes}), {records} records"
 
 // FigureKind says how a figure is written.
 type FigureKind int

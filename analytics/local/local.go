@@ -371,7 +371,7 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	res.Candidates = total.Candidates()
 	res.Scan = analytics.Scan{
 		Engine:  Engine,
-		Summary: "Read {files} files ({bytes}), {records} records",
+		Summary: analytics.FilesSummary,
 		Figures: []analytics.Figure{
 			{Name: "files", N: files},
 			{Name: "bytes", Kind: analytics.FigureBytes, N: st.bytes.Load()},

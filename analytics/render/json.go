@@ -146,18 +146,10 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	})
 	b.str("discount_percent", rep.Prices.DiscountPercent.String())
 	b.key("warnings")
-	if rep.Prices.Warnings == nil {
-		b.raw([]string{})
-	} else {
-		b.raw(rep.Prices.Warnings)
-	}
+	b.raw(orEmpty(rep.Prices.Warnings))
 	b.close()
 	b.key("failures")
-	if rep.Failures == nil {
-		b.raw([]string{})
-	} else {
-		b.raw(rep.Failures)
-	}
+	b.raw(orEmpty(rep.Failures))
 	b.close()
 	var out bytes.Buffer
 	if err := json.Indent(&out, b.buf.Bytes(), "", "  "); err != nil {

@@ -290,31 +290,22 @@ func (p *parser) scan(rep *analytics.Report) {
 		}
 		rep.Scan.Figures = append(rep.Scan.Figures, f)
 	}
+	// The sentence of a files engine when its figures are there (the extra sentences an
+	// engine adds, such as the local engine's body fetches, are not in the JSON); otherwise
+	// the figures by name.
+	names := make([]string, len(rep.Scan.Figures))
+	for i, f := range rep.Scan.Figures {
+		names[i] = f.Name
+	}
+	if len(names) >= 3 && slices.Equal(names[:3], []string{"files", "bytes", "records"}) {
+		rep.Scan.Summary = analytics.FilesSummary
+		return
+	}
 	var parts []string
-	for _, f := range rep.Scan.Figures {
-		parts = append(parts, strings.ReplaceAll(f.Name, "_", " ")+" {"+f.Name+"}")
+	for _, n := range names {
+		parts = append(parts, strings.ReplaceAll(n, "_", " ")+" {"+n+"}")
 	}
 	rep.Scan.Summary = "Scan: " + strings.Join(parts, ", ")
-	if summary, ok := engineSummaries[rep.Scan.Engine]; ok && figuresAre(rep.Scan.Figures, summary.figures) {
-		rep.Scan.Summary = summary.text
-	}
-}
-
-// engineSummaries are the engines' scan sentences, for the figures they report; a saved
-// report with other figures gets a plain list.
-var engineSummaries = map[string]struct {
-	text    string
-	figures []string
-}{
-	"local": {"Read {files} files ({bytes}), {records} records", []string{"files", "bytes", "records", "out_of_range"}},
-}
-
-func figuresAre(fs []analytics.Figure, names []string) bool {
-	got := make([]string, len(fs))
-	for i, f := range fs {
-		got[i] = f.Name
-	}
-	return slices.Equal(got, names)
 }
 
 func nilIfEmpty[T any](s []T) []T {

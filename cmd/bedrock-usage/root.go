@@ -155,16 +155,7 @@ func (f *factory) typed(fs interface{ Changed(string) bool }) func(string) bool 
 }
 
 func newFactory() *factory {
-	f := newFactoryStreams()
-	if f.IO.OutTTY {
-		f.IO.Width = terminalWidth(int(os.Stdout.Fd()), os.Getenv)
-	}
-	f.IO.Color = colorTerminal(f.IO.OutTTY, os.Getenv)
-	return f
-}
-
-func newFactoryStreams() *factory {
-	return &factory{
+	f := &factory{
 		IO: &iostreams{
 			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 			OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
@@ -182,6 +173,11 @@ func newFactoryStreams() *factory {
 		},
 		Env: os.Getenv,
 	}
+	if f.IO.OutTTY {
+		f.IO.Width = terminalWidth(int(os.Stdout.Fd()), os.Getenv)
+	}
+	f.IO.Color = colorTerminal(f.IO.OutTTY, os.Getenv)
+	return f
 }
 
 // exitErr carries an exit code other than 1 with its error.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/internal/atomicfile"
@@ -50,37 +49,27 @@ func readSeen(path string) seenValues {
 	return s
 }
 
-// rememberSeen adds a report's values to the cache (newest first, bounded).
+// rememberSeen adds a report's values to the cache (the report's first, then the cached
+// ones, bounded).
 func rememberSeen(path string, rep *analytics.Report) {
 	if path == "" {
 		return
 	}
-	s := readSeen(path)
-	merge := func(old []string, add func(yield func(string))) []string {
-		var fresh []string
-		add(func(v string) {
-			if v != "" && !slices.Contains(fresh, v) && len(fresh) < maxSeen {
-				fresh = append(fresh, v)
-			}
-		})
-		for _, v := range old {
-			if !slices.Contains(fresh, v) && len(fresh) < maxSeen {
-				fresh = append(fresh, v)
-			}
-		}
-		return fresh
+	old := readSeen(path)
+	var sets [4]seenSet
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		sets[0].add(r.Region)
+		sets[1].add(r.App)
+		sets[2].add(r.User)
+		sets[3].add(r.Model)
 	}
-	each := func(key func(r *analytics.PricedRow) string) func(func(string)) {
-		return func(yield func(string)) {
-			for i := range rep.Rows {
-				yield(key(&rep.Rows[i]))
-			}
+	for i, prev := range [][]string{old.Regions, old.Apps, old.Users, old.Models} {
+		for _, v := range prev {
+			sets[i].add(v)
 		}
 	}
-	s.Regions = merge(s.Regions, each(func(r *analytics.PricedRow) string { return r.Region }))
-	s.Apps = merge(s.Apps, each(func(r *analytics.PricedRow) string { return r.App }))
-	s.Users = merge(s.Users, each(func(r *analytics.PricedRow) string { return r.User }))
-	s.Models = merge(s.Models, each(func(r *analytics.PricedRow) string { return r.Model }))
+	s := seenValues{Regions: sets[0].list, Apps: sets[1].list, Users: sets[2].list, Models: sets[3].list}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return
@@ -88,4 +77,21 @@ func rememberSeen(path string, rep *analytics.Report) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
 		_ = atomicfile.Write(path, b)
 	}
+}
+
+// seenSet is an ordered set of at most maxSeen values.
+type seenSet struct {
+	list []string
+	has  map[string]bool
+}
+
+func (s *seenSet) add(v string) {
+	if v == "" || s.has[v] || len(s.list) >= maxSeen {
+		return
+	}
+	if s.has == nil {
+		s.has = map[string]bool{}
+	}
+	s.has[v] = true
+	s.list = append(s.list, v)
 }
