@@ -89,7 +89,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 			$ bedrock-usage report --source ./logs --since 30d --group-by metadata.tenant_id
 
 			# Fail a CI job when yesterday cost more than $250
-			$ bedrock-usage report --source s3://bucket/bedrock-logs/ --since 1d --budget 250
+			$ bedrock-usage report --source s3://bucket/bedrock-logs/ --since yesterday --budget 250
 
 			# Through Athena, every configured region
 			$ bedrock-usage report --engine athena --since 2025-11-01
