@@ -54,6 +54,16 @@ type Config struct {
 	// Workers is the number of hours written at once (default GOMAXPROCS). It changes speed,
 	// never the output.
 	Workers int
+	// BodyText is the most bytes of text a prompt gets in a logged body (default 600; a
+	// reply gets five sixths of it). Bodies are short by default so that generating millions
+	// of records stays fast; a few thousand gives records of the size real traffic logs
+	// (about 5 KB each), which is what the scale benchmark reads.
+	BodyText int
+	// SessionPerCall gives every call of an application role its own generated role
+	// session name, in the shapes SDK defaults, Lambda workers and ECS tasks produce
+	// (botocore-session-1700000000, aws-go-sdk-…, instance ids, UUIDs, task ids): one user
+	// per call, the worst case for per-user grouping.
+	SessionPerCall bool
 	// Progress, when set, is called with the running totals after each region-hour is written.
 	// Calls are serialized.
 	Progress func(Stats)
@@ -112,6 +122,9 @@ func (c Config) withDefaults() Config {
 	c.Regions = slices.Compact(slices.Sorted(slices.Values(c.Regions)))
 	if c.Bucket == "" {
 		c.Bucket = DefaultBucket
+	}
+	if c.BodyText <= 0 {
+		c.BodyText = 600
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

@@ -355,7 +355,11 @@ func (g *cellWriter) record(ts int64) error {
 	b = append(b, `","accountId":"`...)
 	b = append(b, g.cfg.Account...)
 	b = append(b, `","identity":{"arn":`...)
-	b = appendJSONString(b, cl.arn(g.cfg.Account))
+	if g.cfg.SessionPerCall && cl.kind == kindRole {
+		b = appendJSONString(b, "arn:aws:sts::"+g.cfg.Account+":assumed-role/"+cl.role+"/"+generatedSession(r))
+	} else {
+		b = appendJSONString(b, cl.arn(g.cfg.Account))
+	}
 	b = append(b, '}')
 	b = appendStr(b, "region", c.region.name)
 	b = appendStr(b, "requestId", k.requestID)
@@ -507,7 +511,7 @@ func textLen(r *rand.Rand, tokens int64, limit int) int {
 
 func (g *cellWriter) inputBody(b []byte, k *call) []byte {
 	r := g.rng
-	userLen := textLen(r, k.in, 600)
+	userLen := textLen(r, k.in, g.cfg.BodyText)
 	if k.long {
 		userLen = 100_000 + r.IntN(60_000)
 	}
@@ -560,7 +564,7 @@ func apiModel(id string) string {
 
 func (g *cellWriter) outputBody(b []byte, k *call) []byte {
 	r := g.rng
-	n := textLen(r, k.out, 500)
+	n := textLen(r, k.out, g.cfg.BodyText*5/6)
 	if k.bigOut {
 		n = 104_000 + r.IntN(50_000)
 	}
@@ -640,6 +644,30 @@ func (g *cellWriter) anthropicUsage(b []byte, k *call, out int64) []byte {
 }
 
 // uuid is a random (version 4) UUID from r.
+// generatedSession is a role session name of the shapes that tools generate, one per call.
+func generatedSession(r *rand.Rand) string {
+	const hex = "0123456789abcdef"
+	hexN := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = hex[r.IntN(16)]
+		}
+		return string(b)
+	}
+	switch r.IntN(5) {
+	case 0:
+		return "botocore-session-" + strconv.FormatInt(1_700_000_000+r.Int64N(100_000_000), 10)
+	case 1:
+		return "aws-go-sdk-" + strconv.FormatInt(1_700_000_000_000_000_000+r.Int64N(100_000_000_000_000_000), 10)
+	case 2:
+		return "i-0" + hexN(16)
+	case 3:
+		return uuid(r)
+	default:
+		return hexN(32) // an ECS task id
+	}
+}
+
 func uuid(r *rand.Rand) string {
 	var u [16]byte
 	a, b := r.Uint64(), r.Uint64()
