@@ -1,11 +1,12 @@
 package render
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
@@ -14,8 +15,11 @@ import (
 
 // JSON writes the report as the documented contract "bedrock-usage/report@1" (see the
 // README): costs are decimal strings, times RFC 3339 UTC, keys in a fixed order.
+//
+// It is written as it is built, indented, through one buffer: a report of a million users is
+// never held twice in memory.
 func JSON(w io.Writer, rep *analytics.Report) error {
-	var b obj
+	b := obj{w: bufio.NewWriterSize(w, 64<<10)}
 	b.open()
 	b.str("schema", analytics.ReportSchema)
 	b.str("generated_at", rep.GeneratedAt.Format(time.RFC3339))
@@ -151,13 +155,8 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.key("failures")
 	b.raw(orEmpty(rep.Failures))
 	b.close()
-	var out bytes.Buffer
-	if err := json.Indent(&out, b.buf.Bytes(), "", "  "); err != nil {
-		return err
-	}
-	out.WriteByte('\n')
-	_, err := w.Write(out.Bytes())
-	return err
+	b.w.WriteByte('\n')
+	return b.w.Flush()
 }
 
 func measures(b *obj, t analytics.Totals) {
@@ -174,62 +173,124 @@ func measures(b *obj, t analytics.Totals) {
 	b.str("guardrail_cost_usd", t.GuardrailCost.String())
 }
 
-// obj writes a JSON object with keys in the order they are added.
+// obj writes JSON with keys in the order they are added, indented as json.Indent with two
+// spaces would indent it (the documented layout), straight to w: empty objects and arrays
+// stay {} and [], and every element starts on its own line.
 type obj struct {
-	buf   bytes.Buffer
-	first bool
+	w *bufio.Writer
+	// depth is the nesting; empty[depth] says the object or array opened there has no
+	// member yet.
+	depth int
+	empty []bool
+	// afterKey is set between a key and its value, which follows on the same line.
+	afterKey bool
 }
 
-func (o *obj) open() {
-	o.buf.WriteByte('{')
-	o.first = true
+// newline ends the line and indents the next at the current depth.
+func (o *obj) newline() {
+	o.w.WriteByte('\n')
+	for range o.depth {
+		o.w.WriteString("  ")
+	}
 }
 
-func (o *obj) close() {
-	o.buf.WriteByte('}')
-	o.first = false
+// member starts a value at the current depth: a key's value, or an array element.
+func (o *obj) member() {
+	if o.afterKey {
+		o.afterKey = false
+		return
+	}
+	if o.depth > 0 {
+		if !o.empty[o.depth] {
+			o.w.WriteByte(',')
+		}
+		o.empty[o.depth] = false
+		o.newline()
+	}
 }
+
+func (o *obj) push(c byte) {
+	o.member()
+	o.w.WriteByte(c)
+	o.depth++
+	for len(o.empty) <= o.depth {
+		o.empty = append(o.empty, true)
+	}
+	o.empty[o.depth] = true
+}
+
+func (o *obj) pop(c byte) {
+	wasEmpty := o.empty[o.depth]
+	o.depth--
+	if !wasEmpty {
+		o.newline()
+	}
+	o.w.WriteByte(c)
+}
+
+func (o *obj) open()  { o.push('{') }
+func (o *obj) close() { o.pop('}') }
 
 func (o *obj) key(k string) {
-	if !o.first {
-		o.buf.WriteByte(',')
-	}
-	o.first = false
-	o.raw(k)
-	o.buf.WriteByte(':')
+	o.member()
+	o.w.Write(appendString(nil, k))
+	o.w.WriteString(": ")
+	o.afterKey = true
 }
 
 // array writes n elements, each written by elem.
 func (o *obj) array(n int, elem func(i int)) {
-	o.buf.WriteByte('[')
+	o.push('[')
 	for i := range n {
-		if i > 0 {
-			o.buf.WriteByte(',')
-		}
 		elem(i)
 	}
-	o.buf.WriteByte(']')
-	o.first = false
+	o.pop(']')
 }
 
+// raw writes a plain value (a list, a struct with its own MarshalJSON) as a member.
 func (o *obj) raw(v any) {
-	j, err := json.Marshal(v)
+	prefix := strings.Repeat("  ", o.depth)
+	j, err := json.MarshalIndent(v, prefix, "  ")
 	if err != nil {
 		panic(err) // only plain values are written
 	}
-	o.buf.Write(j)
-	o.first = false
+	o.member()
+	o.w.Write(j)
 }
 
 func (o *obj) str(k, v string) {
 	o.key(k)
-	o.raw(v)
+	o.member()
+	o.w.Write(appendString(o.scratch(), v))
 }
 
 func (o *obj) int(k string, v int64) {
 	o.key(k)
-	o.buf.WriteString(strconv.FormatInt(v, 10))
-	o.first = false
+	o.member()
+	o.w.Write(strconv.AppendInt(o.scratch(), v, 10))
+}
+
+// scratch is a small buffer for one value (the bufio.Writer's own free space when it has
+// room: no allocation per value).
+func (o *obj) scratch() []byte {
+	if o.w.Available() >= 64 {
+		return o.w.AvailableBuffer()
+	}
+	return nil
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json escapes it (HTML
+// characters included), so the layout matches what json.Marshal wrote before.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+			j, _ := json.Marshal(s)
+			return append(b, j...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // orEmpty is l, or an empty list (written [] rather than null).

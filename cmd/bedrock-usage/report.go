@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -344,11 +344,15 @@ func (o reportOutput) write(stdout io.Writer, rep *analytics.Report, ro render.O
 		}
 		return nil
 	}
-	var buf bytes.Buffer
-	if err := render.Render(&buf, rep, o.format, ro); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	if err := atomicfile.Write(o.path, buf.Bytes()); err != nil {
+	// Streamed to the file (a million-line report is not held twice), which appears only
+	// when whole.
+	if err := atomicfile.WriteFunc(o.path, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 256<<10)
+		if err := render.Render(bw, rep, o.format, ro); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
