@@ -12,14 +12,22 @@ import (
 )
 
 // Aggregator sums records into rows at the grain. Its memory is bounded by the number of
-// groups, not by the number of records. It is not safe for concurrent use: give each worker
-// its own and Merge them.
+// groups, not by the number of records, and a group is small: its key's strings are held
+// once each in a dictionary and the key is their numbers (ckey, 52 bytes), so a month in
+// which every call has its own role session name (a million groups) stays in a few hundred
+// megabytes. It is not safe for concurrent use: give each worker its own and Merge them.
 type Aggregator struct {
-	q      Query
-	groups map[Key]*Measures
-	// strs interns the strings of new keys: the same few principals, models and regions
-	// repeat across groups, and each record brings its own copies.
-	strs map[string]string
+	q Query
+	// index maps a group's compact key to its measures in ms.
+	index map[ckey]uint32
+	ms    []Measures
+	dict  dict
+	// last caches, per key string, the last string seen and its number: the records of a
+	// file mostly share their region, account, caller, model and operation.
+	last [nKeyStrings]struct {
+		s  string
+		id uint32
+	}
 	// OutOfRange counts records outside the query's time range (read because files land in
 	// the folder of their delivery hour); they are expected and not an error.
 	OutOfRange int64
@@ -29,6 +37,84 @@ type Aggregator struct {
 	overflow *Key
 	// cands collects the values of records the filters rejected (see Candidates).
 	cands candidateSet
+}
+
+// nKeyStrings is the number of string fields of a Key, in ckey.s order: Region, Account,
+// Principal, PrincipalKind, App, User, Model, Operation, ErrorCode, Meta, ServiceTier.
+const nKeyStrings = 11
+
+// ckey is a Key with its strings replaced by their numbers in the aggregator's dict.
+type ckey struct {
+	hour  int32 // hours since the Unix epoch
+	flags uint8 // 1: LongContext, 2: Over100K
+	s     [nKeyStrings]uint32
+}
+
+func keyStrings(k *Key) [nKeyStrings]*string {
+	return [nKeyStrings]*string{&k.Region, &k.Account, &k.Principal, &k.PrincipalKind, &k.App, &k.User, &k.Model, &k.Operation, &k.ErrorCode, &k.Meta, &k.ServiceTier}
+}
+
+// dict numbers strings; 0 is the empty string.
+type dict struct {
+	ids  map[string]uint32
+	strs []string
+}
+
+func (d *dict) id(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if id, ok := d.ids[s]; ok {
+		return id
+	}
+	if d.ids == nil {
+		d.ids = make(map[string]uint32)
+		d.strs = append(d.strs, "")
+	}
+	s = strings.Clone(s) // the record's copy may share a line buffer's memory
+	id := uint32(len(d.strs))
+	d.strs = append(d.strs, s)
+	d.ids[s] = id
+	return id
+}
+
+func (a *Aggregator) compact(k *Key) ckey {
+	c := ckey{hour: int32(k.Hour.Unix() / 3600)}
+	if k.Hour.Unix()%3600 < 0 { // floor, for hours before 1970
+		c.hour--
+	}
+	if k.LongContext {
+		c.flags |= 1
+	}
+	if k.Over100K {
+		c.flags |= 2
+	}
+	for i, p := range keyStrings(k) {
+		if l := &a.last[i]; l.s == *p {
+			c.s[i] = l.id
+			continue
+		}
+		id := a.dict.id(*p)
+		a.last[i].s, a.last[i].id = a.dict.str(id), id
+		c.s[i] = id
+	}
+	return c
+}
+
+// str is the string numbered id.
+func (d *dict) str(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	return d.strs[id]
+}
+
+func (a *Aggregator) expand(c ckey) Key {
+	k := Key{Hour: time.Unix(int64(c.hour)*3600, 0).UTC(), LongContext: c.flags&1 != 0, Over100K: c.flags&2 != 0}
+	for i, p := range keyStrings(&k) {
+		*p = a.dict.str(c.s[i])
+	}
+	return k
 }
 
 // Candidates are values of the filtered dimensions among the records the query's filters
@@ -49,7 +135,7 @@ func (a *Aggregator) Err() error {
 
 // NewAggregator returns an empty aggregator for q.
 func NewAggregator(q Query) *Aggregator {
-	return &Aggregator{q: q, groups: make(map[Key]*Measures), strs: make(map[string]string)}
+	return &Aggregator{q: q, index: make(map[ckey]uint32)}
 }
 
 // Add adds one record if it lies in the query's range and passes its filters.
@@ -80,37 +166,39 @@ func (a *Aggregator) RowOf(r *invocationlog.Record) (Row, bool) {
 
 // AddRow adds a row as it is (no range or filter check).
 func (a *Aggregator) AddRow(r Row) {
-	m := a.groups[r.Key]
-	if m == nil {
-		m = new(Measures)
-		a.groups[a.internKey(r.Key)] = m
-	}
-	if m.Add(r.Measures) && a.overflow == nil {
-		k := r.Key
-		a.overflow = &k
-	}
+	a.add(a.compact(&r.Key), &r.Measures, &r.Key)
 }
 
-func (a *Aggregator) internKey(k Key) Key {
-	for _, p := range []*string{&k.Region, &k.Account, &k.Principal, &k.PrincipalKind, &k.App, &k.User, &k.Model, &k.Operation, &k.ErrorCode, &k.Meta} {
-		if *p == "" {
-			continue
-		}
-		if s, ok := a.strs[*p]; ok {
-			*p = s
-		} else {
-			s = strings.Clone(*p)
-			a.strs[s] = s
-			*p = s
-		}
+func (a *Aggregator) add(c ckey, m *Measures, k *Key) {
+	i, ok := a.index[c]
+	if !ok {
+		i = uint32(len(a.ms))
+		a.index[c] = i
+		a.ms = append(a.ms, Measures{})
 	}
-	return k
+	if a.ms[i].Add(*m) && a.overflow == nil {
+		var key Key
+		if k != nil {
+			key = *k
+		} else {
+			key = a.expand(c)
+		}
+		a.overflow = &key
+	}
 }
 
 // Merge adds every group of b into a.
 func (a *Aggregator) Merge(b *Aggregator) {
-	for k, m := range b.groups {
-		a.AddRow(Row{Key: k, Measures: *m})
+	// b's strings get a's numbers once each, then every group of b is renumbered.
+	remap := make([]uint32, len(b.dict.strs))
+	for id, s := range b.dict.strs {
+		remap[id] = a.dict.id(s)
+	}
+	for c, i := range b.index {
+		for j, id := range c.s {
+			c.s[j] = remap[id]
+		}
+		a.add(c, &b.ms[i], nil)
 	}
 	a.OutOfRange += b.OutOfRange
 	a.Filtered += b.Filtered
@@ -121,14 +209,22 @@ func (a *Aggregator) Merge(b *Aggregator) {
 }
 
 // Len is the number of groups.
-func (a *Aggregator) Len() int { return len(a.groups) }
+func (a *Aggregator) Len() int { return len(a.index) }
+
+// Each calls fn with every group, in no particular order, without building them all at
+// once: the rows of a large result are read one at a time.
+func (a *Aggregator) Each(fn func(*Row)) {
+	var r Row
+	for c, i := range a.index {
+		r.Key, r.Measures = a.expand(c), a.ms[i]
+		fn(&r)
+	}
+}
 
 // Rows returns the groups as rows in SortRows order.
 func (a *Aggregator) Rows() []Row {
-	rows := make([]Row, 0, len(a.groups))
-	for k, m := range a.groups {
-		rows = append(rows, Row{Key: k, Measures: *m})
-	}
+	rows := make([]Row, 0, a.Len())
+	a.Each(func(r *Row) { rows = append(rows, *r) })
 	SortRows(rows)
 	return rows
 }

@@ -108,29 +108,18 @@ func (c *candidateSet) result() FilterCandidates {
 // values among the rows' and the candidates'. One pass over the rows collects each
 // dimension's distinct values; a model matches as ModelMatches does, by its logged id, its
 // base id or its resolved model.
-func unmatchedFilters(q Query, rows []PricedRow, cands FilterCandidates) []UnmatchedFilter {
-	seen := [4]map[string]bool{{}, {}, {}, {}} // region, app, user, model
-	bases := map[string]bool{}                 // logged model ids already expanded
-	for i := range rows {
-		r := &rows[i]
-		seen[0][r.Region], seen[1][r.App], seen[2][r.User] = true, true, true
-		if !bases[r.Key.Model] {
-			bases[r.Key.Model] = true
-			seen[3][r.Key.Model], seen[3][BaseModelID(r.Key.Model)] = true, true
-		}
-		seen[3][r.Model] = true
-	}
+func unmatchedFilters(q Query, seen *filterSeen, cands FilterCandidates) []UnmatchedFilter {
 	var out []UnmatchedFilter
 	for i, f := range []struct {
 		name        string
 		vals, cands []string
 	}{{"region", q.Regions, cands.Regions}, {"app", q.Apps, cands.Apps}, {"user", q.Users, cands.Users}, {"model", q.Models, cands.Models}} {
-		delete(seen[i], "")
+		delete(seen.sets[i], "")
 		for _, v := range f.vals {
-			if seen[i][v] {
+			if seen.sets[i][v] {
 				continue
 			}
-			pool := maps.Clone(seen[i])
+			pool := maps.Clone(seen.sets[i])
 			for _, c := range f.cands {
 				pool[c] = true
 			}
@@ -138,6 +127,26 @@ func unmatchedFilters(q Query, rows []PricedRow, cands FilterCandidates) []Unmat
 		}
 	}
 	return out
+}
+
+// filterSeen collects the values of the filtered dimensions among a report's rows, row by
+// row: what a filter value that matched nothing is compared with.
+type filterSeen struct {
+	sets  [4]map[string]bool // region, app, user, model
+	bases map[string]bool    // logged model ids already expanded
+}
+
+func newFilterSeen() *filterSeen {
+	return &filterSeen{sets: [4]map[string]bool{{}, {}, {}, {}}, bases: map[string]bool{}}
+}
+
+func (s *filterSeen) add(r *PricedRow) {
+	s.sets[0][r.Region], s.sets[1][r.App], s.sets[2][r.User] = true, true, true
+	if !s.bases[r.Key.Model] {
+		s.bases[r.Key.Model] = true
+		s.sets[3][r.Key.Model], s.sets[3][BaseModelID(r.Key.Model)] = true, true
+	}
+	s.sets[3][r.Model] = true
 }
 
 // maxSuggestions is how many values a "did you mean" offers.

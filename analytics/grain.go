@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
@@ -69,6 +71,8 @@ type MeasureDef struct {
 	Guardrail int
 
 	of func(r *invocationlog.Record) int64
+	// slot is the measure's index in MeasureDefs (see Measures.plain).
+	slot int
 	// ptr points at the measure in m, allocating what holds it when needed (Set); val reads
 	// it without allocating (nil for the plain fields: *ptr is read).
 	ptr func(m *Measures) *int64
@@ -78,13 +82,71 @@ type MeasureDef struct {
 // Of is one record's value of the measure.
 func (d *MeasureDef) Of(r *invocationlog.Record) int64 { return d.of(r) }
 
-// Get returns the measure's value in m.
+// Get returns the measure's value in m. It reads the field directly (not through ptr or
+// val, which would make every Measures it is given escape to the heap: an allocation per
+// record and per report line).
 func (d *MeasureDef) Get(m *Measures) int64 {
-	if d.val != nil {
-		return d.val(m)
+	if d.Guardrail > 0 {
+		if m.Guardrail == nil {
+			return 0
+		}
+		return m.Guardrail[d.Guardrail-1]
 	}
-	return *d.ptr(m)
+	return m.plain(d.slot)
 }
+
+// plain is the plain (not guardrail) measure at index i of MeasureDefs.
+func (m *Measures) plain(i int) int64 {
+	switch i {
+	case 0:
+		return m.Calls
+	case 1:
+		return m.InputTokens
+	case 2:
+		return m.OutputTokens
+	case 3:
+		return m.CacheReadTokens
+	case 4:
+		return m.CacheWriteTokens
+	case 5:
+		return m.CacheWrite1hTokens
+	case 6:
+		return m.CacheWriteUnknownTTLTokens
+	}
+	panic("analytics: no plain measure " + strconv.Itoa(i))
+}
+
+// setPlain sets the plain measure at index i of MeasureDefs.
+func (m *Measures) setPlain(i int, v int64) {
+	switch i {
+	case 0:
+		m.Calls = v
+	case 1:
+		m.InputTokens = v
+	case 2:
+		m.OutputTokens = v
+	case 3:
+		m.CacheReadTokens = v
+	case 4:
+		m.CacheWriteTokens = v
+	case 5:
+		m.CacheWrite1hTokens = v
+	case 6:
+		m.CacheWriteUnknownTTLTokens = v
+	default:
+		panic("analytics: no plain measure " + strconv.Itoa(i))
+	}
+}
+
+// measureIndex is the index in MeasureDefs of each measure name.
+var measureIndex = func() map[string]int {
+	idx := make(map[string]int, len(MeasureDefs))
+	for i := range MeasureDefs {
+		MeasureDefs[i].slot = i
+		idx[MeasureDefs[i].Name] = i
+	}
+	return idx
+}()
 
 // Set sets the measure's value in m.
 func (d *MeasureDef) Set(m *Measures, v int64) {
@@ -199,11 +261,14 @@ type Column struct {
 
 // MeasureColumns are the measure columns of every report line, in order: calls, failed
 // calls, then the other measures. Cost and unpriced calls follow them in every format.
-func MeasureColumns() []Column { return measureColumns(true) }
+func MeasureColumns() []Column { return slices.Clip(allColumns) }
 
 // SummaryColumns are the measure columns of the human formats: MeasureColumns without the
 // detail measures.
-func SummaryColumns() []Column { return measureColumns(false) }
+func SummaryColumns() []Column { return slices.Clip(summaryColumns) }
+
+// The column lists, built once: renderers ask for them on every line.
+var allColumns, summaryColumns = measureColumns(true), measureColumns(false)
 
 func measureColumns(detail bool) []Column {
 	cols := make([]Column, 0, len(MeasureDefs)+1)
@@ -303,10 +368,11 @@ func MeasuresOf(r *invocationlog.Record) Measures {
 	var m Measures
 	for i := range MeasureDefs {
 		if d := &MeasureDefs[i]; d.Guardrail == 0 {
-			*d.ptr(&m) = d.of(r)
+			m.setPlain(i, d.of(r))
 		}
 	}
-	if g := r.Output.Guardrail; g != (invocationlog.GuardrailUnits{}) {
+	if r.Output.Guardrail != (invocationlog.GuardrailUnits{}) {
+		g := r.Output.Guardrail // allocated only when there are units
 		m.Guardrail = &g
 	}
 	return m
@@ -317,10 +383,8 @@ func (t Totals) Value(c Column) int64 {
 	if c == FailedCallsColumn {
 		return t.FailedCalls
 	}
-	for i := range MeasureDefs {
-		if MeasureDefs[i].Name == c.Name {
-			return MeasureDefs[i].Get(&t.Measures)
-		}
+	if i, ok := measureIndex[c.Name]; ok {
+		return MeasureDefs[i].Get(&t.Measures)
 	}
 	return 0
 }

@@ -61,11 +61,19 @@ func (t *Totals) add(o Totals) {
 		t.overflow = true
 	}
 	t.FailedCalls += o.FailedCalls
-	t.Cost = t.Cost.Add(o.Cost)
+	// A decimal sum allocates: adding zero (most rows' extras, every unpriced row's cost)
+	// is skipped.
+	if !o.Cost.IsZero() {
+		t.Cost = t.Cost.Add(o.Cost)
+	}
 	t.UnpricedCalls += o.UnpricedCalls
 	t.UnpricedTokens += o.UnpricedTokens
-	t.UnknownTTLMaxExtra = t.UnknownTTLMaxExtra.Add(o.UnknownTTLMaxExtra)
-	t.GuardrailCost = t.GuardrailCost.Add(o.GuardrailCost)
+	if !o.UnknownTTLMaxExtra.IsZero() {
+		t.UnknownTTLMaxExtra = t.UnknownTTLMaxExtra.Add(o.UnknownTTLMaxExtra)
+	}
+	if !o.GuardrailCost.IsZero() {
+		t.GuardrailCost = t.GuardrailCost.Add(o.GuardrailCost)
+	}
 	t.GuardrailUnpricedUnits += o.GuardrailUnpricedUnits
 }
 
@@ -249,8 +257,6 @@ type Report struct {
 	Budget *Budget
 	// Prices says which price books priced the report.
 	Prices Prices
-	// Rows are the priced grain rows the views were built from.
-	Rows []PricedRow
 	// Tiers counts the calls of each service tier.
 	Tiers TierCounts
 }
@@ -354,23 +360,42 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		return has
 	}
 	var cands candidateSet // model ids the exact model filter rejected
-	rep.Rows = make([]PricedRow, 0, len(res.Rows))
+	rep.Filters = Filters{Regions: q.Regions, Apps: q.Apps, Users: q.Users, Models: q.Models}
+	var seen *filterSeen
+	if rep.Filters.Any() {
+		seen = newFilterSeen()
+	}
+	views := make([]*viewAcc, 0, len(StandardViews)+1)
+	for _, v := range StandardViews {
+		views = append(views, newViewAcc(v))
+	}
+	if len(opts.GroupBy) > 0 {
+		views = append(views, newViewAcc(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}))
+	}
+	vc := &viewCtx{loc: loc}
+	models := map[string]bool{}  // the report's models, for their display names
 	bases := map[string]string{} // each distinct model id is parsed once
-	for _, row := range res.Rows {
+	// The rows are priced and added to the totals and every view one at a time: a report
+	// holds its views' lines, never its rows.
+	var err error
+	var pr PricedRow // one for every row: the views' dimension functions make it escape
+	res.Each(func(row *Row) {
+		if err != nil {
+			return
+		}
 		base, ok := bases[row.Model]
 		if !ok {
 			base = BaseModelID(row.Model)
 			bases[row.Model] = base
 		}
-		pr, err := priceRow(ctx, row, base, p)
-		if err != nil {
-			return nil, err
+		if pr, err = priceRow(ctx, *row, base, p); err != nil {
+			return
 		}
 		// The model filter, once, now that application inference profiles are resolved.
 		if !q.ModelMatches(row.Model, base, pr.Model) {
 			cands.add(3, row.Model)
 			cands.add(3, pr.Model)
-			continue
+			return
 		}
 		if !pr.Priced {
 			k := [3]string{row.Model, row.Region, pr.Unprice}
@@ -383,7 +408,17 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		}
 		rep.Totals.add(pr.Totals)
 		rep.Tiers.add(&pr, tiered)
-		rep.Rows = append(rep.Rows, pr)
+		vc.meta = pr.MetaValues(len(opts.MetadataKeys))
+		for _, v := range views {
+			v.add(&pr, vc)
+		}
+		if seen != nil {
+			seen.add(&pr)
+		}
+		models[pr.Model] = true
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, u := range unpriced {
 		rep.Unpriced = append(rep.Unpriced, *u)
@@ -391,22 +426,15 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	slices.SortFunc(rep.Unpriced, func(a, b UnpricedModel) int {
 		return cmp.Or(cmp.Compare(b.Calls, a.Calls), strings.Compare(a.ModelID, b.ModelID), strings.Compare(a.Region, b.Region))
 	})
-	for _, v := range StandardViews {
-		vr := computeView(v, rep.Rows, opts.MetadataKeys, loc)
-		if v.Name == "daily" {
+	for _, v := range views {
+		vr := v.result()
+		if v.view.Name == "daily" {
 			vr.Lines = everyDay(vr.Lines, q.Since, q.Until, loc)
 		}
 		rep.Views = append(rep.Views, vr)
 	}
-	if len(opts.GroupBy) > 0 {
-		rep.Views = append(rep.Views, computeView(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}, rep.Rows, opts.MetadataKeys, loc))
-	}
 	if mn, ok := p.(ModelNamer); ok {
-		for i := range rep.Rows {
-			m := rep.Rows[i].Model
-			if _, done := rep.ModelNames[m]; done {
-				continue
-			}
+		for m := range models {
 			if name := mn.DisplayName(m); name != "" {
 				if rep.ModelNames == nil {
 					rep.ModelNames = map[string]string{}
@@ -415,11 +443,10 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 			}
 		}
 	}
-	rep.Filters = Filters{Regions: q.Regions, Apps: q.Apps, Users: q.Users, Models: q.Models}
-	if rep.Filters.Any() {
+	if seen != nil {
 		c := res.Candidates
 		c.Models = append(slices.Clone(c.Models), cands.result().Models...)
-		rep.Filters.Unmatched = unmatchedFilters(q, rep.Rows, c)
+		rep.Filters.Unmatched = unmatchedFilters(q, seen, c)
 	}
 	// A sum that does not fit an int64 is an error naming where, never a wrapped number.
 	if rep.Totals.overflow {
@@ -518,28 +545,59 @@ func priceGuardrail(pr *PricedRow, p Pricer) {
 	pr.Totals.GuardrailCost = c.Total
 }
 
-func computeView(v View, rows []PricedRow, metaKeys []string, loc *time.Location) ViewResult {
-	idx := map[string]int{}
-	var lines []Line
-	vc := &viewCtx{loc: loc}
-	for i := range rows {
-		r := &rows[i]
-		vc.meta = r.MetaValues(len(metaKeys))
-		keys := make([]string, len(v.Dims))
-		for j, d := range v.Dims {
-			keys[j] = d.value(r, vc)
-		}
-		id := strings.Join(keys, "\x00")
-		n, ok := idx[id]
-		if !ok {
-			n = len(lines)
-			idx[id] = n
-			lines = append(lines, Line{Keys: keys})
-		}
-		lines[n].add(r.Totals)
+// viewAcc computes a view row by row.
+type viewAcc struct {
+	view  View
+	idx   map[string]int
+	lines []Line
+	keys  []string // the row's key values (scratch)
+	id    []byte   // their join (scratch)
+}
+
+func newViewAcc(v View) *viewAcc {
+	return &viewAcc{view: v, idx: map[string]int{}, keys: make([]string, len(v.Dims))}
+}
+
+func (a *viewAcc) add(r *PricedRow, vc *viewCtx) {
+	for j, d := range a.view.Dims {
+		a.keys[j] = d.value(r, vc)
 	}
+	var id string
+	if len(a.keys) == 1 {
+		id = a.keys[0] // a single value is its own id: nothing to build
+	} else {
+		a.id = a.id[:0]
+		for j, k := range a.keys {
+			if j > 0 {
+				a.id = append(a.id, 0)
+			}
+			a.id = append(a.id, k...)
+		}
+	}
+	var n int
+	var ok bool
+	if len(a.keys) == 1 {
+		n, ok = a.idx[id]
+	} else {
+		n, ok = a.idx[string(a.id)] // no allocation for a lookup
+	}
+	if !ok {
+		if len(a.keys) > 1 {
+			id = string(a.id)
+		}
+		n = len(a.lines)
+		a.idx[id] = n
+		a.lines = append(a.lines, Line{Keys: slices.Clone(a.keys)})
+	}
+	a.lines[n].add(r.Totals)
+}
+
+func (a *viewAcc) result() ViewResult {
+	lines := a.lines
+	a.idx, a.lines = nil, nil
+	byTime := a.view.ByTime
 	slices.SortFunc(lines, func(a, b Line) int {
-		if !v.ByTime {
+		if !byTime {
 			if c := b.Cost.Cmp(a.Cost); c != 0 {
 				return c
 			}
@@ -552,7 +610,7 @@ func computeView(v View, rows []PricedRow, metaKeys []string, loc *time.Location
 		}
 		return slices.Compare(a.Keys, b.Keys)
 	})
-	return ViewResult{View: v, Lines: lines}
+	return ViewResult{View: a.view, Lines: lines}
 }
 
 // Budget is a report's verdict against a budget: the amount, the total it is compared with

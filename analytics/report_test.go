@@ -153,7 +153,11 @@ func TestUnmatchedFilters(t *testing.T) {
 		Apps:   []string{"ChatbotApp"},
 		Models: []string{"anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-3-haiku"},
 	}
-	got := unmatchedFilters(q, rows, FilterCandidates{Apps: []string{"ReportApp-BedrockRole"}})
+	seen := newFilterSeen()
+	for i := range rows {
+		seen.add(&rows[i])
+	}
+	got := unmatchedFilters(q, seen, FilterCandidates{Apps: []string{"ReportApp-BedrockRole"}})
 	want := []UnmatchedFilter{
 		{Filter: "app", Value: "ChatbotApp", DidYouMean: []string{"ChatbotApp-BedrockRole"}},
 		{Filter: "user", Value: "annn", DidYouMean: []string{"ann"}},

@@ -17,8 +17,10 @@ type Source interface {
 
 // Result is a Source's answer.
 type Result struct {
-	// Rows at the grain, in SortRows order, already filtered by the query.
-	Rows []Row
+	// Rows at the grain, in SortRows order, already filtered by the query; or nil, and the
+	// rows are in an Aggregator (SetGroups). Read them with Each or AllRows.
+	Rows   []Row
+	groups *Aggregator
 	// Skipped is what the source could not read, counted by reason.
 	Skipped invocationlog.Skipped
 	// Failures are regions (or other parts) that failed while others succeeded.
@@ -27,6 +29,37 @@ type Result struct {
 	// Candidates are values the filters rejected, for the suggestions of a filter value that
 	// matched nothing; engines that cannot collect them leave them empty.
 	Candidates FilterCandidates
+}
+
+// SetGroups makes the rows of r those of a, read from it as they are needed rather than
+// built all at once: a large local scan's rows are never all in memory as Rows.
+func (r *Result) SetGroups(a *Aggregator) { r.Rows, r.groups = nil, a }
+
+// Len is the number of rows.
+func (r *Result) Len() int {
+	if r.groups != nil {
+		return r.groups.Len()
+	}
+	return len(r.Rows)
+}
+
+// Each calls fn with every row, in no particular order; the row is fn's only while it runs.
+func (r *Result) Each(fn func(*Row)) {
+	if r.groups != nil {
+		r.groups.Each(fn)
+		return
+	}
+	for i := range r.Rows {
+		fn(&r.Rows[i])
+	}
+}
+
+// AllRows returns every row, in SortRows order.
+func (r *Result) AllRows() []Row {
+	if r.groups != nil {
+		return r.groups.Rows()
+	}
+	return r.Rows
 }
 
 // PartError is a failed part of a query (one region of an Athena report).

@@ -108,7 +108,7 @@ func TestEndToEndThroughFakeAthena(t *testing.T) {
 				t.Fatalf("failures: %v", res.Failures)
 			}
 			want, wantSkip := referenceUsage(t, root, q)
-			diffLines(t, rowLines(res.Rows), rowLines(want))
+			diffLines(t, rowLines(res.AllRows()), rowLines(want))
 			compareSkips(t, res.Skipped, wantSkip, "decoder")
 			if len(want) < 150 {
 				t.Errorf("reference has %d rows; want more than a page and more than the CSV threshold", len(want))

@@ -438,12 +438,12 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 				t.Fatalf("failures: %v", res.Failures)
 			}
 			want, wantSkip := referenceUsage(t, root, tc.q)
-			got := rowLines(res.Rows)
+			got := rowLines(res.AllRows())
 			diffLines(t, got, rowLines(want))
-			t.Logf("%d rows agree", len(res.Rows))
+			t.Logf("%d rows agree", len(res.AllRows()))
 			// And the local engine agrees on the same files, skips included.
 			loc := localResult(t, root, tc.q)
-			diffLines(t, got, rowLines(loc.Rows))
+			diffLines(t, got, rowLines(loc.AllRows()))
 			compareSkips(t, res.Skipped, wantSkip, "decoder")
 			compareSkips(t, res.Skipped, loc.Skipped, "local engine")
 			all := strings.Join(got, "\n")
@@ -462,7 +462,7 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 					t.Errorf("got %d rows, want a non-trivial answer (>= 100)", len(got))
 				}
 				var oneHour, unknown int64
-				for _, r := range res.Rows {
+				for _, r := range res.AllRows() {
 					oneHour += r.CacheWrite1hTokens
 					unknown += r.CacheWriteUnknownTTLTokens
 				}
@@ -471,7 +471,7 @@ func TestSQLOnDuckDBMatchesDecoder(t *testing.T) {
 				}
 				tiers := map[string]bool{}
 				var guard analytics.Measures
-				for _, r := range res.Rows {
+				for _, r := range res.AllRows() {
 					tiers[r.ServiceTier] = true
 					guard.Add(analytics.Measures{Guardrail: r.Guardrail})
 				}
@@ -507,8 +507,8 @@ func TestUnparseableTimestampCounted(t *testing.T) {
 	if got, want := res.Skipped.MalformedLines, wantSkip.MalformedLines; got != want || got != 2 {
 		t.Errorf("malformed lines: got %d, want %d (decoder) and 2", got, want)
 	}
-	if got := len(res.Rows); got != 1 || res.Rows[0].Calls != 1 {
-		t.Errorf("rows: got %v, want one row of one call", rowLines(res.Rows))
+	if got := len(res.AllRows()); got != 1 || res.AllRows()[0].Calls != 1 {
+		t.Errorf("rows: got %v, want one row of one call", rowLines(res.AllRows()))
 	}
 }
 
@@ -557,11 +557,11 @@ func TestSkippedLinesCounted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := len(res.Rows); got != tc.wantRows {
-				t.Errorf("rows: got %v, want %d", rowLines(res.Rows), tc.wantRows)
+			if got := len(res.AllRows()); got != tc.wantRows {
+				t.Errorf("rows: got %v, want %d", rowLines(res.AllRows()), tc.wantRows)
 			}
 			loc := localResult(t, root, tc.q)
-			diffLines(t, rowLines(res.Rows), rowLines(loc.Rows))
+			diffLines(t, rowLines(res.AllRows()), rowLines(loc.AllRows()))
 			compareSkips(t, res.Skipped, loc.Skipped, "local engine")
 			// Worked out by hand: other, null and no schemaType in a.json.gz, the late other
 			// record in b.json.gz; [1,2], "text", the bad timestamp and the truncated line in
@@ -683,11 +683,11 @@ func TestCacheSplitEdgeCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	loc := localResult(t, root, q)
-	diffLines(t, rowLines(res.Rows), rowLines(loc.Rows))
-	if len(res.Rows) != len(tests) {
-		t.Fatalf("got %d rows, want one per case (%d)", len(res.Rows), len(tests))
+	diffLines(t, rowLines(res.AllRows()), rowLines(loc.AllRows()))
+	if len(res.AllRows()) != len(tests) {
+		t.Fatalf("got %d rows, want one per case (%d)", len(res.AllRows()), len(tests))
 	}
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		var i int
 		if _, err := fmt.Sscanf(r.User, "case-%d", &i); err != nil {
 			t.Fatalf("row of user %q", r.User)

@@ -76,9 +76,9 @@ func TestSQLOnDuckDBRealRecords(t *testing.T) {
 		t.Fatalf("failures: %v", res.Failures)
 	}
 	want, _ := referenceUsage(t, root, q)
-	diffLines(t, rowLines(res.Rows), rowLines(want))
+	diffLines(t, rowLines(res.AllRows()), rowLines(want))
 	var calls int64
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		calls += r.Calls
 	}
 	if calls != int64(len(lines)) {

@@ -26,7 +26,7 @@ func localResult(t *testing.T, root string, q analytics.Query) *analytics.Result
 // localRows is the local engine's rows over root.
 func localRows(t *testing.T, root string, q analytics.Query) []analytics.Row {
 	t.Helper()
-	return localResult(t, root, q).Rows
+	return localResult(t, root, q).AllRows()
 }
 
 // TestSQLOnDuckDBMatchesLocalEngine runs the engine's SQL on DuckDB over logs written by
@@ -72,16 +72,16 @@ func TestSQLOnDuckDBMatchesLocalEngine(t *testing.T) {
 				t.Fatalf("failures: %v", res.Failures)
 			}
 			loc := localResult(t, root, tc.q)
-			want := loc.Rows
-			diffLines(t, rowLines(res.Rows), rowLines(want))
+			want := loc.AllRows()
+			diffLines(t, rowLines(res.AllRows()), rowLines(want))
 			compareSkips(t, res.Skipped, loc.Skipped, "local engine")
-			t.Logf("%d rows agree", len(res.Rows))
-			if len(res.Rows) == 0 {
+			t.Logf("%d rows agree", len(res.AllRows()))
+			if len(res.AllRows()) == 0 {
 				t.Errorf("got no rows; want a non-empty answer to compare")
 			}
 			if tc.name == "whole day" {
 				var calls int64
-				for _, r := range res.Rows {
+				for _, r := range res.AllRows() {
 					calls += r.Calls
 				}
 				if calls != stats.Records {
@@ -115,10 +115,10 @@ func TestDataFolderInPrefix(t *testing.T) {
 		t.Fatalf("failures: %v", res.Failures)
 	}
 	loc := localResult(t, root, q)
-	diffLines(t, rowLines(res.Rows), rowLines(loc.Rows))
+	diffLines(t, rowLines(res.AllRows()), rowLines(loc.AllRows()))
 	compareSkips(t, res.Skipped, loc.Skipped, "local engine")
 	var calls int64
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		calls += r.Calls
 	}
 	if calls != stats.Records {

@@ -92,7 +92,7 @@ func TestRunnerSuccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+	if diff := cmp.Diff(wantTwoRows, res.AllRows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	// 123,456,789 bytes = 117.74 MB, billed as 118 MB = 123,731,968 bytes at $5 per 10^12.
@@ -190,7 +190,7 @@ func TestRunnerPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, res.Rows); diff != "" {
+	if diff := cmp.Diff(want, res.AllRows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got, want := f.count("GetQueryResults"), 3; got != want {
@@ -234,7 +234,7 @@ func TestRunnerThrottledStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+	if diff := cmp.Diff(wantTwoRows, res.AllRows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got := len(f.starts); got != 3 {
@@ -266,7 +266,7 @@ func TestRunnerPollErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+	if diff := cmp.Diff(wantTwoRows, res.AllRows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got := f.count("GetQueryExecution"); got != 5 {
@@ -341,7 +341,7 @@ func TestRunnerFailingRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantTwoRows, res.Rows); diff != "" {
+	if diff := cmp.Diff(wantTwoRows, res.AllRows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	var regions []string
@@ -442,7 +442,7 @@ func TestRunnerLargeResultFromS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, res.Rows); diff != "" {
+	if diff := cmp.Diff(want, res.AllRows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	if got := res.Skipped.MalformedLines; got != 4 {

@@ -124,10 +124,10 @@ func byUser(rows []analytics.Row) map[string][3]int64 {
 func TestFetchBodies(t *testing.T) {
 	cases := bodyCases()
 	inline, offloaded := bodyTrees(t, cases)
-	ref := byUser(usageOf(t, inline).Rows)
+	ref := byUser(usageOf(t, inline).AllRows())
 
 	t.Run("without --fetch-bodies every offloaded write is of unknown TTL", func(t *testing.T) {
-		got := byUser(usageOf(t, offloaded).Rows)
+		got := byUser(usageOf(t, offloaded).AllRows())
 		for user, v := range got {
 			if v[1] != 0 || v[2] != v[0] {
 				t.Errorf("%s: got cw %d, 1h %d, unknown %d, want all unknown", user, v[0], v[1], v[2])
@@ -136,7 +136,7 @@ func TestFetchBodies(t *testing.T) {
 	})
 	t.Run("fetched bodies give what inline bodies give", func(t *testing.T) {
 		res := usageOf(t, offloaded, WithFetchBodies(0))
-		if diff := cmp.Diff(ref, byUser(res.Rows)); diff != "" {
+		if diff := cmp.Diff(ref, byUser(res.AllRows())); diff != "" {
 			t.Errorf("per user [cw 1h unknown] (-inline +fetched):\n%s", diff)
 		}
 		var resolved int64
@@ -167,7 +167,7 @@ func TestFetchBodies(t *testing.T) {
 			t.Errorf("over limit: got %d, want %d", got, want)
 		}
 		var fetched, unknown, cw int64
-		for _, r := range res.Rows {
+		for _, r := range res.AllRows() {
 			unknown += r.CacheWriteUnknownTTLTokens
 			cw += r.CacheWriteTokens
 		}
@@ -181,7 +181,7 @@ func TestFetchBodies(t *testing.T) {
 func TestFetchBodiesS3(t *testing.T) {
 	cases := bodyCases()
 	inline, offloaded := bodyTrees(t, cases)
-	ref := byUser(usageOf(t, inline).Rows)
+	ref := byUser(usageOf(t, inline).AllRows())
 	fk := newFakeS3(t)
 	fk.upload(t, "bedrock-logs/", offloaded)
 	src, err := New(t.Context(), "s3://"+testBucket+"/bedrock-logs/", WithS3Client(fk.client()), WithFetchBodies(0))
@@ -192,7 +192,7 @@ func TestFetchBodiesS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(ref, byUser(res.Rows)); diff != "" {
+	if diff := cmp.Diff(ref, byUser(res.AllRows())); diff != "" {
 		t.Errorf("per user [cw 1h unknown] (-inline +fetched from S3):\n%s", diff)
 	}
 	var gets int

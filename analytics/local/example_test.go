@@ -35,7 +35,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		fmt.Println(r.Hour.Format(time.RFC3339), r.App, r.User, r.Model, r.Calls, r.InputTokens, r.OutputTokens)
 	}
 	fmt.Println("files read:", res.Scan.Int("files"))

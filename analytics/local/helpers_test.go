@@ -299,7 +299,7 @@ func check(t *testing.T, res *analytics.Result, q analytics.Query, w want) {
 	t.Helper()
 	var tot analytics.Measures
 	got := map[string]analytics.Measures{}
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		tot.Add(r.Measures)
 		g := groupKey(r.Region, r.User, r.Model, r.Hour, strings.Join(r.MetaValues(len(q.MetadataKeys)), ","))
 		m := got[g]
@@ -340,7 +340,7 @@ func check(t *testing.T, res *analytics.Result, q analytics.Query, w want) {
 	if st.Engine != Engine {
 		t.Errorf("Scan.Engine: got %q, want %q", st.Engine, Engine)
 	}
-	if !slices.IsSortedFunc(res.Rows, func(a, b analytics.Row) int { return analytics.CompareKeys(a.Key, b.Key) }) {
+	if !slices.IsSortedFunc(res.AllRows(), func(a, b analytics.Row) int { return analytics.CompareKeys(a.Key, b.Key) }) {
 		t.Errorf("rows are not in SortRows order")
 	}
 }

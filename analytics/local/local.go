@@ -367,7 +367,7 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	if err := nothingRead(st, res.Skipped); err != nil {
 		return nil, fmt.Errorf("local: %s: %w", s.root, err)
 	}
-	res.Rows = total.Rows()
+	res.SetGroups(total)
 	res.Candidates = total.Candidates()
 	res.Scan = analytics.Scan{
 		Engine:  Engine,

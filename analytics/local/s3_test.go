@@ -768,7 +768,7 @@ func TestS3Accounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]int64{}
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		got[r.Region] += r.InputTokens
 	}
 	want := map[string]int64{"us-east-1": 1, "ap-northeast-1": 10}

@@ -56,7 +56,7 @@ func TestSpecialFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var calls int64
-	for _, r := range res.Rows {
+	for _, r := range res.AllRows() {
 		calls += r.Calls
 	}
 	if calls != 2 {

@@ -57,12 +57,18 @@ func rememberSeen(path string, rep *analytics.Report) {
 	}
 	old := readSeen(path)
 	var sets [4]seenSet
-	for i := range rep.Rows {
-		r := &rep.Rows[i]
-		sets[0].add(r.Region)
-		sets[1].add(r.App)
-		sets[2].add(r.User)
-		sets[3].add(r.Model)
+	// The views hold every value: by region, by application and user, by model.
+	for _, v := range []struct {
+		view string
+		sets []*seenSet
+	}{{"by_region", []*seenSet{&sets[0]}}, {"by_app_user", []*seenSet{&sets[1], &sets[2]}}, {"by_model", []*seenSet{&sets[3]}}} {
+		if vr := rep.View(v.view); vr != nil {
+			for _, l := range vr.Lines {
+				for i, set := range v.sets {
+					set.add(l.Keys[i])
+				}
+			}
+		}
 	}
 	for i, prev := range [][]string{old.Regions, old.Apps, old.Users, old.Models} {
 		for _, v := range prev {
