@@ -25,15 +25,27 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# With libdeflate installed (Debian: libdeflate-dev), the packages whose behaviour the
+# -tags libdeflate build changes are tested in that build too.
+LIBDEFLATE := $(wildcard /usr/include/libdeflate.h /usr/local/include/libdeflate.h)
+
 test: fmt-check vet
 	$(GO) test -timeout 30m ./...
+ifneq ($(LIBDEFLATE),)
+	$(GO) vet -tags libdeflate ./analytics/invocationlog
+	$(GO) test -tags libdeflate -timeout 30m ./analytics/invocationlog ./analytics/local
+else
+	@echo "libdeflate.h not found: the -tags libdeflate build is not tested (Debian: apt-get install libdeflate-dev)"
+endif
 
-# The scan benchmark: ~1 GB of generated gzipped logs (made once, kept in the user cache
-# folder or BEDROCK_USAGE_BENCH_DIR; BEDROCK_USAGE_BENCH_MB sets the size), the local engine's
-# throughput beside a raw parallel gunzip of the same files, and its peak heap; then the
-# decoder micro-benchmarks against encoding/json.
+# The scale benchmark (issue 12): builds its corpora once into the user cache folder (or
+# BEDROCK_USAGE_BENCH_DIR) — realistic bodies, and one role session per call — then runs, each
+# as its own process on the same files, the CLI (pure Go, and -tags libdeflate when the library
+# is installed), DuckDB's read_json GROUP BY, a parallel Go gunzip and a two-stream
+# libdeflate-gunzip, and prints CPU, wall and peak RSS with the ratios. BEDROCK_USAGE_BENCH_10M=1
+# adds the 10M-call corpus. Then the decoder micro-benchmarks against encoding/json.
 bench:
-	BEDROCK_USAGE_BENCH=1 $(GO) test -run '^$$' -bench '^BenchmarkScan$$' -benchtime 1x -count 1 -timeout 60m ./analytics/local
+	BEDROCK_USAGE_BENCH=1 $(GO) test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -count 1 -timeout 90m ./internal/scalebench
 	$(GO) test -run '^$$' -bench 'Decode' -benchtime 2s ./analytics/invocationlog
 
 # A month of synthetic logs in a temporary folder, and the report from them (no AWS needed).

@@ -51,7 +51,26 @@ type Decoder struct {
 	fieldErr string
 	hasTime  bool
 	timeErr  string
+	// comp and plain are the compressed and decompressed file of the whole-file inflater
+	// (the libdeflate build), and whole reads plain.
+	comp, plain []byte
+	whole       bytes.Reader
 }
+
+// wholeGunzip, when set (the libdeflate build, see gunzip_libdeflate.go), decompresses a
+// whole gzip file (every member) at once, appending to dst at most limit bytes, and says
+// whether it could. A file it cannot (corrupt, truncated, larger) is read by the streaming
+// Go inflater instead, from the same bytes, so every result is the streaming one.
+var wholeGunzip func(dst, src []byte, limit int) ([]byte, bool)
+
+// The whole-file inflater reads files of at most maxWholeCompressed bytes that inflate to at
+// most maxWholePlain (Bedrock's log objects are kilobytes to a few megabytes); others are
+// streamed, so a worker holds at most these two buffers whatever the files (a gzip bomb costs
+// one maxWholePlain buffer before it is streamed and cut at the file limit).
+const (
+	maxWholeCompressed = 16 << 20
+	maxWholePlain      = 16 << 20
+)
 
 // DefaultMaxLineBytes is the longest line a Decoder reads by default; longer lines are
 // skipped as malformed. Bedrock moves bodies over 100 KB to data/ objects, so real lines are
@@ -129,23 +148,82 @@ func (d *Decoder) start() {
 	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
 		return
 	}
+	var src io.Reader = d.srcBuf
+	if wholeGunzip != nil {
+		var done bool
+		if src, done = d.startWhole(); done {
+			return
+		}
+	}
 	var err error
 	if d.zr == nil {
-		d.zr, err = gzip.NewReader(d.srcBuf)
+		d.zr, err = gzip.NewReader(src)
 	} else {
-		err = d.zr.Reset(d.srcBuf)
+		err = d.zr.Reset(src)
 	}
 	if err != nil {
 		d.fail(fmt.Errorf("gzip: %w", err))
 		return
 	}
+	d.setLines(d.zr)
+}
+
+// startWhole reads the compressed file whole and inflates it at once with wholeGunzip. When
+// it cannot, it returns the reader the streaming inflater reads instead: the bytes already
+// read, then the rest of the source (or the error that stopped reading it).
+func (d *Decoder) startWhole() (io.Reader, bool) {
+	if cap(d.comp) > 4<<20 || cap(d.plain) > 4<<20 {
+		d.comp, d.plain = nil, nil // an odd large file's buffers are not kept
+	}
+	d.comp = d.comp[:0]
+	var rerr error
+	for len(d.comp) <= maxWholeCompressed {
+		if len(d.comp) == cap(d.comp) {
+			d.comp = append(d.comp, 0)[:len(d.comp)]
+		}
+		n, err := d.srcBuf.Read(d.comp[len(d.comp):cap(d.comp)])
+		d.comp = d.comp[:len(d.comp)+n]
+		if err != nil {
+			if err != io.EOF {
+				rerr = err
+			}
+			break
+		}
+	}
+	var rest io.Reader = d.srcBuf // more than maxWholeCompressed: stream the rest
+	switch {
+	case rerr != nil:
+		rest = errorReader{rerr}
+	case len(d.comp) <= maxWholeCompressed:
+		out, ok := wholeGunzip(d.plain[:0], d.comp, int(min(d.maxFile+1, maxWholePlain)))
+		d.plain = out
+		if ok {
+			d.whole.Reset(d.plain)
+			d.setLines(&d.whole)
+			return nil, true
+		}
+		rest = eofReader{}
+	}
+	return io.MultiReader(bytes.NewReader(d.comp), rest), false
+}
+
+// setLines makes d read lines from r through its line buffer.
+func (d *Decoder) setLines(r io.Reader) {
 	if d.lineBuf == nil {
-		d.lineBuf = bufio.NewReaderSize(d.zr, bufSize)
+		d.lineBuf = bufio.NewReaderSize(r, bufSize)
 	} else {
-		d.lineBuf.Reset(d.zr)
+		d.lineBuf.Reset(r)
 	}
 	d.lines = d.lineBuf
 }
+
+type errorReader struct{ err error }
+
+func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 func (d *Decoder) fail(err error) {
 	d.err = err
