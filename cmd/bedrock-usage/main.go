@@ -3,10 +3,53 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	_ "time/tzdata" // --timezone works where the system has no zone database (containers)
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], newFactory()))
+	stop := profile(os.Getenv("BEDROCK_USAGE_CPUPROFILE"), os.Getenv("BEDROCK_USAGE_MEMPROFILE"))
+	code := run(os.Args[1:], newFactory())
+	stop()
+	os.Exit(code)
+}
+
+// profile writes a CPU profile of the whole run to cpu, and a heap profile (live and
+// allocated bytes, read with `go tool pprof -sample_index=…`) at its end to mem: how the
+// figures in the closing notes and ARCHITECTURE.md were found. Empty names profile nothing.
+func profile(cpu, mem string) (stop func()) {
+	var cf *os.File
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bedrock-usage: BEDROCK_USAGE_CPUPROFILE: %v\n", err)
+		} else {
+			cf = f
+		}
+	}
+	if mem != "" {
+		runtime.MemProfileRate = 64 << 10
+	}
+	return func() {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			cf.Close()
+		}
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bedrock-usage: BEDROCK_USAGE_MEMPROFILE: %v\n", err)
+			}
+		}
+	}
 }
