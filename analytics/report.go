@@ -595,9 +595,34 @@ func (a *viewAcc) add(r *PricedRow, vc *viewCtx) {
 func (a *viewAcc) result() ViewResult {
 	lines := a.lines
 	a.idx, a.lines = nil, nil
-	byTime := a.view.ByTime
-	slices.SortFunc(lines, func(a, b Line) int {
+	sortLines(lines, a.view.ByTime)
+	return ViewResult{View: a.view, Lines: lines}
+}
+
+// sortLines puts a view's lines in report order: by time, or by cost, tokens and calls
+// (largest first), then by keys. A view can have a million lines (one per generated session
+// name), so it sorts a permutation rather than the lines themselves, and compares costs by
+// their nearest float64 first: correctly rounded conversion is monotonic, so two costs whose
+// floats differ are ordered as the floats are, and only equal floats fall back to the exact
+// decimal comparison.
+func sortLines(lines []Line, byTime bool) {
+	order := make([]int32, len(lines))
+	var costs []float64
+	if !byTime {
+		costs = make([]float64, len(lines))
+	}
+	for i := range lines {
+		order[i] = int32(i)
+		if costs != nil {
+			costs[i], _ = lines[i].Cost.Float64()
+		}
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &lines[i], &lines[j]
 		if !byTime {
+			if c := cmp.Compare(costs[j], costs[i]); c != 0 {
+				return c
+			}
 			if c := b.Cost.Cmp(a.Cost); c != 0 {
 				return c
 			}
@@ -610,7 +635,24 @@ func (a *viewAcc) result() ViewResult {
 		}
 		return slices.Compare(a.Keys, b.Keys)
 	})
-	return ViewResult{View: a.view, Lines: lines}
+	// Apply the permutation in place, one cycle at a time: lines[k] becomes lines[order[k]].
+	for k := range order {
+		if order[k] < 0 {
+			continue
+		}
+		tmp := lines[k]
+		dst := k
+		for {
+			src := int(order[dst])
+			order[dst] = -1
+			if src == k {
+				lines[dst] = tmp
+				break
+			}
+			lines[dst] = lines[src]
+			dst = src
+		}
+	}
 }
 
 // Budget is a report's verdict against a budget: the amount, the total it is compared with

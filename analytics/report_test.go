@@ -167,3 +167,52 @@ func TestUnmatchedFilters(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestSortLines compares the permutation sort, with its float pre-comparison, against a plain
+// sort of the lines by the exact order, on costs that differ only beyond float64 precision,
+// equal costs, ties broken by tokens, calls and keys, and the by-time order.
+func TestSortLines(t *testing.T) {
+	exact := func(byTime bool) func(a, b Line) int {
+		return func(a, b Line) int {
+			if !byTime {
+				if c := b.Cost.Cmp(a.Cost); c != 0 {
+					return c
+				}
+				if c := decimal.NewFromInt(b.Tokens()).Cmp(decimal.NewFromInt(a.Tokens())); c != 0 {
+					return c
+				}
+				if c := decimal.NewFromInt(b.Calls).Cmp(decimal.NewFromInt(a.Calls)); c != 0 {
+					return c
+				}
+			}
+			return slices.Compare(a.Keys, b.Keys)
+		}
+	}
+	costs := []string{"0.1", "0.1000000000000000000001", "0.1000000000000000000002", "0.0999999999999999999999", "0", "12.5", "12.5", "1e-30", "2e-30"}
+	var lines []Line
+	for i := 0; i < 400; i++ {
+		l := Line{Keys: []string{"k" + strconv.Itoa((i*7919)%97), strconv.Itoa(i)}} // keys are unique in a view
+		l.Cost = decimal.RequireFromString(costs[(i*31)%len(costs)])
+		l.Calls = int64(i % 5)
+		l.InputTokens = int64((i * 13) % 4)
+		lines = append(lines, l)
+	}
+	for _, byTime := range []bool{false, true} {
+		t.Run("byTime="+strconv.FormatBool(byTime), func(t *testing.T) {
+			got := slices.Clone(lines)
+			sortLines(got, byTime)
+			want := slices.Clone(lines)
+			slices.SortStableFunc(want, exact(byTime))
+			key := func(ls []Line) []string {
+				var s []string
+				for _, l := range ls {
+					s = append(s, l.Cost.String()+"|"+strconv.FormatInt(l.Tokens(), 10)+"|"+strconv.FormatInt(l.Calls, 10)+"|"+l.Keys[0]+"|"+l.Keys[1])
+				}
+				return s
+			}
+			if diff := cmp.Diff(key(want), key(got)); diff != "" {
+				t.Errorf("sortLines order (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
