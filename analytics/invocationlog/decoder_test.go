@@ -480,16 +480,23 @@ func ts(s string) time.Time {
 	return t
 }
 
-// TestDecodeGzipFaults checks that a broken gzip stream yields the records before the fault
-// and counts as one unreadable file.
-func TestDecodeGzipFaults(t *testing.T) {
-	raw := readFile(t, elasticFixture)
-	gz := gzipBytes(t, raw)
-	flip := func(i int) []byte {
+// gzippedFixture is the elastic fixture, gzipped, and a function that returns a copy of the
+// gzip with the byte at i inverted: the broken files of the gzip fault tests.
+func gzippedFixture(t *testing.T) (raw, gz []byte, flip func(i int) []byte) {
+	t.Helper()
+	raw = readFile(t, elasticFixture)
+	gz = gzipBytes(t, raw)
+	return raw, gz, func(i int) []byte {
 		b := bytes.Clone(gz)
 		b[i] ^= 0xff
 		return b
 	}
+}
+
+// TestDecodeGzipFaults checks that a broken gzip stream yields the records before the fault
+// and counts as one unreadable file.
+func TestDecodeGzipFaults(t *testing.T) {
+	_, gz, flip := gzippedFixture(t)
 	tests := []struct {
 		name    string
 		data    []byte

@@ -38,13 +38,7 @@ func decodeWith(whole func([]byte, []byte, int) ([]byte, bool), r io.Reader, opt
 // streaming Go inflater gives — records, counts, skips and errors — on good files and on
 // every kind of broken one, because whatever libdeflate refuses is streamed from the same bytes.
 func TestLibdeflateMatchesStreaming(t *testing.T) {
-	raw := readFile(t, elasticFixture)
-	gz := gzipBytes(t, raw)
-	flip := func(i int) []byte {
-		b := bytes.Clone(gz)
-		b[i] ^= 0xff
-		return b
-	}
+	raw, gz, flip := gzippedFixture(t)
 	// A file of many copies inflates to far more than its trailer's last member states,
 	// which drives the output buffer's growth.
 	many := bytes.Repeat(raw, 200)
