@@ -718,3 +718,45 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// TestGenerateSessionPerCall: with SessionPerCall every call through an application role
+// ({App}-BedrockRole) has
+// a session name of its own in one of the generated shapes, while the default keeps the few
+// named sessions the reports group by.
+func TestGenerateSessionPerCall(t *testing.T) {
+	shape := regexp.MustCompile(`^(botocore-session-\d{10}|aws-go-sdk-\d{19}|i-0[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$`)
+	sessions := func(perCall bool) (calls int, distinct map[string]bool, odd []string) {
+		cfg := Config{Out: t.TempDir(), Since: dec1, Until: dec1.Add(24 * time.Hour), Seed: 3, Records: 3000, SessionPerCall: perCall}
+		if _, err := Generate(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		distinct = make(map[string]bool)
+		for _, r := range decodeTree(t, cfg.Out).records {
+			_, rest, ok := strings.Cut(r.Identity.ARN, ":assumed-role/")
+			if !ok {
+				continue
+			}
+			role, s, _ := strings.Cut(rest, "/")
+			if !strings.HasSuffix(role, "-BedrockRole") {
+				continue // people through SSO roles keep their names
+			}
+			calls++
+			distinct[s] = true
+			if !shape.MatchString(s) {
+				odd = append(odd, s)
+			}
+		}
+		return calls, distinct, odd
+	}
+	calls, distinct, odd := sessions(true)
+	if calls < 1000 || len(distinct) != calls {
+		t.Errorf("SessionPerCall: %d role calls with %d distinct sessions, want one session per call (and over 1000 calls)", calls, len(distinct))
+	}
+	if len(odd) > 0 {
+		t.Errorf("SessionPerCall: sessions %q are not of a generated shape", odd[:min(len(odd), 5)])
+	}
+	calls, distinct, odd = sessions(false)
+	if len(distinct) > 50 || len(odd) == 0 {
+		t.Errorf("default: %d role calls with %d distinct sessions (%d of generated shape), want a few named sessions", calls, len(distinct), calls-len(odd))
+	}
+}
