@@ -720,9 +720,8 @@ func BenchmarkGenerate(b *testing.B) {
 }
 
 // TestGenerateSessionPerCall: with SessionPerCall every call through an application role
-// ({App}-BedrockRole) has
-// a session name of its own in one of the generated shapes, while the default keeps the few
-// named sessions the reports group by.
+// ({App}-BedrockRole) has a session name of its own in one of the generated shapes, while the
+// default keeps the few named sessions the reports group by.
 func TestGenerateSessionPerCall(t *testing.T) {
 	shape := regexp.MustCompile(`^(botocore-session-\d{10}|aws-go-sdk-\d{19}|i-0[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$`)
 	sessions := func(perCall bool) (calls int, distinct map[string]bool, odd []string) {
