@@ -190,7 +190,8 @@ func (a *Aggregator) add(c ckey, m *Measures, k *Key) {
 // Merge adds every group of b into a.
 func (a *Aggregator) Merge(b *Aggregator) {
 	// b's strings get a's numbers once each, then every group of b is renumbered.
-	remap := make([]uint32, len(b.dict.strs))
+	// Number 0 (the empty string) is 0 in both, also when b has no dictionary yet.
+	remap := make([]uint32, max(len(b.dict.strs), 1))
 	for id, s := range b.dict.strs {
 		remap[id] = a.dict.id(s)
 	}

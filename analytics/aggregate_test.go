@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
 
@@ -121,5 +123,27 @@ func TestKeyForIdentities(t *testing.T) {
 				t.Errorf("got principal %q app %q user %q, want %q %q %q", k.Principal, k.App, k.User, tt.principal, tt.app, tt.user)
 			}
 		})
+	}
+}
+
+// TestAggregatorMergeEmptyStrings: a group whose key has no strings at all (a row added as
+// it is) merges like any other, whichever side has no dictionary yet.
+func TestAggregatorMergeEmptyStrings(t *testing.T) {
+	hour := time.Date(2025, 11, 1, 3, 0, 0, 0, time.UTC)
+	bare := Row{Key: Key{Hour: hour}, Measures: Measures{Calls: 2, InputTokens: 5}}
+	named := Row{Key: Key{Hour: hour, Region: "us-east-1", Model: "m"}, Measures: Measures{Calls: 1, OutputTokens: 7}}
+	a, b := NewAggregator(Query{}), NewAggregator(Query{})
+	a.AddRow(named)
+	b.AddRow(bare)
+	a.Merge(b)
+	c := NewAggregator(Query{})
+	c.AddRow(bare)
+	c.Merge(a)
+	want := []Row{bare, named}
+	want[0].Measures.Calls = 4
+	want[0].Measures.InputTokens = 10
+	SortRows(want)
+	if diff := cmp.Diff(want, c.Rows()); diff != "" {
+		t.Errorf("merged rows (-want +got):\n%s", diff)
 	}
 }
