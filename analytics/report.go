@@ -562,9 +562,12 @@ func (a *viewAcc) add(r *PricedRow, vc *viewCtx) {
 	for j, d := range a.view.Dims {
 		a.keys[j] = d.value(r, vc)
 	}
-	var id string
+	// A line's id is its single value, or its values joined by NULs; the lookup does not
+	// allocate, only a new line's id is made a string.
+	var n int
+	var ok bool
 	if len(a.keys) == 1 {
-		id = a.keys[0] // a single value is its own id: nothing to build
+		n, ok = a.idx[a.keys[0]]
 	} else {
 		a.id = a.id[:0]
 		for j, k := range a.keys {
@@ -573,15 +576,10 @@ func (a *viewAcc) add(r *PricedRow, vc *viewCtx) {
 			}
 			a.id = append(a.id, k...)
 		}
-	}
-	var n int
-	var ok bool
-	if len(a.keys) == 1 {
-		n, ok = a.idx[id]
-	} else {
-		n, ok = a.idx[string(a.id)] // no allocation for a lookup
+		n, ok = a.idx[string(a.id)]
 	}
 	if !ok {
+		id := a.keys[0]
 		if len(a.keys) > 1 {
 			id = string(a.id)
 		}

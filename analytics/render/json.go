@@ -233,7 +233,7 @@ func (o *obj) close() { o.pop('}') }
 
 func (o *obj) key(k string) {
 	o.member()
-	o.w.Write(appendString(nil, k))
+	o.w.Write(appendString(o.scratch(), k))
 	o.w.WriteString(": ")
 	o.afterKey = true
 }
