@@ -175,36 +175,23 @@ func (d *Decoder) startWhole() (io.Reader, bool) {
 	if cap(d.comp) > 4<<20 || cap(d.plain) > 4<<20 {
 		d.comp, d.plain = nil, nil // an odd large file's buffers are not kept
 	}
-	d.comp = d.comp[:0]
-	var rerr error
-	for len(d.comp) <= maxWholeCompressed {
-		if len(d.comp) == cap(d.comp) {
-			d.comp = append(d.comp, 0)[:len(d.comp)]
-		}
-		n, err := d.srcBuf.Read(d.comp[len(d.comp):cap(d.comp)])
-		d.comp = d.comp[:len(d.comp)+n]
-		if err != nil {
-			if err != io.EOF {
-				rerr = err
-			}
-			break
-		}
-	}
-	var rest io.Reader = d.srcBuf // more than maxWholeCompressed: stream the rest
+	buf := bytes.NewBuffer(d.comp[:0]) // reuses the last file's buffer
+	_, err := buf.ReadFrom(io.LimitReader(d.srcBuf, maxWholeCompressed+1))
+	d.comp = buf.Bytes()
 	switch {
-	case rerr != nil:
-		rest = errorReader{rerr}
-	case len(d.comp) <= maxWholeCompressed:
-		out, ok := wholeGunzip(d.plain[:0], d.comp, int(min(d.maxFile+1, maxWholePlain)))
-		d.plain = out
-		if ok {
-			d.whole.Reset(d.plain)
-			d.setLines(&d.whole)
-			return nil, true
-		}
-		rest = eofReader{}
+	case err != nil: // the bytes read, then the error
+		return io.MultiReader(bytes.NewReader(d.comp), errorReader{err}), false
+	case len(d.comp) > maxWholeCompressed: // too large: stream it, the rest after the bytes read
+		return io.MultiReader(bytes.NewReader(d.comp), d.srcBuf), false
 	}
-	return io.MultiReader(bytes.NewReader(d.comp), rest), false
+	out, ok := wholeGunzip(d.plain[:0], d.comp, int(min(d.maxFile+1, maxWholePlain)))
+	d.plain = out
+	if !ok {
+		return bytes.NewReader(d.comp), false
+	}
+	d.whole.Reset(d.plain)
+	d.setLines(&d.whole)
+	return nil, true
 }
 
 // setLines makes d read lines from r through its line buffer.
@@ -220,10 +207,6 @@ func (d *Decoder) setLines(r io.Reader) {
 type errorReader struct{ err error }
 
 func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 func (d *Decoder) fail(err error) {
 	d.err = err
