@@ -29,6 +29,17 @@ func TestMeasuresAddCoversEveryMeasure(t *testing.T) {
 			t.Errorf("%s: got %d after Add, want %d", d.Name, got, want)
 		}
 	}
+	// setPlain (what MeasuresOf writes through) sets the field Set and Get name.
+	for i := range MeasureDefs {
+		if d := &MeasureDefs[i]; d.Guardrail == 0 {
+			var viaSet, viaPlain Measures
+			d.Set(&viaSet, int64(7*(i+1)))
+			viaPlain.setPlain(i, int64(7*(i+1)))
+			if viaPlain != viaSet {
+				t.Errorf("%s: setPlain gave %+v, Set gave %+v", d.Name, viaPlain, viaSet)
+			}
+		}
+	}
 	// Adding measures without guardrail units allocates none.
 	var c Measures
 	c.Add(Measures{Calls: 1})
