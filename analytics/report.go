@@ -217,6 +217,9 @@ type Line struct {
 	// Partial marks a daily line whose day the range covers only in part (its first or
 	// last day).
 	Partial bool
+	// Sessions is how many role session names this line folds into its user key (see
+	// CollapseSessions); 0 on a line that folds none.
+	Sessions int64
 }
 
 // ViewResult is a computed view.
@@ -259,6 +262,9 @@ type Report struct {
 	Prices Prices
 	// Tiers counts the calls of each service tier.
 	Tiers TierCounts
+	// Collapsed says that generated session names were folded into one user per pattern
+	// (CollapseSessions); nil when the users are the logged session names.
+	Collapsed *SessionFold
 }
 
 // TierNotStated is the service_tier value of calls whose log states no tier.

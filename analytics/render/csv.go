@@ -27,6 +27,10 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 		head = append(head, c.Name)
 	}
 	head = append(head, "cost_usd", "unpriced_calls", "guardrail_cost_usd")
+	folded := rep.Collapsed != nil // the column is there when the users were folded
+	if folded {
+		head = append(head, "folded_sessions")
+	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -53,6 +57,11 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 				cost = "" // unpriced, not free
 			}
 			rec = append(rec, cost, i64(l.UnpricedCalls), l.GuardrailCost.String())
+			if folded && v.Name != "totals" {
+				rec = append(rec, i64(l.Sessions))
+			} else if folded {
+				rec = append(rec, "") // the totals fold nothing
+			}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

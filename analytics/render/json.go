@@ -106,9 +106,28 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 				b.key("partial")
 				b.raw(l.Partial)
 			}
+			if l.Sessions > 0 {
+				b.int("folded_sessions", l.Sessions)
+			}
 			measures(&b, l.Totals)
 			b.close()
 		})
+	}
+	b.key("collapsed_sessions")
+	if c := rep.Collapsed; c == nil {
+		b.raw(nil)
+	} else {
+		b.open()
+		b.key("patterns")
+		b.array(len(c.Patterns), func(i int) {
+			b.open()
+			b.str("name", c.Patterns[i].Name)
+			b.str("regexp", c.Patterns[i].Expr)
+			b.close()
+		})
+		b.int("sessions", c.Sessions)
+		b.int("lines", int64(c.Lines))
+		b.close()
 	}
 	b.key("unpriced")
 	b.array(len(rep.Unpriced), func(i int) {

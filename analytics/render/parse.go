@@ -12,6 +12,7 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/bedrock-usage/bedrock-usage/analytics/sessions"
 )
 
 // ParseJSON reads a report written by JSON back, so that a saved report (a CI artefact) can
@@ -123,6 +124,9 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 			if raw, ok := l["partial"]; ok {
 				p.raw(where+".partial", raw, &line.Partial)
 			}
+			if raw, ok := l["folded_sessions"]; ok {
+				line.Sessions = p.int(where+".folded_sessions", raw)
+			}
 			vr.Lines = append(vr.Lines, line)
 		}
 		rep.Views = append(rep.Views, vr)
@@ -162,6 +166,7 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 	}
 	rep.Prices.DiscountPercent = prices.DiscountPercent
 	rep.Prices.Warnings = nilIfEmpty(prices.Warnings)
+	p.collapsed(rep)
 	var failures []string
 	p.get("failures", &failures)
 	rep.Failures = nilIfEmpty(failures)
@@ -306,6 +311,31 @@ func (p *parser) scan(rep *analytics.Report) {
 		parts = append(parts, strings.ReplaceAll(n, "_", " ")+" {"+n+"}")
 	}
 	rep.Scan.Summary = "Scan: " + strings.Join(parts, ", ")
+}
+
+// collapsed reads collapsed_sessions: null, or absent in a report written before it existed,
+// when the users are the logged session names.
+func (p *parser) collapsed(rep *analytics.Report) {
+	raw, ok := p.doc["collapsed_sessions"]
+	if !ok || string(raw) == "null" {
+		return
+	}
+	var c struct {
+		Patterns []struct{ Name, Regexp string }
+		Sessions int64
+		Lines    int
+	}
+	p.raw("collapsed_sessions", raw, &c)
+	fold := &analytics.SessionFold{Sessions: c.Sessions, Lines: c.Lines}
+	for i, pt := range c.Patterns {
+		sp, err := sessions.NewPattern(pt.Name, pt.Regexp)
+		if err != nil {
+			p.fail("collapsed_sessions.patterns[%d]: %v", i, err)
+			return
+		}
+		fold.Patterns = append(fold.Patterns, sp)
+	}
+	rep.Collapsed = fold
 }
 
 func nilIfEmpty[T any](s []T) []T {

@@ -15,6 +15,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/bedrock-usage/bedrock-usage/analytics/sessions"
 	"github.com/bedrock-usage/bedrock-usage/internal/golden"
 )
 
@@ -148,6 +149,44 @@ func testReportWith(t *testing.T, filter func(*analytics.Query), groupBy ...stri
 	return rep
 }
 
+// sessionsReport is testReport with calls from generated role session names (SDK defaults,
+// instance ids) beside the named ones, grouped by user and model too, and folded by the
+// built-in patterns.
+func sessionsReport(t *testing.T) *analytics.Report {
+	t.Helper()
+	dims, _, err := analytics.ParseDimensions([]string{"user", "model"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := analytics.Query{Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 5, 0, 0, 0, 0, time.UTC)}
+	agg := analytics.NewAggregator(q)
+	role := "arn:aws:sts::123456789012:assumed-role/WorkerApp-BedrockRole/"
+	for _, r := range []*invocationlog.Record{
+		rec("2025-11-03T09:15:00Z", chatbot, haiku, 1200, 300, 0, 0, "", nil),
+		rec("2025-11-03T09:20:00Z", role+"botocore-session-1762160000", haiku, 1000, 100, 0, 0, "", nil),
+		rec("2025-11-03T09:21:00Z", role+"botocore-session-1762160001", haiku, 2000, 200, 0, 0, "", nil),
+		rec("2025-11-03T09:22:00Z", role+"botocore-session-1762160001", sonnet, 3000, 300, 0, 0, "", nil),
+		rec("2025-11-03T10:00:00Z", role+"aws-go-sdk-1762164000123456789", sonnet, 4000, 400, 0, 0, "", nil),
+		rec("2025-11-04T11:00:00Z", role+"i-0abc123def4567890", haiku, 500, 50, 0, 0, "", nil),
+		rec("2025-11-04T12:00:00Z", role+"nightly-batch", haiku, 600, 60, 0, 0, "", nil),
+	} {
+		agg.Add(r)
+	}
+	res := &analytics.Result{Rows: agg.Rows(), Candidates: agg.Candidates(), Scan: analytics.Scan{Engine: "local", Summary: "Read {files} files ({bytes}), {records} records", Figures: []analytics.Figure{
+		{Name: "files", N: 1}, {Name: "bytes", Kind: analytics.FigureBytes, N: 1024}, {Name: "records", N: 7}}}}
+	rep, err := analytics.BuildReport(context.Background(), q, res, fixedPricer{}, analytics.ReportOptions{
+		Source: "testdata", GeneratedAt: time.Date(2025, 11, 6, 8, 0, 0, 0, time.UTC), GroupBy: dims,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folded, err := analytics.CollapseSessions(rep, sessions.NewFolder(sessions.Defaults()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return folded
+}
+
 func assertGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	golden.Assert(t, filepath.Join("testdata", name), got)
@@ -171,12 +210,19 @@ func TestRenderGolden(t *testing.T) {
 		{"filtered.md", "markdown", nil, Options{Top: 2}},
 		{"filtered.json", "json", nil, Options{}},
 		{"filtered.color.txt", "table", nil, Options{Top: 3, Color: true}},
+		{"sessions.table.txt", "table", nil, Options{Top: 10, Views: []string{"by_app_user", "groups"}}},
+		{"sessions.md", "markdown", nil, Options{Top: 3}},
+		{"sessions.csv", "csv", nil, Options{Views: []string{"by_app_user", "groups"}}},
+		{"sessions.json", "json", nil, Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := testReport(t, tt.groupBy...)
-			if strings.HasPrefix(tt.name, "filtered.") {
+			switch {
+			case strings.HasPrefix(tt.name, "filtered."):
 				rep = filteredReport(t)
+			case strings.HasPrefix(tt.name, "sessions."):
+				rep = sessionsReport(t)
 			}
 			var buf bytes.Buffer
 			if err := Render(&buf, rep, tt.format, tt.opts); err != nil {
@@ -319,6 +365,7 @@ func TestParseJSONRoundTrip(t *testing.T) {
 		"report":   func(t *testing.T) *analytics.Report { return testReport(t) },
 		"groups":   func(t *testing.T) *analytics.Report { return testReport(t, "app", "metadata.tenant_id") },
 		"filtered": filteredReport,
+		"sessions": sessionsReport,
 	}
 	for name, build := range reports {
 		t.Run(name, func(t *testing.T) {

@@ -106,7 +106,35 @@ func displayKeys(rep *analytics.Report, v analytics.ViewResult, l analytics.Line
 	if l.Partial && len(k) > 0 {
 		k[len(k)-1] += " (partial)"
 	}
+	if l.Sessions > 0 {
+		if i := slices.IndexFunc(v.Dims, func(d analytics.Dimension) bool { return d.Name == "user" }); i >= 0 {
+			k[i] += " (" + count(l.Sessions, "session", "sessions") + ")"
+		}
+	}
 	return k
+}
+
+// collapsedLine says that generated session names were folded, and how to see them.
+func collapsedLine(rep *analytics.Report) string {
+	c := rep.Collapsed
+	if c == nil || c.Sessions == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Users: %s with generated names folded into %s by pattern (%s); --collapse-sessions=false lists each",
+		count(c.Sessions, "role session", "role sessions"), count(int64(c.Lines), "line", "lines"), foldedNames(rep))
+}
+
+// foldedNames are the names of the patterns that folded a line of the application × user view.
+func foldedNames(rep *analytics.Report) string {
+	var names []string
+	if v := rep.View("by_app_user"); v != nil {
+		for _, l := range v.Lines {
+			if l.Sessions > 0 && !slices.Contains(names, l.Keys[1]) {
+				names = append(names, l.Keys[1])
+			}
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // contextLines say what the report is: the engine, the filters (and those that matched
@@ -126,6 +154,9 @@ func contextLines(rep *analytics.Report) []string {
 		out = append(out, UnmatchedLine(u))
 	}
 	if l := budgetLine(rep.Budget); l != "" {
+		out = append(out, l)
+	}
+	if l := collapsedLine(rep); l != "" {
 		out = append(out, l)
 	}
 	return out
@@ -519,7 +550,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	if t.CacheWriteTokens > 0 {
 		fmt.Fprintf(ew, "%s.\n\n", cacheTTLLine(t))
 	}
-	for _, l := range []string{tierLine(rep.Tiers), guardrailLine(t)} {
+	for _, l := range []string{tierLine(rep.Tiers), guardrailLine(t), collapsedLine(rep)} {
 		if l != "" {
 			fmt.Fprintf(ew, "%s.\n\n", mdEscape(l))
 		}

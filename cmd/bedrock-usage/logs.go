@@ -56,6 +56,8 @@ type logsGenerateOptions struct {
 	ProfileMap string
 	Force      bool
 	JSON       bool
+	// SessionPerCall gives every application-role call a generated session name of its own.
+	SessionPerCall bool
 }
 
 // defaultGenerateWindow is the range of `logs generate` when --since is not given.
@@ -143,6 +145,7 @@ func NewCmdLogsGenerate(f *factory, runF func(context.Context, *logsGenerateOpti
 	fl.StringSliceVar(&opts.Regions, "region", nil, "regions to write logs for (repeatable or comma-separated; default "+strings.Join(loggen.DefaultRegions, ", ")+")")
 	fl.IntVar(&opts.Workers, "workers", 0, "files written at once (default: the number of CPUs); never changes the output")
 	fl.StringVar(&opts.ProfileMap, "profile-map", "", "also write the application inference profile map (JSON) to this file")
+	fl.BoolVar(&opts.SessionPerCall, "session-per-call", false, "give every call of an application role its own generated session name (botocore-session-…, aws-go-sdk-…, instance ids, UUIDs, task ids), as Lambda workers and SDK defaults do")
 	fl.BoolVar(&opts.Force, "force", false, "write even if the folder already holds logs for the account")
 	fl.BoolVar(&opts.JSON, "json", false, "print the summary as JSON on standard output")
 	return cmd
@@ -201,6 +204,7 @@ func logsGenerateRun(ctx context.Context, opts *logsGenerateOptions) error {
 	cfg := loggen.Config{
 		Out: opts.Out, Prefix: prefix, Account: opts.Account, Since: since, Until: until,
 		Seed: opts.Seed, Records: opts.Records, Regions: opts.Regions, Workers: opts.Workers,
+		SessionPerCall: opts.SessionPerCall,
 	}
 	keyPrefix := strings.TrimPrefix(prefix, "/")
 	if keyPrefix != "" && !strings.HasSuffix(keyPrefix, "/") {

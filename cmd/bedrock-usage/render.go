@@ -25,6 +25,8 @@ type renderOptions struct {
 	Views  []string
 	Top    int
 	Sort   string
+
+	collapse collapseFlags
 }
 
 // NewCmdRender is `bedrock-usage render`; runF runs it (renderRun, or a test's).
@@ -54,6 +56,7 @@ func NewCmdRender(f *factory, runF func(context.Context, *renderOptions) error) 
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Input = args[0]
+			opts.collapse.bind(cmd.Flags(), f)
 			return runF(cmd.Context(), opts)
 		},
 	}
@@ -63,6 +66,7 @@ func NewCmdRender(f *factory, runF func(context.Context, *renderOptions) error) 
 	fl.StringSliceVar(&opts.Views, "view", nil, "views to show in table, markdown and csv output: "+strings.Join(render.ViewNames(), ", "))
 	fl.IntVar(&opts.Top, "top", 10, "lines per view in table and markdown output (0: all)")
 	fl.StringVar(&opts.Sort, "sort", "", "order the lines of each view (but daily and hourly) by this measure, largest first: "+strings.Join(analytics.SortKeys(), ", "))
+	opts.collapse.addFlags(fl)
 	registerCompletions(cmd, f.Env)
 	return cmd
 }
@@ -80,6 +84,10 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 	if err != nil {
 		return err
 	}
+	col, err := newCollapser(&opts.collapse)
+	if err != nil {
+		return err
+	}
 	var data []byte
 	if opts.Input == "-" {
 		data, err = io.ReadAll(opts.IO.In)
@@ -93,7 +101,7 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Input, err)
 	}
-	return writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views})
+	return writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}, col)
 }
 
 // completeFixed completes a flag's value from a fixed list (shell completion: `bedrock-usage

@@ -39,8 +39,9 @@ type reportOptions struct {
 	StrictPricing bool
 	Budget        string
 
-	prices  priceFlags
-	engines *engine.Binding
+	prices   priceFlags
+	collapse collapseFlags
+	engines  *engine.Binding
 	// changed reports which flags were given on the command line.
 	changed func(name string) bool
 }
@@ -100,6 +101,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 				opts.Format = ""
 			}
 			opts.changed = f.typed(cmd.Flags())
+			opts.collapse.bind(cmd.Flags(), f)
 			return runF(cmd.Context(), opts)
 		},
 	}
@@ -114,6 +116,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 	fl.StringVar(&opts.Sort, "sort", "", "order the lines of each view (but daily and hourly) by this measure, largest first: "+strings.Join(analytics.SortKeys(), ", ")+" (default cost)")
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD (models and guardrails) exceeds this amount (the report is still written)")
 	opts.prices.addFlags(fl)
+	opts.collapse.addFlags(fl)
 	opts.engines = engine.Bind(fl, true)
 	registerCompletions(cmd, f.Env)
 	return cmd
@@ -142,6 +145,10 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 			return usageErr("--budget %q: give an amount in USD, like 250 or 99.50", opts.Budget)
 		}
 		budget = b
+	}
+	col, err := newCollapser(&opts.collapse)
+	if err != nil {
+		return err
 	}
 	cfg, err := opts.engines.Select(opts.Engine, opts.changed)
 	if err != nil {
@@ -176,7 +183,7 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if opts.Budget != "" {
 		rep.CheckBudget(budget) // before rendering: every format states the verdict
 	}
-	if err := writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}); err != nil {
+	if err := writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}, col); err != nil {
 		return err
 	}
 	return verdict(opts, rep, budget)
@@ -270,18 +277,24 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 
 // writeReport sorts the report's views (sort "" keeps the default order) and writes it to
 // each output; a table on the terminal fits its width and may be in colour.
-func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort string, ro render.Options) error {
-	if sort != "" {
-		if err := rep.SortViews(sort); err != nil {
-			return usageErr("%v", err)
-		}
-	}
+// Outputs in the formats people read get the report with generated session names folded
+// (col; nil folds none).
+func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort string, ro render.Options, col *collapser) error {
 	for _, o := range outs {
+		r, err := col.report(rep, o.format)
+		if err != nil {
+			return err
+		}
+		if sort != "" {
+			if err := r.SortViews(sort); err != nil {
+				return usageErr("%v", err)
+			}
+		}
 		opts := ro
 		if o.path == "" {
 			opts.Width, opts.Color = io.Width, io.Color
 		}
-		if err := o.write(io.Out, rep, opts); err != nil {
+		if err := o.write(io.Out, r, opts); err != nil {
 			return err
 		}
 	}

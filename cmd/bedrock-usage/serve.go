@@ -18,6 +18,7 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 	"github.com/bedrock-usage/bedrock-usage/analytics/render"
+	"github.com/bedrock-usage/bedrock-usage/analytics/sessions"
 )
 
 // serveOptions are the flags of `bedrock-usage serve`.
@@ -28,6 +29,7 @@ type serveOptions struct {
 	defaults reportRequest
 	Engine   string
 	prices   priceFlags
+	collapse collapseFlags
 	engines  *engine.Binding
 	changed  func(name string) bool
 	Addr     string
@@ -53,8 +55,11 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 			The page at / shows the totals, cost per day and every view; the same report is
 			at /report.json (the bedrock-usage/report@1 contract), /report.csv and
 			/report.md. Query parameters narrow it: since, until, region, app, user, model,
-			group-by, top (for example /?since=30d&region=us-east-1&group-by=metadata.team).
-			Without them the --since and --until flags apply.
+			group-by, top (for example /?since=30d&region=us-east-1&group-by=metadata.team),
+			and collapse-sessions=1 or 0 (generated session names are folded on the page
+			and in /report.md, and kept in /report.json and /report.csv, unless it or
+			--collapse-sessions says otherwise). Without them the --since and --until flags
+			apply.
 
 			Rendered pages are cached for --cache, within --cache-size; identical requests
 			at once are computed once, different ones in parallel. Parameters are bounded
@@ -74,6 +79,7 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.changed = f.typed(cmd.Flags())
+			opts.collapse.bind(cmd.Flags(), f)
 			return runF(cmd.Context(), opts)
 		},
 	}
@@ -81,6 +87,7 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 	opts.defaults.addFlags(fl, 20, true)
 	fl.StringVar(&opts.Engine, "engine", engine.DefaultName(), engine.EngineHelp())
 	opts.prices.addFlags(fl)
+	opts.collapse.addFlags(fl)
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.DurationVar(&opts.Cache, "cache", 5*time.Minute, "how long a rendered page is reused")
 	fl.IntVar(&opts.CacheMB, "cache-size", defaultCacheMB, "most MiB of rendered pages kept (least recently used go first)")
@@ -141,6 +148,7 @@ func (d *dashboard) handler() (http.Handler, error) {
 // parallel.
 type dashboard struct {
 	opts   *serveOptions
+	folder *sessions.Folder
 	book   *pricing.Book
 	src    analytics.Source
 	where  string
@@ -167,6 +175,10 @@ func newDashboard(ctx context.Context, opts *serveOptions) (*dashboard, error) {
 	if err != nil {
 		return nil, usageFrom(err)
 	}
+	folder, err := opts.collapse.folder()
+	if err != nil {
+		return nil, err
+	}
 	book, err := opts.prices.load(ctx, opts.f)
 	if err != nil {
 		return nil, err
@@ -181,7 +193,7 @@ func newDashboard(ctx context.Context, opts *serveOptions) (*dashboard, error) {
 	if size <= 0 {
 		size = defaultCacheMB
 	}
-	return &dashboard{opts: opts, book: book, src: src, where: where, pages: newPageCache(int64(size)<<20, opts.Cache)}, nil
+	return &dashboard{opts: opts, folder: folder, book: book, src: src, where: where, pages: newPageCache(int64(size)<<20, opts.Cache)}, nil
 }
 
 func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -214,12 +226,17 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err == nil {
 		err = r.bounded()
 	}
+	cf, cerr := d.opts.collapse.fromValue(req.URL.Query().Get("collapse-sessions"))
+	if err == nil {
+		err = cerr
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	key := format + "\x00" + strconv.Itoa(r.Top) + "\x00" + r.key()
-	page, err := d.page(req.Context(), key, format, ctype, r)
+	collapse := cf.wants(format)
+	key := format + "\x00" + strconv.Itoa(r.Top) + "\x00" + strconv.FormatBool(collapse) + "\x00" + r.key()
+	page, err := d.page(req.Context(), key, format, ctype, r, collapse)
 	if err != nil {
 		code := http.StatusInternalServerError
 		var fe *flagError
@@ -243,7 +260,7 @@ var downloadNames = map[string]string{"csv": "bedrock-usage-report.csv", "markdo
 
 // page is the rendered page for a request: from the cache, from an identical request in
 // flight, or computed now.
-func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest) (*pageEntry, error) {
+func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest, collapse bool) (*pageEntry, error) {
 	now := d.opts.f.Now()
 	if p, ok := d.pages.get(key, now); ok {
 		return p, nil
@@ -258,6 +275,11 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book, loc)
 		if err != nil {
 			return nil, err
+		}
+		if collapse {
+			if rep, err = analytics.CollapseSessions(rep, d.folder); err != nil {
+				return nil, err
+			}
 		}
 		var buf bytes.Buffer
 		if err := render.Render(&buf, rep, format, render.Options{Top: r.Top}); err != nil {
