@@ -29,6 +29,7 @@ type engineConfig struct {
 	workers        int
 	fetchBodies    bool
 	fetchBodiesMax int
+	maxMemory      int
 }
 
 var _ engine.Config = (*engineConfig)(nil)
@@ -39,6 +40,7 @@ func (c *engineConfig) AddFlags(fs *pflag.FlagSet) {
 	// --workers was a report flag before engines had their own: other engines ignore it.
 	_ = fs.SetAnnotation("workers", engine.IgnoredElsewhere, []string{"true"})
 	fs.BoolVar(&c.fetchBodies, "fetch-bodies", false, "read the offloaded response body (data/ object) of each call with cache writes of unknown TTL, to price them at their TTL's rate (local engine)")
+	fs.IntVar(&c.maxMemory, "max-memory", 0, "MiB of live heap a local report may hold before it stops with an error rather than be killed (0: 60% of the machine's or container's memory; -1: no limit)")
 	fs.IntVar(&c.fetchBodiesMax, "fetch-bodies-max", DefaultFetchBodiesMax, "most body objects --fetch-bodies reads in one report; the rest stay of unknown TTL")
 }
 
@@ -62,6 +64,14 @@ func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Sour
 	}
 	if c.fetchBodies && c.fetchBodiesMax > 0 {
 		opts = append(opts, WithFetchBodies(c.fetchBodiesMax))
+	}
+	switch {
+	case c.maxMemory < -1:
+		return nil, "", engine.Usagef("--max-memory must be -1 (no limit), 0 (automatic) or a number of MiB, got %d", c.maxMemory)
+	case c.maxMemory > 0:
+		opts = append(opts, WithMemoryLimit(int64(c.maxMemory)<<20))
+	case c.maxMemory == 0:
+		opts = append(opts, WithMemoryLimit(int64(float64(SystemMemory())*DefaultMemoryFraction)))
 	}
 	if strings.HasPrefix(where, "s3://") {
 		cfg, err := env.AWSConfig(ctx, "")

@@ -48,6 +48,8 @@ type Source struct {
 	lister   lister
 	// fetchBodies is the most offloaded response bodies a report reads (0: none).
 	fetchBodies int
+	// memLimit is the live heap, in bytes, past which a report stops (0: no limit).
+	memLimit int64
 
 	// S3 only.
 	client S3API
@@ -106,6 +108,11 @@ func WithListers(n int) Option {
 // megabytes read and the read rate), at most ten times a second, ended by a newline.
 // Without it nothing is written.
 func WithProgress(w io.Writer) Option { return func(s *Source) { s.progOut = w } }
+
+// WithMemoryLimit stops a report with a *MemoryError when the live heap passes bytes while
+// it runs (bytes <= 0: no limit, the default), so that a period too large for the machine
+// fails with a message instead of the process being killed.
+func WithMemoryLimit(bytes int64) Option { return func(s *Source) { s.memLimit = bytes } }
 
 // New returns a Source over a local folder, a single log file, or an "s3://bucket/prefix"
 // URL. For S3, unless WithS3Client is given, it loads the default AWS configuration and
@@ -249,10 +256,13 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	if err := q.Validate(); err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancelCause := context.WithCancelCause(ctx)
+	cancel := func() { cancelCause(context.Canceled) }
 	defer cancel()
 
 	st := new(counters)
+	stopWatch := watchMemory(cancelCause, s.memLimit, 100*time.Millisecond, st)
+	defer stopWatch()
 	jobs := make(chan object, s.workers*4)
 	k := &sink{ctx: runCtx, jobs: jobs, st: st}
 
@@ -324,8 +334,13 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	if stopProgress != nil {
 		stopProgress()
 	}
+	stopWatch()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	var memErr *MemoryError
+	if errors.As(context.Cause(runCtx), &memErr) {
+		return nil, fmt.Errorf("local: %s: %w", s.root, memErr)
 	}
 	if listErr != nil {
 		return nil, fmt.Errorf("local: %w", listErr)
@@ -355,6 +370,9 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkMemory(s.memLimit, st); err != nil {
+		return nil, fmt.Errorf("local: %s: %w", s.root, err)
 	}
 	res.Skipped.Merge(k.problems)
 	res.Skipped.Merge(k.nonLog)

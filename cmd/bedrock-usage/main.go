@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	_ "time/tzdata" // --timezone works where the system has no zone database (containers)
+
+	"github.com/bedrock-usage/bedrock-usage/internal/sysmem"
 )
 
 func main() {
+	softMemoryLimit()
 	stop := profile(os.Getenv("BEDROCK_USAGE_CPUPROFILE"), os.Getenv("BEDROCK_USAGE_MEMPROFILE"))
 	code := run(os.Args[1:], newFactory())
 	stop()
@@ -51,5 +55,18 @@ func profile(cpu, mem string) (stop func()) {
 				fmt.Fprintf(os.Stderr, "bedrock-usage: BEDROCK_USAGE_MEMPROFILE: %v\n", err)
 			}
 		}
+	}
+}
+
+// softMemoryLimit holds the Go heap under 90% of the machine's (or container's) memory when
+// GOMEMLIMIT does not say otherwise. Without it the heap grows to twice its live part between
+// collections, and a report whose groups approach the local engine's --max-memory would be
+// killed by the kernel before the engine could stop it with a message.
+func softMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if m := sysmem.Total(); m > 0 {
+		debug.SetMemoryLimit(m / 10 * 9)
 	}
 }
