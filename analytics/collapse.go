@@ -23,7 +23,8 @@ type SessionFold struct {
 // user per pattern, in every view grouped by user (by application and user, and a --group-by
 // view with user): the sessions of one application whose names match "botocore-session-*"
 // become one line with that user, whose Sessions says how many it stands for. The totals,
-// the other views and the report itself are unchanged; the folded views are sorted again.
+// the other views and the report itself are unchanged; the folded views are sorted again, in
+// the report's order (SortedBy).
 //
 // Folding is for people reading a report: the full per-session views stay in the report it
 // was made from (JSON and CSV keep them unless asked). A report that is already folded is
@@ -62,6 +63,9 @@ func CollapseSessions(rep *Report, f *sessions.Folder) (*Report, error) {
 			}
 		}
 		sortLines(lines, false)
+		if rep.SortedBy != "" {
+			sortLinesBy(lines, rep.SortedBy)
+		}
 		out.Views[i] = ViewResult{View: v.View, Lines: lines}
 	}
 	out.Collapsed = fold

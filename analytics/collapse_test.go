@@ -140,4 +140,20 @@ func TestCollapseSessions(t *testing.T) {
 			t.Errorf("line %d ($%s) after a cheaper line ($%s)", i, lines[i].Cost, lines[i-1].Cost)
 		}
 	}
+	// A report sorted by another measure (--sort calls) folds into views in that order.
+	if err := rep.SortViews("calls"); err != nil {
+		t.Fatal(err)
+	}
+	byCalls, err := CollapseSessions(rep, folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"by_app_user", GroupsView} {
+		lines := byCalls.View(name).Lines
+		for i := 1; i < len(lines); i++ {
+			if lines[i].Calls > lines[i-1].Calls {
+				t.Errorf("%s sorted by calls: line %d (%d calls) after line %d (%d calls)", name, i, lines[i].Calls, i-1, lines[i-1].Calls)
+			}
+		}
+	}
 }

@@ -262,6 +262,8 @@ type Report struct {
 	Prices Prices
 	// Tiers counts the calls of each service tier.
 	Tiers TierCounts
+	// SortedBy is the measure SortViews ordered the views by; "" for the default order.
+	SortedBy string
 	// Collapsed says that generated session names were folded into one user per pattern
 	// (CollapseSessions); nil when the users are the logged session names.
 	Collapsed *SessionFold
@@ -733,11 +735,24 @@ func SortKeys() []string {
 }
 
 // SortViews orders the lines of every view that is not by time by the measure named by
-// (one of SortKeys), largest first, ties by cost and then by key.
+// (one of SortKeys), largest first, ties by cost and then by key, and records the order in
+// SortedBy, so that a report derived from this one (CollapseSessions) keeps it.
 func (r *Report) SortViews(by string) error {
 	if !slices.Contains(SortKeys(), by) {
 		return fmt.Errorf("--sort %q: use one of %s", by, strings.Join(SortKeys(), ", "))
 	}
+	for i := range r.Views {
+		if !r.Views[i].ByTime {
+			sortLinesBy(r.Views[i].Lines, by)
+		}
+	}
+	r.SortedBy = by
+	return nil
+}
+
+// sortLinesBy orders lines by the measure named by (one of SortKeys), largest first, ties
+// by cost and then by key.
+func sortLinesBy(lines []Line, by string) {
 	value := func(l *Line) decimal.Decimal {
 		switch by {
 		case "cost":
@@ -752,20 +767,13 @@ func (r *Report) SortViews(by string) error {
 		}
 		return decimal.Zero
 	}
-	for i := range r.Views {
-		v := &r.Views[i]
-		if v.ByTime {
-			continue
+	slices.SortStableFunc(lines, func(a, b Line) int {
+		if c := value(&b).Cmp(value(&a)); c != 0 {
+			return c
 		}
-		slices.SortStableFunc(v.Lines, func(a, b Line) int {
-			if c := value(&b).Cmp(value(&a)); c != 0 {
-				return c
-			}
-			if c := b.Cost.Cmp(a.Cost); c != 0 {
-				return c
-			}
-			return slices.Compare(a.Keys, b.Keys)
-		})
-	}
-	return nil
+		if c := b.Cost.Cmp(a.Cost); c != 0 {
+			return c
+		}
+		return slices.Compare(a.Keys, b.Keys)
+	})
 }

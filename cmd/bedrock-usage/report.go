@@ -280,15 +280,15 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 // Outputs in the formats people read get the report with generated session names folded
 // (col; nil folds none).
 func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort string, ro render.Options, col *collapser) error {
+	if sort != "" {
+		if err := rep.SortViews(sort); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	for _, o := range outs {
 		r, err := col.report(rep, o.format)
 		if err != nil {
 			return err
-		}
-		if sort != "" {
-			if err := r.SortViews(sort); err != nil {
-				return usageErr("%v", err)
-			}
 		}
 		opts := ro
 		if o.path == "" {
