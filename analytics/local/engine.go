@@ -9,6 +9,7 @@ import (
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/engine"
+	"github.com/bedrock-usage/bedrock-usage/internal/sysmem"
 )
 
 // SourceEnv is the environment variable that gives --source its default.
@@ -71,7 +72,7 @@ func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Sour
 	case c.maxMemory > 0:
 		opts = append(opts, WithMemoryLimit(int64(c.maxMemory)<<20))
 	case c.maxMemory == 0:
-		opts = append(opts, WithMemoryLimit(int64(float64(SystemMemory())*DefaultMemoryFraction)))
+		opts = append(opts, WithMemoryLimit(int64(float64(sysmem.Total())*DefaultMemoryFraction)))
 	}
 	if strings.HasPrefix(where, "s3://") {
 		cfg, err := env.AWSConfig(ctx, "")

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 	"time"
-
-	"github.com/bedrock-usage/bedrock-usage/internal/sysmem"
 )
 
 // MemoryError is returned when the groups of a report outgrow the memory limit
@@ -24,9 +22,6 @@ func (e *MemoryError) Error() string {
 	return fmt.Sprintf("the report did not fit in memory: its groups reached %d MiB of live heap, over the limit of %d MiB (--max-memory), after %d of %d files listed so far; no report was made. Narrow the period (--since/--until) or the filters, raise --max-memory on a larger machine, or use --engine athena",
 		e.Live>>20, e.Limit>>20, e.FilesDone, e.FilesListed)
 }
-
-// SystemMemory is the memory this process may use, in bytes (see package sysmem).
-func SystemMemory() int64 { return sysmem.Total() }
 
 // DefaultMemoryFraction is the share of the machine's memory (or its cgroup's limit) the
 // live heap of a report may reach by default. The Go heap grows to about twice its live
@@ -51,7 +46,6 @@ func watchMemory(cancel context.CancelCauseFunc, limit int64, interval time.Dura
 		return func() {}
 	}
 	done := make(chan struct{})
-	var stopped atomic.Bool
 	go func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
@@ -67,11 +61,7 @@ func watchMemory(cancel context.CancelCauseFunc, limit int64, interval time.Dura
 			}
 		}
 	}()
-	return func() {
-		if stopped.CompareAndSwap(false, true) {
-			close(done)
-		}
-	}
+	return sync.OnceFunc(func() { close(done) })
 }
 
 // checkMemory is the *MemoryError of a live heap over limit, or nil.
