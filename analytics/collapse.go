@@ -113,6 +113,12 @@ func collapseLines(v ViewResult, users []int, f *sessions.Folder, names map[stri
 			lines[n].Sessions += l.Sessions
 		}
 		lines[n].add(l.Totals)
+		if l.Baseline != nil { // a compared report: the folded line's baseline is theirs summed
+			if lines[n].Baseline == nil {
+				lines[n].Baseline = &Totals{}
+			}
+			lines[n].Baseline.add(*l.Baseline)
+		}
 		if lines[n].overflow {
 			return nil, 0, fmt.Errorf("view %s, line %s: %w", v.Name, strings.Join(keys, " / "), ErrOverflow)
 		}

@@ -140,7 +140,7 @@ var dimensions = []Dimension{
 	{"date", "Date", func(r *PricedRow, vc *viewCtx) string { return r.Hour.In(vc.loc).Format(time.DateOnly) }},
 	{"week", "Week", func(r *PricedRow, vc *viewCtx) string { return isoWeek(r.Hour.In(vc.loc)) }},
 	{"month", "Month", func(r *PricedRow, vc *viewCtx) string { return r.Hour.In(vc.loc).Format("2006-01") }},
-	{"hour", "Hour (UTC)", func(r *PricedRow, _ *viewCtx) string { return r.Hour.Format("2006-01-02T15:00Z") }},
+	{"hour", "Hour (UTC)", func(r *PricedRow, _ *viewCtx) string { return r.Hour.Format(hourKeyLayout) }},
 }
 
 // DimensionNames lists the dimensions --group-by accepts (besides metadata.KEY).
@@ -220,6 +220,10 @@ type Line struct {
 	// Sessions is how many role session names this line folds into its user key (see
 	// CollapseSessions); 0 on a line that folds none.
 	Sessions int64
+	// Baseline is the same line's totals in the report's comparison baseline (Compare):
+	// zero totals when the baseline has no such line, nil when the report is compared with
+	// nothing.
+	Baseline *Totals
 }
 
 // ViewResult is a computed view.
@@ -267,6 +271,12 @@ type Report struct {
 	// Collapsed says that generated session names were folded into one user per pattern
 	// (CollapseSessions); nil when the users are the logged session names.
 	Collapsed *SessionFold
+	// Comparison is the baseline the report is compared with (Compare); nil for none.
+	Comparison *Comparison
+	// Anomalies are the days whose cost was far above their trailing baseline, when the
+	// report was scored (Detection is the rule); nil otherwise.
+	Anomalies []Anomaly
+	Detection *AnomalyRule
 }
 
 // TierNotStated is the service_tier value of calls whose log states no tier.
@@ -336,6 +346,9 @@ type ReportOptions struct {
 	MetadataKeys []string
 	// Location is the time zone where days, weeks and months begin (nil: UTC).
 	Location *time.Location
+	// Daily, when set, is given the cost of every priced row, for anomaly detection: the
+	// same DailyCosts may be given the rows of several reports (a history and the report).
+	Daily *DailyCosts
 }
 
 // BuildReport prices every row and computes the views. Pricing happens here, once, in Go,
@@ -422,6 +435,9 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		}
 		if seen != nil {
 			seen.add(&pr)
+		}
+		if opts.Daily != nil {
+			opts.Daily.add(&pr)
 		}
 		models[pr.Model] = true
 	})

@@ -31,11 +31,19 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 	if folded {
 		head = append(head, "folded_sessions")
 	}
+	compared := rep.Comparison != nil // the baseline columns are there when compared
+	if compared {
+		head = append(head, "cost_usd_baseline", "cost_usd_delta", "cost_change_pct", "calls_baseline", "calls_delta")
+	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-	all := append([]analytics.ViewResult{{View: analytics.View{Name: "totals"}, Lines: []analytics.Line{{Totals: rep.Totals}}}}, views...)
+	totals := analytics.Line{Totals: rep.Totals}
+	if compared {
+		totals.Baseline = &rep.Comparison.Totals
+	}
+	all := append([]analytics.ViewResult{{View: analytics.View{Name: "totals"}, Lines: []analytics.Line{totals}}}, views...)
 	for _, v := range all {
 		for _, l := range v.Lines {
 			rec := make([]string, 0, len(head))
@@ -61,6 +69,17 @@ func CSV(w io.Writer, rep *analytics.Report, opts Options) error {
 				rec = append(rec, i64(l.Sessions))
 			} else if folded {
 				rec = append(rec, "") // the totals fold nothing
+			}
+			if compared {
+				if b := l.Baseline; b != nil {
+					pct := ""
+					if p, ok := analytics.ChangePercent(b.Cost, l.Cost); ok {
+						pct = p.StringFixed(2)
+					}
+					rec = append(rec, b.Cost.String(), l.Cost.Sub(b.Cost).String(), pct, i64(b.Calls), i64(l.Calls-b.Calls))
+				} else {
+					rec = append(rec, "", "", "", "", "")
+				}
 			}
 			if err := cw.Write(rec); err != nil {
 				return err

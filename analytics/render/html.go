@@ -41,12 +41,30 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		}
 	}
 	var tables []table
+	if c := rep.Comparison; c != nil && len(c.Movers) > 0 {
+		tables = append(tables, table{Title: "Biggest changes", Head: moverTitles, Left: 2, Rows: moverRows(rep)})
+	}
+	if len(rep.Anomalies) > 0 {
+		tables = append(tables, table{Title: "Anomalies", Head: anomalyTitles, Left: 3, Rows: anomalyRows(rep)})
+	}
+	var lists []string
+	if c := rep.Comparison; c != nil {
+		if l := keyList(rep, c.New, 20); l != "" {
+			lists = append(lists, "New: "+l)
+		}
+		if l := keyList(rep, c.Vanished, 20); l != "" {
+			lists = append(lists, "Vanished: "+l)
+		}
+	}
 	for _, v := range selectViews(rep, opts.Views, true) {
 		tb := table{Title: v.Title, Left: len(v.Dims)}
 		for _, d := range v.Dims {
 			tb.Head = append(tb.Head, d.Title)
 		}
 		tb.Head = append(tb.Head, measureTitles...)
+		if compared(rep) {
+			tb.Head = append(tb.Head, compareTitles...)
+		}
 		lines, more := limit(v, opts.Top)
 		tb.More = more
 		for _, l := range lines {
@@ -54,7 +72,8 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 			for _, k := range displayKeys(rep, v, l) {
 				cells = append(cells, orDash(k))
 			}
-			tb.Rows = append(tb.Rows, append(cells, measureCells(l.Totals)...))
+			cells = append(cells, measureCells(l.Totals)...)
+			tb.Rows = append(tb.Rows, append(cells, compareCells(l)...))
 		}
 		tables = append(tables, tb)
 	}
@@ -68,6 +87,7 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		"Titles":    measureTitles,
 		"Bars":      bars,
 		"Tables":    tables,
+		"Lists":     lists,
 		"Unpriced":  unpricedLines(rep),
 		"Skipped":   skippedLines(rep),
 		"Failures":  rep.Failures,
@@ -98,6 +118,7 @@ footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 <table><tr>{{range .Titles}}<th class="n">{{.}}</th>{{end}}</tr><tr>{{range .Totals}}<td class="n">{{.}}</td>{{end}}</tr></table>
 {{if .Unpriced}}<div class="warn"><strong>Unpriced</strong> (no price: a model the price book does not know, or an application inference profile that could not be resolved; tokens counted, no cost):<ul>{{range .Unpriced}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 {{range .Failures}}<div class="fail">Missing from this report: {{.}}</div>{{end}}
+{{range .Lists}}<p>{{.}}</p>{{end}}
 {{if .Bars}}<h2>Cost per day</h2><table class="bars">{{range .Bars}}<tr><td>{{.Label}}</td><td style="width:70%"><div class="bar" style="{{pct .Pct}}"></div></td><td class="n">{{.Cost}}</td><td class="n">{{.Calls}}</td></tr>{{end}}</table>{{end}}
 {{range .Tables}}{{$left := .Left}}<h2>{{.Title}}</h2>
 <table><tr>{{range $i, $h := .Head}}<th{{if ge $i $left}} class="n"{{end}}>{{$h}}</th>{{end}}</tr>

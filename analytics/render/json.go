@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
 )
@@ -68,6 +70,7 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 		b.raw(bu.Over)
 		b.close()
 	}
+	comparison(&b, rep)
 	b.key("totals")
 	b.open()
 	measures(&b, rep.Totals)
@@ -110,9 +113,15 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 				b.int("folded_sessions", l.Sessions)
 			}
 			measures(&b, l.Totals)
+			if l.Baseline != nil {
+				change(&b, "cost_usd", l.Baseline.Cost, l.Cost)
+				b.int("calls_baseline", l.Baseline.Calls)
+				b.int("calls_delta", l.Calls-l.Baseline.Calls)
+			}
 			b.close()
 		})
 	}
+	anomalies(&b, rep)
 	b.key("collapsed_sessions")
 	if c := rep.Collapsed; c == nil {
 		b.raw(nil)
@@ -176,6 +185,107 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.close()
 	b.w.WriteByte('\n')
 	return b.w.Flush()
+}
+
+// change writes a cost's baseline, its change and the change in percent (null from a
+// baseline of zero): name_baseline, name_delta, and cost_change_pct (or total_cost_change_pct).
+func change(b *obj, name string, base, cur decimal.Decimal) {
+	b.str(name+"_baseline", base.String())
+	b.str(name+"_delta", cur.Sub(base).String())
+	b.key(strings.TrimSuffix(name, "_usd") + "_change_pct")
+	if pct, ok := analytics.ChangePercent(base, cur); ok {
+		b.raw(json.Number(pct.StringFixed(2)))
+	} else {
+		b.raw(nil)
+	}
+}
+
+// comparison writes the comparison object: null without a baseline.
+func comparison(b *obj, rep *analytics.Report) {
+	b.key("comparison")
+	c := rep.Comparison
+	if c == nil {
+		b.raw(nil)
+		return
+	}
+	b.open()
+	b.str("baseline", c.Baseline)
+	b.key("period")
+	b.open()
+	b.str("since", c.Since.UTC().Format(time.RFC3339))
+	b.str("until", c.Until.UTC().Format(time.RFC3339))
+	b.close()
+	b.key("totals")
+	b.open()
+	measures(b, c.Totals)
+	b.str("total_cost_usd", c.Totals.TotalCost().String())
+	b.close()
+	change(b, "total_cost_usd", c.Totals.TotalCost(), rep.Totals.TotalCost())
+	b.int("calls_delta", rep.Totals.Calls-c.Totals.Calls)
+	b.key("max_increase")
+	if g := c.Increase; g == nil {
+		b.raw(nil)
+	} else {
+		b.open()
+		b.str("max_percent", g.MaxPercent.String())
+		b.key("over")
+		b.raw(g.Over)
+		b.close()
+	}
+	keys := func(name string, ks []analytics.KeyTotals) {
+		b.key(name)
+		b.array(len(ks), func(i int) {
+			b.open()
+			b.str("dimension", ks[i].Dimension)
+			b.str("key", ks[i].Key)
+			b.int("calls", ks[i].Calls)
+			b.str("cost_usd", ks[i].Cost.String())
+			b.close()
+		})
+	}
+	keys("new", c.New)
+	keys("vanished", c.Vanished)
+	b.key("movers")
+	b.array(len(c.Movers), func(i int) {
+		m := c.Movers[i]
+		b.open()
+		b.str("dimension", m.Dimension)
+		b.str("key", m.Key)
+		b.int("calls", m.Current.Calls)
+		b.int("calls_baseline", m.Baseline.Calls)
+		b.str("cost_usd", m.Current.Cost.String())
+		change(b, "cost_usd", m.Baseline.Cost, m.Current.Cost)
+		b.close()
+	})
+	b.close()
+}
+
+// anomalies writes the anomaly rule (null when the report was not scored) and the anomalies.
+func anomalies(b *obj, rep *analytics.Report) {
+	b.key("anomaly_detection")
+	if r := rep.Detection; r == nil {
+		b.raw(nil)
+	} else {
+		b.open()
+		b.key("threshold")
+		b.raw(r.Threshold)
+		b.str("min_cost_usd", r.MinCost.String())
+		b.int("window_days", int64(r.Window))
+		b.close()
+	}
+	b.key("anomalies")
+	b.array(len(rep.Anomalies), func(i int) {
+		a := rep.Anomalies[i]
+		b.open()
+		b.str("dimension", a.Dimension)
+		b.str("key", a.Key)
+		b.str("date", a.Date)
+		b.str("cost_usd", a.Cost.String())
+		b.str("baseline_usd", a.Baseline.String())
+		b.key("score")
+		b.raw(a.Score)
+		b.close()
+	})
 }
 
 func measures(b *obj, t analytics.Totals) {

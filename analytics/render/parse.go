@@ -127,6 +127,11 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 			if raw, ok := l["folded_sessions"]; ok {
 				line.Sessions = p.int(where+".folded_sessions", raw)
 			}
+			if raw, ok := l["cost_usd_baseline"]; ok {
+				line.Baseline = &analytics.Totals{}
+				line.Baseline.Cost = p.dec(where+".cost_usd_baseline", raw)
+				line.Baseline.Calls = p.int(where+".calls_baseline", l["calls_baseline"])
+			}
 			vr.Lines = append(vr.Lines, line)
 		}
 		rep.Views = append(rep.Views, vr)
@@ -167,6 +172,8 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 	rep.Prices.DiscountPercent = prices.DiscountPercent
 	rep.Prices.Warnings = nilIfEmpty(prices.Warnings)
 	p.collapsed(rep)
+	p.comparison(rep)
+	p.anomalies(rep)
 	var failures []string
 	p.get("failures", &failures)
 	rep.Failures = nilIfEmpty(failures)
@@ -311,6 +318,87 @@ func (p *parser) scan(rep *analytics.Report) {
 		parts = append(parts, strings.ReplaceAll(n, "_", " ")+" {"+n+"}")
 	}
 	rep.Scan.Summary = "Scan: " + strings.Join(parts, ", ")
+}
+
+// comparison reads the comparison: null, or absent in a report written before it existed,
+// when the report is compared with nothing. Its lists keep the calls and costs the JSON holds.
+func (p *parser) comparison(rep *analytics.Report) {
+	raw, ok := p.doc["comparison"]
+	if !ok || string(raw) == "null" {
+		return
+	}
+	var c struct {
+		Baseline string
+		Period   struct{ Since, Until time.Time }
+		Totals   map[string]json.RawMessage
+		Increase *struct {
+			MaxPercent decimal.Decimal `json:"max_percent"`
+			Over       bool
+		} `json:"max_increase"`
+		New, Vanished []struct {
+			Dimension, Key string
+			Calls          int64
+			Cost           decimal.Decimal `json:"cost_usd"`
+		}
+		Movers []struct {
+			Dimension, Key string
+			Calls          int64
+			CallsBaseline  int64           `json:"calls_baseline"`
+			Cost           decimal.Decimal `json:"cost_usd"`
+			CostBaseline   decimal.Decimal `json:"cost_usd_baseline"`
+		}
+	}
+	p.raw("comparison", raw, &c)
+	out := &analytics.Comparison{Baseline: c.Baseline, Since: c.Period.Since, Until: c.Period.Until}
+	if c.Totals != nil {
+		out.Totals = p.totals("comparison.totals", c.Totals)
+	}
+	if c.Increase != nil {
+		out.Increase = &analytics.IncreaseGate{MaxPercent: c.Increase.MaxPercent, Over: c.Increase.Over}
+	}
+	for _, k := range c.New {
+		out.New = append(out.New, analytics.KeyTotals{Dimension: k.Dimension, Key: k.Key, Totals: analytics.Totals{Measures: analytics.Measures{Calls: k.Calls}, Cost: k.Cost}})
+	}
+	for _, k := range c.Vanished {
+		out.Vanished = append(out.Vanished, analytics.KeyTotals{Dimension: k.Dimension, Key: k.Key, Totals: analytics.Totals{Measures: analytics.Measures{Calls: k.Calls}, Cost: k.Cost}})
+	}
+	for _, m := range c.Movers {
+		out.Movers = append(out.Movers, analytics.Mover{Dimension: m.Dimension, Key: m.Key,
+			Current:  analytics.Totals{Measures: analytics.Measures{Calls: m.Calls}, Cost: m.Cost},
+			Baseline: analytics.Totals{Measures: analytics.Measures{Calls: m.CallsBaseline}, Cost: m.CostBaseline}})
+	}
+	rep.Comparison = out
+}
+
+// anomalies reads the anomaly rule and the anomalies (absent in a report written before
+// they existed).
+func (p *parser) anomalies(rep *analytics.Report) {
+	if raw, ok := p.doc["anomaly_detection"]; ok && string(raw) != "null" {
+		var r struct {
+			Threshold  float64
+			MinCost    decimal.Decimal `json:"min_cost_usd"`
+			WindowDays int             `json:"window_days"`
+		}
+		p.raw("anomaly_detection", raw, &r)
+		rep.Detection = &analytics.AnomalyRule{Threshold: r.Threshold, MinCost: r.MinCost, Window: r.WindowDays}
+	}
+	raw, ok := p.doc["anomalies"]
+	if !ok {
+		return
+	}
+	var as []struct {
+		Dimension, Key, Date string
+		Cost                 decimal.Decimal `json:"cost_usd"`
+		Baseline             decimal.Decimal `json:"baseline_usd"`
+		Score                float64
+	}
+	p.raw("anomalies", raw, &as)
+	for _, a := range as {
+		rep.Anomalies = append(rep.Anomalies, analytics.Anomaly{Dimension: a.Dimension, Key: a.Key, Date: a.Date, Cost: a.Cost, Baseline: a.Baseline, Score: a.Score})
+	}
+	if rep.Detection != nil && rep.Anomalies == nil {
+		rep.Anomalies = []analytics.Anomaly{}
+	}
 }
 
 // collapsed reads collapsed_sessions: null, or absent in a report written before it existed,

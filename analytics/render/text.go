@@ -156,6 +156,12 @@ func contextLines(rep *analytics.Report) []string {
 	if l := budgetLine(rep.Budget); l != "" {
 		out = append(out, l)
 	}
+	if l := comparisonLine(rep); l != "" {
+		out = append(out, l)
+	}
+	if l := anomalyLine(rep); l != "" {
+		out = append(out, l)
+	}
 	if l := collapsedLine(rep); l != "" {
 		out = append(out, l)
 	}
@@ -389,13 +395,36 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		switch {
 		case strings.HasPrefix(l, "Warning:"):
 			style = styleYellow
-		case strings.Contains(l, ": OVER by"):
+		case strings.Contains(l, ": OVER"):
 			style = styleRed
 		}
 		fmt.Fprintln(ew, paint(opts.Color && style != "", style, printable(l)))
 	}
 	for _, l := range summaryLines(rep) {
 		fmt.Fprintln(ew, l)
+	}
+	upper := func(ts []string) []string {
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = strings.ToUpper(t)
+		}
+		return out
+	}
+	if c := rep.Comparison; c != nil && len(c.Movers) > 0 {
+		fmt.Fprintf(ew, "\n%s\n", paint(opts.Color, styleBold, "BIGGEST CHANGES"))
+		writeAligned(ew, printableRows(append([][]string{upper(moverTitles)}, moverRows(rep)...)), 2, opts.Width)
+	}
+	if c := rep.Comparison; c != nil {
+		if l := keyList(rep, c.New, 10); l != "" {
+			fmt.Fprintln(ew, printable("New: "+l))
+		}
+		if l := keyList(rep, c.Vanished, 10); l != "" {
+			fmt.Fprintln(ew, printable("Vanished: "+l))
+		}
+	}
+	if len(rep.Anomalies) > 0 {
+		fmt.Fprintf(ew, "\n%s\n", paint(opts.Color, styleBold, "ANOMALIES"))
+		writeAligned(ew, printableRows(append([][]string{upper(anomalyTitles)}, anomalyRows(rep)...)), 3, opts.Width)
 	}
 	for _, v := range selectViews(rep, opts.Views, true) {
 		fmt.Fprintf(ew, "\n%s\n", paint(opts.Color, styleBold, strings.ToUpper(v.Title)))
@@ -406,6 +435,9 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 		for _, m := range measureTitles {
 			head = append(head, strings.ToUpper(m))
 		}
+		if compared(rep) {
+			head = append(head, upper(compareTitles)...)
+		}
 		lines, more := limit(v, opts.Top)
 		rows := [][]string{head}
 		for _, l := range lines {
@@ -413,7 +445,8 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 			for _, k := range displayKeys(rep, v, l) {
 				cells = append(cells, orDash(printable(k)))
 			}
-			rows = append(rows, append(cells, measureCells(l.Totals)...))
+			cells = append(cells, measureCells(l.Totals)...)
+			rows = append(rows, append(cells, compareCells(l)...))
 		}
 		writeAligned(ew, rows, len(v.Dims), opts.Width)
 		if more > 0 {
@@ -438,6 +471,16 @@ func Table(w io.Writer, rep *analytics.Report, opts Options) error {
 	}
 	fmt.Fprintln(ew, scanLine(rep))
 	return ew.err
+}
+
+// printableRows makes every cell of rows printable.
+func printableRows(rows [][]string) [][]string {
+	for _, r := range rows {
+		for i := range r {
+			r[i] = printable(r[i])
+		}
+	}
+	return rows
 }
 
 // writeAligned writes rows as columns two spaces apart: the first left columns aligned
@@ -543,6 +586,30 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	for _, u := range rep.Filters.Unmatched {
 		fmt.Fprintf(ew, "> [!WARNING]\n> %s\n\n", mdEscape(strings.TrimPrefix(UnmatchedLine(u), "Warning: ")))
 	}
+	if c := rep.Comparison; c != nil {
+		if c.Increase != nil && c.Increase.Over {
+			fmt.Fprintf(ew, "> [!CAUTION]\n> %s\n\n", mdEscape(comparisonLine(rep)))
+		} else {
+			fmt.Fprintf(ew, "**%s**\n\n", mdEscape(comparisonLine(rep)))
+		}
+		if rows := moverRows(rep); len(rows) > 0 {
+			mdTable(ew, "Biggest changes", moverTitles, 2, rows)
+		}
+		if l := keyList(rep, c.New, 20); l != "" {
+			fmt.Fprintf(ew, "New: %s.\n\n", mdEscape(l))
+		}
+		if l := keyList(rep, c.Vanished, 20); l != "" {
+			fmt.Fprintf(ew, "Vanished: %s.\n\n", mdEscape(l))
+		}
+	}
+	if l := anomalyLine(rep); l != "" {
+		if len(rep.Anomalies) > 0 {
+			fmt.Fprintf(ew, "> [!WARNING]\n> %s\n\n", mdEscape(l))
+			mdTable(ew, "Anomalies", anomalyTitles, 3, anomalyRows(rep))
+		} else {
+			fmt.Fprintf(ew, "%s.\n\n", mdEscape(l))
+		}
+	}
 	t := rep.Totals
 	fmt.Fprintf(ew, "| %s |\n", strings.Join(measureTitles, " | "))
 	fmt.Fprintf(ew, "|%s|\n", strings.TrimSuffix(strings.Repeat("---:|", len(measureTitles)), "|"))
@@ -577,6 +644,12 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 			head = append(head, m)
 			align = append(align, "---:")
 		}
+		if compared(rep) {
+			for _, m := range compareTitles {
+				head = append(head, m)
+				align = append(align, "---:")
+			}
+		}
 		fmt.Fprintf(ew, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
 		lines, more := limit(v, opts.Top)
 		for _, l := range lines {
@@ -585,6 +658,7 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 				cells = append(cells, mdEscape(orDash(k)))
 			}
 			cells = append(cells, measureCells(l.Totals)...)
+			cells = append(cells, compareCells(l)...)
 			fmt.Fprintf(ew, "| %s |\n", strings.Join(cells, " | "))
 		}
 		if more > 0 {
@@ -609,6 +683,27 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	}
 	fmt.Fprintf(ew, "<sub>%s · source %s · generated %s by bedrock-usage</sub>\n", mdEscape(scanLine(rep)), mdEscape(rep.Source), rep.GeneratedAt.Format(time.RFC3339))
 	return ew.err
+}
+
+// mdTable writes a titled Markdown table whose first left columns are text, the rest
+// numbers; cells are escaped.
+func mdTable(w io.Writer, title string, head []string, left int, rows [][]string) {
+	align := make([]string, len(head))
+	for i := range head {
+		align[i] = "---:"
+		if i < left {
+			align[i] = "---"
+		}
+	}
+	fmt.Fprintf(w, "### %s\n\n| %s |\n|%s|\n", title, strings.Join(head, " | "), strings.Join(align, "|"))
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = mdEscape(c)
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintln(w)
 }
 
 // mdEscape makes a name from the logs plain Markdown text: no table cell break, no HTML, no
@@ -661,4 +756,139 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// signedUSD is a change in money: "+$1.20", "-$0.30", "$0.00".
+func signedUSD(d decimal.Decimal) string {
+	switch d.Sign() {
+	case 1:
+		return "+" + usd(d)
+	case -1:
+		return "-" + usd(d.Neg())
+	}
+	return usd(d)
+}
+
+// changeText is a change from base to cur: "+$1.20 (+12.50%)", "+$5.00 (new)".
+func changeText(base, cur decimal.Decimal) string {
+	d := signedUSD(cur.Sub(base))
+	if pct, ok := analytics.ChangePercent(base, cur); ok {
+		sign := ""
+		if pct.IsPositive() {
+			sign = "+"
+		}
+		return d + " (" + sign + pct.StringFixed(1) + "%)"
+	}
+	if cur.IsPositive() {
+		return d + " (new)"
+	}
+	return d
+}
+
+// compareTitles are the headings of the columns a compared view adds.
+var compareTitles = []string{"Baseline (USD)", "Change"}
+
+// compareCells are a compared line's baseline cost and change (none when the view is not
+// compared).
+func compareCells(l analytics.Line) []string {
+	if l.Baseline == nil {
+		return nil
+	}
+	return []string{usd(l.Baseline.Cost), changeText(l.Baseline.Cost, l.Cost)}
+}
+
+// compared says whether a view's lines carry baselines.
+func compared(rep *analytics.Report) bool { return rep.Comparison != nil }
+
+// comparisonLine is the comparison's verdict on the total: "Against the previous period
+// (2025-10-25 00:00 to 2025-11-01 00:00): $10.00 → $12.00, +$2.00 (+20.0%)".
+func comparisonLine(rep *analytics.Report) string {
+	c := rep.Comparison
+	if c == nil {
+		return ""
+	}
+	loc := rep.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	base, cur := c.Totals.TotalCost(), rep.Totals.TotalCost()
+	l := fmt.Sprintf("Against the %s (%s to %s): %s → %s, %s; %s → %s", c.Baseline,
+		c.Since.In(loc).Format("2006-01-02 15:04"), c.Until.In(loc).Format("2006-01-02 15:04"),
+		usd(base), usd(cur), changeText(base, cur), count(c.Totals.Calls, "call", "calls"), count(rep.Totals.Calls, "call", "calls"))
+	if g := c.Increase; g != nil {
+		if g.Over {
+			l += fmt.Sprintf("; max increase %s%%: OVER", g.MaxPercent)
+		} else {
+			l += fmt.Sprintf("; max increase %s%%: within it", g.MaxPercent)
+		}
+	}
+	return l
+}
+
+// keyLabel is an application, user or model as the human formats name it.
+func keyLabel(rep *analytics.Report, dim, key string) string {
+	if name := rep.ModelNames[key]; dim == "model" && name != "" {
+		key = name + " (" + key + ")"
+	}
+	return dim + " " + key
+}
+
+// keyList is a list of new or vanished keys: "app Chatbot ($1.20, 10 calls), …".
+func keyList(rep *analytics.Report, ks []analytics.KeyTotals, limit int) string {
+	var parts []string
+	for i, k := range ks {
+		if limit > 0 && i == limit {
+			parts = append(parts, fmt.Sprintf("and %d more", len(ks)-limit))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", keyLabel(rep, k.Dimension, k.Key), usd(k.Cost), count(k.Calls, "call", "calls")))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// moverRows are the comparison's biggest movers as table rows: dimension, key, baseline,
+// cost, change.
+func moverRows(rep *analytics.Report) [][]string {
+	var rows [][]string
+	for _, m := range rep.Comparison.Movers {
+		key := m.Key
+		if name := rep.ModelNames[key]; m.Dimension == "model" && name != "" {
+			key = name + " (" + key + ")"
+		}
+		rows = append(rows, []string{m.Dimension, key, usd(m.Baseline.Cost), usd(m.Current.Cost), changeText(m.Baseline.Cost, m.Current.Cost)})
+	}
+	return rows
+}
+
+// moverTitles are the headings of moverRows.
+var moverTitles = []string{"Dimension", "Key", "Baseline (USD)", "Cost (USD)", "Change"}
+
+// anomalyTitles are the headings of anomalyRows.
+var anomalyTitles = []string{"Dimension", "Key", "Date", "Cost (USD)", "Baseline (USD)", "Score"}
+
+// anomalyRows are the report's anomalies as table rows.
+func anomalyRows(rep *analytics.Report) [][]string {
+	var rows [][]string
+	for _, a := range rep.Anomalies {
+		key := a.Key
+		if name := rep.ModelNames[key]; a.Dimension == "model" && name != "" {
+			key = name + " (" + key + ")"
+		}
+		rows = append(rows, []string{a.Dimension, key, a.Date, usd(a.Cost), usd(a.Baseline), strconv.FormatFloat(a.Score, 'f', 2, 64)})
+	}
+	return rows
+}
+
+// anomalyLine says how the report was scored and what was found.
+func anomalyLine(rep *analytics.Report) string {
+	r := rep.Detection
+	if r == nil {
+		return ""
+	}
+	found := "none found"
+	if n := len(rep.Anomalies); n > 0 {
+		found = count(int64(n), "anomaly", "anomalies") + " found"
+	}
+	return fmt.Sprintf("Anomalies: a day more than %s robust deviations above the median of its %d days before, and at least %s above it: %s",
+		strconv.FormatFloat(r.Threshold, 'f', -1, 64), r.Window, usd(r.MinCost), found)
 }

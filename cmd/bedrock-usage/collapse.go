@@ -75,13 +75,12 @@ func (c collapseFlags) fromValue(v string) (collapseFlags, error) {
 	return c, nil
 }
 
-// collapser folds a report once, for the outputs that want it. Make it before a scan, so
-// that a bad --session-pattern fails at once.
+// collapser folds a report (and its baseline) once, for the outputs that want it. Make it
+// before a scan, so that a bad --session-pattern fails at once.
 type collapser struct {
 	flags  *collapseFlags
 	folder *sessions.Folder
-	rep    *analytics.Report // the report folded last, and its folding
-	folded *analytics.Report
+	folded map[*analytics.Report]*analytics.Report // the reports folded, and their folding
 }
 
 func newCollapser(flags *collapseFlags) (*collapser, error) {
@@ -97,12 +96,16 @@ func (c *collapser) report(rep *analytics.Report, format string) (*analytics.Rep
 	if c == nil || !c.flags.wants(format) {
 		return rep, nil
 	}
-	if c.rep != rep {
-		f, err := analytics.CollapseSessions(rep, c.folder)
-		if err != nil {
-			return nil, err
-		}
-		c.rep, c.folded = rep, f
+	if f, ok := c.folded[rep]; ok {
+		return f, nil
 	}
-	return c.folded, nil
+	f, err := analytics.CollapseSessions(rep, c.folder)
+	if err != nil {
+		return nil, err
+	}
+	if c.folded == nil {
+		c.folded = map[*analytics.Report]*analytics.Report{}
+	}
+	c.folded[rep] = f
+	return f, nil
 }

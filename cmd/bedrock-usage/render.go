@@ -101,7 +101,7 @@ func renderRun(_ context.Context, opts *renderOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Input, err)
 	}
-	return writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}, col)
+	return writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}, col, nil)
 }
 
 // completeFixed completes a flag's value from a fixed list (shell completion: `bedrock-usage

@@ -41,6 +41,7 @@ type reportOptions struct {
 
 	prices   priceFlags
 	collapse collapseFlags
+	compare  compareFlags
 	engines  *engine.Binding
 	// changed reports which flags were given on the command line.
 	changed func(name string) bool
@@ -117,6 +118,7 @@ func NewCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 	fl.StringVar(&opts.Budget, "budget", "", "exit 4 when the total cost in USD (models and guardrails) exceeds this amount (the report is still written)")
 	opts.prices.addFlags(fl)
 	opts.collapse.addFlags(fl)
+	opts.compare.addFlags(fl)
 	opts.engines = engine.Bind(fl, true)
 	registerCompletions(cmd, f.Env)
 	return cmd
@@ -150,6 +152,10 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
+	plan, err := opts.compare.plan(opts.changed)
+	if err != nil {
+		return err
+	}
 	cfg, err := opts.engines.Select(opts.Engine, opts.changed)
 	if err != nil {
 		return usageFrom(err)
@@ -175,28 +181,38 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 		return usageFrom(err)
 	}
 	loc, _ := opts.reportRequest.location() // checked by query
-	rep, err := buildReport(ctx, opts.f, src, where, q, dims, metaKeys, book, loc)
+	in := &reportInputs{f: opts.f, src: src, where: where, dims: dims, metaKeys: metaKeys, book: book, loc: loc}
+	var daily *analytics.DailyCosts
+	if plan.rule != nil {
+		daily = analytics.NewDailyCosts(loc)
+	}
+	rep, err := in.build(ctx, q, daily)
 	if err != nil {
 		return err
 	}
 	rememberSeen(seenPath(opts.f.Env), rep) // for shell completion
+	base, err := plan.extend(ctx, in, q, rep, daily)
+	if err != nil {
+		return err
+	}
 	if opts.Budget != "" {
 		rep.CheckBudget(budget) // before rendering: every format states the verdict
 	}
-	if err := writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}, col); err != nil {
+	if err := writeReport(opts.IO, rep, outs, opts.Sort, render.Options{Top: opts.Top, Views: opts.Views}, col, base); err != nil {
 		return err
 	}
-	return verdict(opts, rep, budget)
+	return verdict(opts, rep, budget, plan.gateFailures(rep))
 }
 
 // buildReport runs q on src and prices the answer.
-func buildReport(ctx context.Context, f *factory, src analytics.Source, where string, q analytics.Query, dims []analytics.Dimension, metaKeys []string, book *pricing.Book, loc *time.Location) (*analytics.Report, error) {
+// daily, when not nil, is given the cost of every row (for anomaly detection).
+func buildReport(ctx context.Context, f *factory, src analytics.Source, where string, q analytics.Query, dims []analytics.Dimension, metaKeys []string, book *pricing.Book, loc *time.Location, daily *analytics.DailyCosts) (*analytics.Report, error) {
 	res, err := src.Usage(ctx, q)
 	if err != nil {
 		return nil, usageFrom(err)
 	}
 	return analytics.BuildReport(ctx, q, res, book, analytics.ReportOptions{
-		Source: where, GeneratedAt: f.Now(), GroupBy: dims, MetadataKeys: metaKeys, Location: loc,
+		Source: where, GeneratedAt: f.Now(), GroupBy: dims, MetadataKeys: metaKeys, Location: loc, Daily: daily,
 	})
 }
 
@@ -208,8 +224,9 @@ func usageFrom(err error) error {
 	return err
 }
 
-// verdict turns what the report found into the exit code the flags ask for.
-func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal) error {
+// verdict turns what the report found into the exit code the flags ask for; gates are the
+// comparison and anomaly gates it failed (exit 4, as the budget).
+func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal, gates []string) error {
 	// Missing data is said on stderr whatever it is: a report that silently lacks a region
 	// or found no logs would mislead a CI job.
 	var problems []string
@@ -261,7 +278,10 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 	}
 	var over error
 	if b := rep.Budget; b != nil && b.Over {
-		over = fmt.Errorf("cost %s USD is over the budget of %s USD", b.TotalUSD.StringFixed(2), b.AmountUSD.StringFixed(2))
+		gates = append([]string{fmt.Sprintf("cost %s USD is over the budget of %s USD", b.TotalUSD.StringFixed(2), b.AmountUSD.StringFixed(2))}, gates...)
+	}
+	if len(gates) > 0 {
+		over = errors.New(strings.Join(gates, "; "))
 	}
 	if len(problems) > 0 {
 		if over != nil {
@@ -279,7 +299,9 @@ func verdict(opts *reportOptions, rep *analytics.Report, budget decimal.Decimal)
 // each output; a table on the terminal fits its width and may be in colour.
 // Outputs in the formats people read get the report with generated session names folded
 // (col; nil folds none).
-func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort string, ro render.Options, col *collapser) error {
+// A report with a baseline (base; nil for none) is compared with the baseline as folded as
+// itself, so that new and vanished users are the folded ones too.
+func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort string, ro render.Options, col *collapser, base *baseline) error {
 	if sort != "" {
 		if err := rep.SortViews(sort); err != nil {
 			return usageErr("%v", err)
@@ -289,6 +311,13 @@ func writeReport(io *iostreams, rep *analytics.Report, outs []reportOutput, sort
 		r, err := col.report(rep, o.format)
 		if err != nil {
 			return err
+		}
+		if base != nil && r != rep {
+			b, err := col.report(base.rep, o.format)
+			if err != nil {
+				return err
+			}
+			r.Compare(b, base.label)
 		}
 		opts := ro
 		if o.path == "" {

@@ -388,7 +388,7 @@ func TestVerdict(t *testing.T) {
 			if tt.budget != "" {
 				budget = cost(tt.budget)
 			}
-			err := verdict(&tt.opts, &tt.rep, budget)
+			err := verdict(&tt.opts, &tt.rep, budget, nil)
 			got := exitOK
 			var ee *exitErr
 			if errors.As(err, &ee) {

@@ -272,7 +272,7 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 		}
 		// The report outlives the request that started it: others may be waiting on it.
 		loc, _ := r.location() // checked by query
-		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book, loc)
+		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book, loc, nil)
 		if err != nil {
 			return nil, err
 		}
