@@ -240,6 +240,7 @@ func comparison(b *obj, rep *analytics.Report) {
 			b.str("key", ks[i].Key)
 			b.int("calls", ks[i].Calls)
 			b.str("cost_usd", ks[i].Cost.String())
+			b.int("unpriced_calls", ks[i].UnpricedCalls)
 			b.close()
 		})
 	}
@@ -255,6 +256,8 @@ func comparison(b *obj, rep *analytics.Report) {
 		b.int("calls_baseline", m.Baseline.Calls)
 		b.str("cost_usd", m.Current.Cost.String())
 		change(b, "cost_usd", m.Baseline.Cost, m.Current.Cost)
+		b.int("unpriced_calls", m.Current.UnpricedCalls)
+		b.int("unpriced_calls_baseline", m.Baseline.UnpricedCalls)
 		b.close()
 	})
 	b.close()

@@ -339,13 +339,16 @@ func (p *parser) comparison(rep *analytics.Report) {
 			Dimension, Key string
 			Calls          int64
 			Cost           decimal.Decimal `json:"cost_usd"`
+			Unpriced       int64           `json:"unpriced_calls"`
 		}
 		Movers []struct {
-			Dimension, Key string
-			Calls          int64
-			CallsBaseline  int64           `json:"calls_baseline"`
-			Cost           decimal.Decimal `json:"cost_usd"`
-			CostBaseline   decimal.Decimal `json:"cost_usd_baseline"`
+			Dimension, Key   string
+			Calls            int64
+			CallsBaseline    int64           `json:"calls_baseline"`
+			Cost             decimal.Decimal `json:"cost_usd"`
+			CostBaseline     decimal.Decimal `json:"cost_usd_baseline"`
+			Unpriced         int64           `json:"unpriced_calls"`
+			UnpricedBaseline int64           `json:"unpriced_calls_baseline"`
 		}
 	}
 	p.raw("comparison", raw, &c)
@@ -357,15 +360,15 @@ func (p *parser) comparison(rep *analytics.Report) {
 		out.Increase = &analytics.IncreaseGate{MaxPercent: c.Increase.MaxPercent, Over: c.Increase.Over}
 	}
 	for _, k := range c.New {
-		out.New = append(out.New, analytics.KeyTotals{Dimension: k.Dimension, Key: k.Key, Totals: analytics.Totals{Measures: analytics.Measures{Calls: k.Calls}, Cost: k.Cost}})
+		out.New = append(out.New, analytics.KeyTotals{Dimension: k.Dimension, Key: k.Key, Totals: analytics.Totals{Measures: analytics.Measures{Calls: k.Calls}, Cost: k.Cost, UnpricedCalls: k.Unpriced}})
 	}
 	for _, k := range c.Vanished {
-		out.Vanished = append(out.Vanished, analytics.KeyTotals{Dimension: k.Dimension, Key: k.Key, Totals: analytics.Totals{Measures: analytics.Measures{Calls: k.Calls}, Cost: k.Cost}})
+		out.Vanished = append(out.Vanished, analytics.KeyTotals{Dimension: k.Dimension, Key: k.Key, Totals: analytics.Totals{Measures: analytics.Measures{Calls: k.Calls}, Cost: k.Cost, UnpricedCalls: k.Unpriced}})
 	}
 	for _, m := range c.Movers {
 		out.Movers = append(out.Movers, analytics.Mover{Dimension: m.Dimension, Key: m.Key,
-			Current:  analytics.Totals{Measures: analytics.Measures{Calls: m.Calls}, Cost: m.Cost},
-			Baseline: analytics.Totals{Measures: analytics.Measures{Calls: m.CallsBaseline}, Cost: m.CostBaseline}})
+			Current:  analytics.Totals{Measures: analytics.Measures{Calls: m.Calls}, Cost: m.Cost, UnpricedCalls: m.Unpriced},
+			Baseline: analytics.Totals{Measures: analytics.Measures{Calls: m.CallsBaseline}, Cost: m.CostBaseline, UnpricedCalls: m.UnpricedBaseline}})
 	}
 	rep.Comparison = out
 }

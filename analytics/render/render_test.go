@@ -152,6 +152,33 @@ func testReportWith(t *testing.T, filter func(*analytics.Query), groupBy ...stri
 // sessionsReport is testReport with calls from generated role session names (SDK defaults,
 // instance ids) beside the named ones, grouped by user and model too, and folded by the
 // built-in patterns.
+// comparedReport is testReport compared with the two days before it, against a 10% limit
+// on the increase, with an anomaly: the chatbot's sonnet calls are new, the mobile app's
+// haiku calls grew, a vanished user called only in the baseline.
+func comparedReport(t *testing.T) *analytics.Report {
+	t.Helper()
+	rep := testReport(t)
+	q := analytics.Query{Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC)}
+	agg := analytics.NewAggregator(q)
+	for _, r := range []*invocationlog.Record{
+		rec("2025-11-01T09:15:00Z", chatbot, haiku, 1000, 100, 0, 0, "", nil),
+		rec("2025-11-02T15:30:00Z", mobile, haiku, 50, 10, 0, 0, "", nil),
+		rec("2025-11-02T16:00:00Z", "arn:aws:sts::123456789012:assumed-role/ChatbotApp-BedrockRole/session-gone", haiku, 400, 40, 0, 0, "", nil),
+	} {
+		agg.Add(r)
+	}
+	base, err := analytics.BuildReport(context.Background(), q, &analytics.Result{Rows: agg.Rows()}, fixedPricer{}, analytics.ReportOptions{Source: "testdata"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Compare(base, "previous period")
+	rep.CheckIncrease(decimal.NewFromInt(10))
+	rule := analytics.DefaultAnomalyRule
+	rep.Detection = &rule
+	rep.Anomalies = []analytics.Anomaly{{Dimension: "model", Key: analytics.BaseModelID(sonnet), Date: "2025-11-04", Cost: decimal.RequireFromString("3.15"), Baseline: decimal.RequireFromString("0.2"), Score: 28.5}}
+	return rep
+}
+
 func sessionsReport(t *testing.T) *analytics.Report {
 	t.Helper()
 	dims, _, err := analytics.ParseDimensions([]string{"user", "model"})
@@ -214,6 +241,11 @@ func TestRenderGolden(t *testing.T) {
 		{"sessions.md", "markdown", nil, Options{Top: 3}},
 		{"sessions.csv", "csv", nil, Options{Views: []string{"by_app_user", "groups"}}},
 		{"sessions.json", "json", nil, Options{}},
+		{"compared.table.txt", "table", nil, Options{Top: 10}},
+		{"compared.md", "markdown", nil, Options{Top: 3}},
+		{"compared.csv", "csv", nil, Options{Views: []string{"by_app_user", "daily"}}},
+		{"compared.json", "json", nil, Options{}},
+		{"compared.html", "html", nil, Options{Top: 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,6 +255,8 @@ func TestRenderGolden(t *testing.T) {
 				rep = filteredReport(t)
 			case strings.HasPrefix(tt.name, "sessions."):
 				rep = sessionsReport(t)
+			case strings.HasPrefix(tt.name, "compared."):
+				rep = comparedReport(t)
 			}
 			var buf bytes.Buffer
 			if err := Render(&buf, rep, tt.format, tt.opts); err != nil {
@@ -366,6 +400,7 @@ func TestParseJSONRoundTrip(t *testing.T) {
 		"groups":   func(t *testing.T) *analytics.Report { return testReport(t, "app", "metadata.tenant_id") },
 		"filtered": filteredReport,
 		"sessions": sessionsReport,
+		"compared": comparedReport,
 	}
 	for name, build := range reports {
 		t.Run(name, func(t *testing.T) {

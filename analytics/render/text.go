@@ -841,7 +841,7 @@ func keyList(rep *analytics.Report, ks []analytics.KeyTotals, limit int) string 
 			parts = append(parts, fmt.Sprintf("and %d more", len(ks)-limit))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s, %s)", keyLabel(rep, k.Dimension, k.Key), usd(k.Cost), count(k.Calls, "call", "calls")))
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", keyLabel(rep, k.Dimension, k.Key), costCell(k.Totals), count(k.Calls, "call", "calls")))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -855,7 +855,7 @@ func moverRows(rep *analytics.Report) [][]string {
 		if name := rep.ModelNames[key]; m.Dimension == "model" && name != "" {
 			key = name + " (" + key + ")"
 		}
-		rows = append(rows, []string{m.Dimension, key, usd(m.Baseline.Cost), usd(m.Current.Cost), changeText(m.Baseline.Cost, m.Current.Cost)})
+		rows = append(rows, []string{m.Dimension, key, costCell(m.Baseline), costCell(m.Current), changeText(m.Baseline.Cost, m.Current.Cost)})
 	}
 	return rows
 }
