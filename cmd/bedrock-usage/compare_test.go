@@ -43,8 +43,8 @@ type jsonReport struct {
 			Calls int64
 			Cost  string `json:"total_cost_usd"`
 		}
-		Delta         string   `json:"total_cost_usd_delta"`
-		Pct           *float64 `json:"total_cost_change_pct"`
+		Delta         string               `json:"total_cost_usd_delta"`
+		Pct           *float64             `json:"total_cost_change_pct"`
 		MaxIncrease   *struct{ Over bool } `json:"max_increase"`
 		New, Vanished []struct{ Dimension, Key string }
 	}
