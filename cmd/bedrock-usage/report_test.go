@@ -141,8 +141,13 @@ func generate(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	// The test binary can stand in for the command (signal tests run it as a process).
+	// "argv" takes the arguments after "--" as they are (a shell wrapper's "$@").
 	if args, ok := os.LookupEnv("BEDROCK_USAGE_TEST_RUN_MAIN"); ok {
-		os.Exit(run(strings.Fields(args), newFactory()))
+		argv := strings.Fields(args)
+		if args == "argv" {
+			argv = os.Args[slices.Index(os.Args, "--")+1:]
+		}
+		os.Exit(run(argv, newFactory()))
 	}
 	code := m.Run()
 	if generatedDir != "" {
