@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +86,56 @@ func (c *compareFlags) plan(changed func(string) bool) (*comparePlan, error) {
 		p.rule = &rule
 	}
 	return p, nil
+}
+
+// servePlan is a dashboard request's comparison and anomaly parameters: compare=previous
+// (a file cannot be named over the web) and anomalies=1, with anomaly-threshold and
+// anomaly-min-cost.
+func servePlan(v url.Values) (*comparePlan, error) {
+	p := &comparePlan{}
+	switch c := v.Get("compare"); c {
+	case "", "none":
+	case comparePrevious:
+		p.previous = true
+	default:
+		return nil, fmt.Errorf("compare=%q: the dashboard compares with the previous period only (compare=previous)", c)
+	}
+	on := false
+	if a := v.Get("anomalies"); a != "" {
+		b, err := strconv.ParseBool(a)
+		if err != nil {
+			return nil, fmt.Errorf("anomalies=%q: want 1 or 0", a)
+		}
+		on = b
+	}
+	if on || v.Get("anomaly-threshold") != "" || v.Get("anomaly-min-cost") != "" {
+		rule := analytics.DefaultAnomalyRule
+		if s := v.Get("anomaly-threshold"); s != "" {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil || f <= 0 || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("anomaly-threshold=%q: want a positive number", s)
+			}
+			rule.Threshold = f
+		}
+		if s := v.Get("anomaly-min-cost"); s != "" {
+			d, err := decimal.NewFromString(s)
+			if err != nil || d.IsNegative() {
+				return nil, fmt.Errorf("anomaly-min-cost=%q: want an amount in USD", s)
+			}
+			rule.MinCost = d
+		}
+		p.rule = &rule
+	}
+	return p, nil
+}
+
+// key is the plan's part of a dashboard page's cache key.
+func (p *comparePlan) key() string {
+	k := strconv.FormatBool(p.previous)
+	if p.rule != nil {
+		k += fmt.Sprintf("/%v/%s", p.rule.Threshold, p.rule.MinCost)
+	}
+	return k
 }
 
 // baseline is the report a report is compared with, and under what name.

@@ -58,8 +58,9 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 			group-by, top (for example /?since=30d&region=us-east-1&group-by=metadata.team),
 			and collapse-sessions=1 or 0 (generated session names are folded on the page
 			and in /report.md, and kept in /report.json and /report.csv, unless it or
-			--collapse-sessions says otherwise). Without them the --since and --until flags
-			apply.
+			--collapse-sessions says otherwise); compare=previous and anomalies=1 (with
+			anomaly-threshold and anomaly-min-cost) add what report --compare previous
+			--anomalies adds. Without them the --since and --until flags apply.
 
 			Rendered pages are cached for --cache, within --cache-size; identical requests
 			at once are computed once, different ones in parallel. Parameters are bounded
@@ -234,9 +235,14 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	plan, err := servePlan(req.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	collapse := cf.wants(format)
-	key := format + "\x00" + strconv.Itoa(r.Top) + "\x00" + strconv.FormatBool(collapse) + "\x00" + r.key()
-	page, err := d.page(req.Context(), key, format, ctype, r, collapse)
+	key := format + "\x00" + strconv.Itoa(r.Top) + "\x00" + strconv.FormatBool(collapse) + "\x00" + plan.key() + "\x00" + r.key()
+	page, err := d.page(req.Context(), key, format, ctype, r, collapse, plan)
 	if err != nil {
 		code := http.StatusInternalServerError
 		var fe *flagError
@@ -260,7 +266,7 @@ var downloadNames = map[string]string{"csv": "bedrock-usage-report.csv", "markdo
 
 // page is the rendered page for a request: from the cache, from an identical request in
 // flight, or computed now.
-func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest, collapse bool) (*pageEntry, error) {
+func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest, collapse bool, plan *comparePlan) (*pageEntry, error) {
 	now := d.opts.f.Now()
 	if p, ok := d.pages.get(key, now); ok {
 		return p, nil
@@ -272,13 +278,30 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 		}
 		// The report outlives the request that started it: others may be waiting on it.
 		loc, _ := r.location() // checked by query
-		rep, err := buildReport(context.WithoutCancel(ctx), d.opts.f, d.src, d.where, q, dims, metaKeys, d.book, loc, nil)
+		ctx := context.WithoutCancel(ctx)
+		in := &reportInputs{f: d.opts.f, src: d.src, where: d.where, dims: dims, metaKeys: metaKeys, book: d.book, loc: loc}
+		var daily *analytics.DailyCosts
+		if plan.rule != nil {
+			daily = analytics.NewDailyCosts(loc)
+		}
+		rep, err := in.build(ctx, q, daily)
+		if err != nil {
+			return nil, err
+		}
+		base, err := plan.extend(ctx, in, q, rep, daily)
 		if err != nil {
 			return nil, err
 		}
 		if collapse {
 			if rep, err = analytics.CollapseSessions(rep, d.folder); err != nil {
 				return nil, err
+			}
+			if base != nil {
+				b, err := analytics.CollapseSessions(base.rep, d.folder)
+				if err != nil {
+					return nil, err
+				}
+				rep.Compare(b, base.label)
 			}
 		}
 		var buf bytes.Buffer

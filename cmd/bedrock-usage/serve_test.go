@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bedrock-usage/bedrock-usage/analytics"
 )
 
@@ -72,6 +74,10 @@ func TestServeDashboard(t *testing.T) {
 		{"bad time zone", "/?timezone=Nowhere/Land", 400, "text/plain", "--timezone", ""},
 		{"bad group-by", "/?group-by=colour", 400, "text/plain", "unknown dimension", ""},
 		{"bad top", "/?top=-1", 400, "text/plain", "top=", ""},
+		{"compare with a file", "/?compare=/etc/passwd", 400, "text/plain", "compare=previous", ""},
+		{"bad anomalies", "/?anomalies=maybe", 400, "text/plain", "anomalies=", ""},
+		{"bad anomaly threshold", "/?anomaly-threshold=-2", 400, "text/plain", "anomaly-threshold=", ""},
+		{"compared page", "/?compare=previous&anomalies=1", 200, "text/html", "Against the previous period", ""},
 		{"not found", "/nope", 404, "text/plain", "not found", ""},
 	}
 	for _, tt := range tests {
@@ -102,6 +108,25 @@ func TestServeDashboard(t *testing.T) {
 	wantT, _ := json.Marshal(want["totals"])
 	if string(gotT) != string(wantT) {
 		t.Errorf("dashboard totals: got %s, want %s", gotT, wantT)
+	}
+
+	// compare=previous and anomalies=1 give what report --compare previous --anomalies does.
+	_, _, body = get("/report.json?since=2025-11-08&until=2025-11-14&compare=previous&anomalies=1")
+	doc = nil
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if code := cli.run("report", "--source", dir, "--since", "2025-11-08", "--until", "2025-11-14", "--compare", "previous", "--anomalies", "--format", "json"); code != 0 {
+		t.Fatalf("report exit %d: %s", code, cli.errOut)
+	}
+	want = nil
+	if err := json.Unmarshal(cli.out.Bytes(), &want); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"comparison", "anomaly_detection", "anomalies", "by_app_user", "daily"} {
+		if diff := cmp.Diff(want[k], doc[k]); diff != "" || doc[k] == nil {
+			t.Errorf("dashboard %s differs from the report's (-report +dashboard):\n%s", k, diff)
+		}
 	}
 }
 
