@@ -210,6 +210,14 @@ var StandardViews = []View{
 // GroupsView is the name of the view --group-by adds.
 const GroupsView = "groups"
 
+// StackedView is the name of the view of cost per day and one more dimension
+// (ReportOptions.StackBy, the application unless it says otherwise): what the dashboard's
+// stacked chart draws.
+const StackedView = "daily_stacked"
+
+// StackDims are the dimensions a StackedView may be by.
+var StackDims = []string{"app", "model", "user", "region"}
+
 // Line is one line of a view: its key values (in the view's dimension order) and totals.
 type Line struct {
 	Keys []string
@@ -346,6 +354,8 @@ type ReportOptions struct {
 	MetadataKeys []string
 	// Location is the time zone where days, weeks and months begin (nil: UTC).
 	Location *time.Location
+	// StackBy is the second dimension of the StackedView (one of StackDims; "" is "app").
+	StackBy string
 	// Daily, when set, is given the cost of every priced row, for anomaly detection: the
 	// same DailyCosts may be given the rows of several reports (a history and the report).
 	Daily *DailyCosts
@@ -390,6 +400,11 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	for _, v := range StandardViews {
 		views = append(views, newViewAcc(v))
 	}
+	stack, err := StackedViewBy(opts.StackBy)
+	if err != nil {
+		return nil, err
+	}
+	views = append(views, newViewAcc(stack))
 	if len(opts.GroupBy) > 0 {
 		views = append(views, newViewAcc(View{Name: GroupsView, Title: "Grouped by " + dimNames(opts.GroupBy), Dims: opts.GroupBy}))
 	}
@@ -398,7 +413,6 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	bases := map[string]string{} // each distinct model id is parsed once
 	// The rows are priced and added to the totals and every view one at a time: a report
 	// holds its views' lines, never its rows.
-	var err error
 	var pr PricedRow // one for every row: the views' dimension functions make it escape
 	res.Each(func(row *Row) {
 		if err != nil {
@@ -492,6 +506,17 @@ func dimNames(ds []Dimension) string {
 		n[i] = d.Name
 	}
 	return strings.Join(n, ", ")
+}
+
+// StackedViewBy is the StackedView by dimension dim (one of StackDims; "" is "app").
+func StackedViewBy(dim string) (View, error) {
+	if dim == "" {
+		dim = "app"
+	}
+	if !slices.Contains(StackDims, dim) {
+		return View{}, fmt.Errorf("stack by %q: use one of %s", dim, strings.Join(StackDims, ", "))
+	}
+	return View{Name: StackedView, Title: "Daily by " + dim, Dims: mustDims("date", dim), ByTime: true}, nil
 }
 
 // add counts a row's calls; tiered says (and remembers) whether a model has tier prices.

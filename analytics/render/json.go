@@ -87,6 +87,9 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.close()
 	b.close()
 	for _, v := range rep.Views {
+		if v.Name == analytics.StackedView {
+			b.str("stacked_by", v.Dims[1].Name)
+		}
 		if v.Name == analytics.GroupsView {
 			b.key("group_by")
 			names := make([]string, len(v.Dims))

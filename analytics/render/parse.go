@@ -88,6 +88,15 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 	rep.Tiers.Calls = tiers
 
 	views := slices.Clone(analytics.StandardViews)
+	if _, ok := doc["stacked_by"]; ok { // absent in a report written before it existed
+		var by string
+		p.get("stacked_by", &by)
+		v, err := analytics.StackedViewBy(by)
+		if err != nil {
+			p.fail("stacked_by: %v", err)
+		}
+		views = append(views, v)
+	}
 	if _, ok := doc["group_by"]; ok {
 		var names []string
 		p.get("group_by", &names)

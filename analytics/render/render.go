@@ -56,7 +56,7 @@ func ViewNames() []string {
 	for _, v := range analytics.StandardViews {
 		n = append(n, v.Name)
 	}
-	return append(n, analytics.GroupsView)
+	return append(n, analytics.StackedView, analytics.GroupsView)
 }
 
 // selectViews picks the views to show.
@@ -69,7 +69,7 @@ func selectViews(rep *analytics.Report, names []string, human bool) []analytics.
 				continue
 			}
 		case v.Name == analytics.GroupsView:
-		case human && v.Name == "hourly":
+		case human && (v.Name == "hourly" || v.Name == analytics.StackedView):
 			continue
 		case human && rep.View(analytics.GroupsView) != nil:
 			// With --group-by, the human formats focus on the grouping.

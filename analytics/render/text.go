@@ -306,7 +306,8 @@ func omittedLine(rep *analytics.Report, names []string) string {
 	}
 	var left []string
 	for _, v := range rep.Views {
-		if !shown[v.Name] {
+		// the chart view is not named: the dashboard draws it, --view daily_stacked lists it
+		if !shown[v.Name] && v.Name != analytics.StackedView {
 			left = append(left, v.Name)
 		}
 	}
