@@ -20,7 +20,7 @@ type SessionFold struct {
 }
 
 // CollapseSessions returns the report with generated role session names folded into one
-// user per pattern, in every view grouped by user (by application and user, and a --group-by
+// user per pattern, in every view grouped by user (by application and user, cost per day by user, and a --group-by
 // view with user): the sessions of one application whose names match "botocore-session-*"
 // become one line with that user, whose Sessions says how many it stands for. The totals,
 // the other views and the report itself are unchanged; the folded views are sorted again, in
@@ -47,7 +47,7 @@ func CollapseSessions(rep *Report, f *sessions.Folder) (*Report, error) {
 				users = append(users, j)
 			}
 		}
-		if len(users) == 0 || v.ByTime {
+		if len(users) == 0 {
 			continue
 		}
 		lines, folded, err := collapseLines(v, users, f, names)
@@ -62,8 +62,8 @@ func CollapseSessions(rep *Report, f *sessions.Folder) (*Report, error) {
 				}
 			}
 		}
-		sortLines(lines, false)
-		if rep.SortedBy != "" {
+		sortLines(lines, v.ByTime)
+		if rep.SortedBy != "" && !v.ByTime {
 			sortLinesBy(lines, rep.SortedBy)
 		}
 		out.Views[i] = ViewResult{View: v.View, Lines: lines}

@@ -28,6 +28,9 @@ type Options struct {
 	// Color lets the table use ANSI colour (the CLI sets it on a terminal, unless NO_COLOR
 	// is set or TERM is dumb): headings bold, warnings yellow, failures red.
 	Color bool
+	// Dashboard, for HTML, makes the page the dashboard's (filter bar, script); nil for a
+	// self-contained file.
+	Dashboard *Dashboard
 	// Width is the terminal's width in columns: the table truncates its widest text column
 	// (with "…") so that lines fit, never a number. 0 means no limit (not a terminal).
 	Width int

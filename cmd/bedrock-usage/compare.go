@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,26 @@ type comparePlan struct {
 	maxIncrease *decimal.Decimal
 	rule        *analytics.AnomalyRule
 	failOn      bool
+	// stack and heat are the dashboard's chart parameters (the daily_stacked view's
+	// dimension, the heatmap's metric).
+	stack, heat string
+}
+
+// chartParams reads a dashboard request's stack= and heat= parameters into the plan.
+func (p *comparePlan) chartParams(v url.Values) error {
+	if s := v.Get("stack"); s != "" {
+		if !slices.Contains(analytics.StackDims, s) {
+			return fmt.Errorf("stack=%q: use one of %s", s, strings.Join(analytics.StackDims, ", "))
+		}
+		p.stack = s
+	}
+	if h := v.Get("heat"); h != "" {
+		if !slices.Contains(render.HeatMetrics, h) {
+			return fmt.Errorf("heat=%q: use one of %s", h, strings.Join(render.HeatMetrics, ", "))
+		}
+		p.heat = h
+	}
+	return nil
 }
 
 // plan checks the flags; changed says which were given.
@@ -131,7 +152,7 @@ func servePlan(v url.Values) (*comparePlan, error) {
 
 // key is the plan's part of a dashboard page's cache key.
 func (p *comparePlan) key() string {
-	k := strconv.FormatBool(p.previous)
+	k := strconv.FormatBool(p.previous) + "/" + p.stack + "/" + p.heat
 	if p.rule != nil {
 		k += fmt.Sprintf("/%v/%s", p.rule.Threshold, p.rule.MinCost)
 	}
@@ -154,10 +175,20 @@ type reportInputs struct {
 	metaKeys []string
 	book     *pricing.Book
 	loc      *time.Location
+	stack    string // the daily_stacked view's dimension ("" for app)
 }
 
+// build runs q on the source and prices the answer; daily, when not nil, is given the cost
+// of every row (for anomaly detection).
 func (in *reportInputs) build(ctx context.Context, q analytics.Query, daily *analytics.DailyCosts) (*analytics.Report, error) {
-	return buildReport(ctx, in.f, in.src, in.where, q, in.dims, in.metaKeys, in.book, in.loc, daily)
+	res, err := in.src.Usage(ctx, q)
+	if err != nil {
+		return nil, usageFrom(err)
+	}
+	return analytics.BuildReport(ctx, q, res, in.book, analytics.ReportOptions{
+		Source: in.where, GeneratedAt: in.f.Now(), GroupBy: in.dims, MetadataKeys: in.metaKeys, Location: in.loc,
+		StackBy: in.stack, Daily: daily,
+	})
 }
 
 // extend builds what the plan adds to rep (made from q): its baseline, read again from the

@@ -204,18 +204,6 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	return verdict(opts, rep, budget, plan.gateFailures(rep))
 }
 
-// buildReport runs q on src and prices the answer.
-// daily, when not nil, is given the cost of every row (for anomaly detection).
-func buildReport(ctx context.Context, f *factory, src analytics.Source, where string, q analytics.Query, dims []analytics.Dimension, metaKeys []string, book *pricing.Book, loc *time.Location, daily *analytics.DailyCosts) (*analytics.Report, error) {
-	res, err := src.Usage(ctx, q)
-	if err != nil {
-		return nil, usageFrom(err)
-	}
-	return analytics.BuildReport(ctx, q, res, book, analytics.ReportOptions{
-		Source: where, GeneratedAt: f.Now(), GroupBy: dims, MetadataKeys: metaKeys, Location: loc, Daily: daily,
-	})
-}
-
 // usageFrom marks an engine's usage errors (engine.ErrUsage) with the usage exit status.
 func usageFrom(err error) error {
 	if err != nil && errors.Is(err, engine.ErrUsage) {

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -52,7 +54,11 @@ func NewCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *c
 		Long: heredoc.Doc(`
 			Serve the usage report as a web page, recomputed from the logs on request.
 
-			The page at / shows the totals, cost per day and every view; the same report is
+			The page at / shows the totals, charts (cost per day stacked by application,
+			or stack=model, user or region; calls or heat=cost by weekday and hour; shares
+			of cost by model and region; top applications and users; tokens by kind), a
+			filter bar (a plain GET form; the page's script updates it in place) and every
+			view; the same report is
 			at /report.json (the bedrock-usage/report@1 contract), /report.csv and
 			/report.md. Query parameters narrow it: since, until, region, app, user, model,
 			group-by, top (for example /?since=30d&region=us-east-1&group-by=metadata.team),
@@ -215,6 +221,10 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case "/healthz":
 		fmt.Fprintln(w, "ok")
 		return
+	case dashboardScript:
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(dashboardJS)
+		return
 	default:
 		http.NotFound(w, req)
 		return
@@ -236,13 +246,16 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	plan, err := servePlan(req.URL.Query())
+	if err == nil {
+		err = plan.chartParams(req.URL.Query())
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	collapse := cf.wants(format)
 	key := format + "\x00" + strconv.Itoa(r.Top) + "\x00" + strconv.FormatBool(collapse) + "\x00" + plan.key() + "\x00" + r.key()
-	page, err := d.page(req.Context(), key, format, ctype, r, collapse, plan)
+	page, err := d.page(req.Context(), key, format, ctype, r, collapse, plan, pageValues(req.URL.Query()))
 	if err != nil {
 		code := http.StatusInternalServerError
 		var fe *flagError
@@ -260,13 +273,37 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Write(page.body)
 }
 
+// dashboardScript is the path of the page's script; dashboardJS is the script.
+const dashboardScript = "/assets/dashboard.js"
+
+//go:embed assets/dashboard.js
+var dashboardJS []byte
+
+// pageParams are the query parameters a page keeps in its filter bar and links; the token
+// is not one of them.
+var pageParams = []string{"since", "until", "timezone", "region", "app", "user", "model", "group-by", "top",
+	"collapse-sessions", "stack", "heat", "compare", "anomalies", "anomaly-threshold", "anomaly-min-cost"}
+
+// pageValues are a request's parameters as its page's links carry them.
+func pageValues(v url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range pageParams {
+		for _, s := range v[k] {
+			if s != "" {
+				out.Add(k, s)
+			}
+		}
+	}
+	return out
+}
+
 // downloadNames are the file names of the formats the page offers as downloads (the JSON
 // stays inline: scripts read it).
 var downloadNames = map[string]string{"csv": "bedrock-usage-report.csv", "markdown": "bedrock-usage-report.md"}
 
 // page is the rendered page for a request: from the cache, from an identical request in
 // flight, or computed now.
-func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest, collapse bool, plan *comparePlan) (*pageEntry, error) {
+func (d *dashboard) page(ctx context.Context, key, format, ctype string, r reportRequest, collapse bool, plan *comparePlan, values url.Values) (*pageEntry, error) {
 	now := d.opts.f.Now()
 	if p, ok := d.pages.get(key, now); ok {
 		return p, nil
@@ -279,7 +316,7 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 		// The report outlives the request that started it: others may be waiting on it.
 		loc, _ := r.location() // checked by query
 		ctx := context.WithoutCancel(ctx)
-		in := &reportInputs{f: d.opts.f, src: d.src, where: d.where, dims: dims, metaKeys: metaKeys, book: d.book, loc: loc}
+		in := &reportInputs{f: d.opts.f, src: d.src, where: d.where, dims: dims, metaKeys: metaKeys, book: d.book, loc: loc, stack: plan.stack}
 		var daily *analytics.DailyCosts
 		if plan.rule != nil {
 			daily = analytics.NewDailyCosts(loc)
@@ -305,7 +342,11 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 			}
 		}
 		var buf bytes.Buffer
-		if err := render.Render(&buf, rep, format, render.Options{Top: r.Top}); err != nil {
+		ro := render.Options{Top: r.Top}
+		if format == "html" {
+			ro.Dashboard = &render.Dashboard{Values: values, Script: dashboardScript}
+		}
+		if err := render.Render(&buf, rep, format, ro); err != nil {
 			return nil, err
 		}
 		p := &pageEntry{key: key, body: buf.Bytes(), ctype: ctype, at: now}

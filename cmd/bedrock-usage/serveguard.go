@@ -22,8 +22,9 @@ import (
 //   - Off loopback a token is required (--auth-token or --auth-token-file): as a bearer
 //     token, or once as ?token= in a link, which sets an HttpOnly, SameSite=Strict cookie
 //     and redirects to the same URL without it. It is compared in constant time.
-//   - Every answer carries a strict Content-Security-Policy (the page has no script; its
-//     styles are inline), nosniff, frame-ancestors 'none', no referrer and no caching.
+//   - Every answer carries a strict Content-Security-Policy (the page's one script is the
+//     dashboard's own, from the same origin, and may fetch only from it; its styles are
+//     inline), nosniff, frame-ancestors 'none', no referrer and no caching.
 //
 // /healthz answers "ok" to anyone: it says nothing else.
 
@@ -31,7 +32,7 @@ import (
 const authCookie = "bedrock_usage_token"
 
 // contentSecurityPolicy lets the page use its inline styles and nothing else.
-const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // guard wraps the dashboard with the checks above.
 type guard struct {
