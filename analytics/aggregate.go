@@ -13,7 +13,7 @@ import (
 
 // Aggregator sums records into rows at the grain. Its memory is bounded by the number of
 // groups, not by the number of records, and a group is small: its key's strings are held
-// once each in a dictionary and the key is their numbers (ckey, 52 bytes), so a month in
+// once each in a dictionary and the key is their numbers (ckey, 56 bytes), so a month in
 // which every call has its own role session name (a million groups) stays in a few hundred
 // megabytes. It is not safe for concurrent use: give each worker its own and Merge them.
 type Aggregator struct {
@@ -40,8 +40,9 @@ type Aggregator struct {
 }
 
 // nKeyStrings is the number of string fields of a Key, in ckey.s order: Region, Account,
-// Principal, PrincipalKind, App, User, Model, Operation, ErrorCode, Meta, ServiceTier.
-const nKeyStrings = 11
+// Principal, PrincipalKind, App, User, Model, Operation, ErrorCode, Meta, ServiceTier,
+// InferenceRegion.
+const nKeyStrings = 12
 
 // ckey is a Key with its strings replaced by their numbers in the aggregator's dict.
 type ckey struct {
@@ -51,7 +52,7 @@ type ckey struct {
 }
 
 func keyStrings(k *Key) [nKeyStrings]*string {
-	return [nKeyStrings]*string{&k.Region, &k.Account, &k.Principal, &k.PrincipalKind, &k.App, &k.User, &k.Model, &k.Operation, &k.ErrorCode, &k.Meta, &k.ServiceTier}
+	return [nKeyStrings]*string{&k.Region, &k.Account, &k.Principal, &k.PrincipalKind, &k.App, &k.User, &k.Model, &k.Operation, &k.ErrorCode, &k.Meta, &k.ServiceTier, &k.InferenceRegion}
 }
 
 // dict numbers strings; 0 is the empty string.
@@ -246,7 +247,7 @@ func CompareKeys(a, b Key) int {
 		{a.Region, b.Region}, {a.Account, b.Account}, {a.Principal, b.Principal},
 		{a.PrincipalKind, b.PrincipalKind}, {a.App, b.App}, {a.User, b.User},
 		{a.Model, b.Model}, {a.Operation, b.Operation}, {a.ErrorCode, b.ErrorCode}, {a.Meta, b.Meta},
-		{a.ServiceTier, b.ServiceTier},
+		{a.ServiceTier, b.ServiceTier}, {a.InferenceRegion, b.InferenceRegion},
 	} {
 		if c := strings.Compare(p[0], p[1]); c != 0 {
 			return c

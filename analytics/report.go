@@ -120,6 +120,13 @@ var dimensions = []Dimension{
 	{"model_id", "Model ID", func(r *PricedRow, _ *viewCtx) string { return r.Row.Model }},
 	{"scope", "Scope", func(r *PricedRow, _ *viewCtx) string { return string(r.Scope) }},
 	{"region", "Region", func(r *PricedRow, _ *viewCtx) string { return r.Region }},
+	{"inference_region", "Served in", func(r *PricedRow, _ *viewCtx) string { return r.ServedIn() }},
+	{"left_geography", "Left geography", func(r *PricedRow, _ *viewCtx) string {
+		if r.LeftGeography() {
+			return "yes"
+		}
+		return "no"
+	}},
 	{"account", "Account", func(r *PricedRow, _ *viewCtx) string { return r.Account }},
 	{"operation", "Operation", func(r *PricedRow, _ *viewCtx) string { return r.Operation }},
 	{"error_code", "Error", func(r *PricedRow, _ *viewCtx) string { return r.ErrorCode }},
@@ -203,9 +210,15 @@ var StandardViews = []View{
 	{Name: "by_app_user", Title: "By application and user", Dims: mustDims("app", "user")},
 	{Name: "by_model", Title: "By model", Dims: mustDims("model")},
 	{Name: "by_region", Title: "By region", Dims: mustDims("region")},
+	{Name: ResidencyView, Title: "Where calls were served (calling region, serving region)", Dims: mustDims("region", "inference_region", "left_geography")},
 	{Name: "daily", Title: "Daily", Dims: mustDims("date"), ByTime: true},
 	{Name: "hourly", Title: "Hourly", Dims: mustDims("hour"), ByTime: true},
 }
+
+// ResidencyView is the view of where calls were served: the calling region, the region that
+// served the call (inferenceRegion, for cross-region inference) and whether that is outside
+// the caller's geography.
+const ResidencyView = "residency"
 
 // GroupsView is the name of the view --group-by adds.
 const GroupsView = "groups"

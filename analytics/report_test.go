@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,5 +215,45 @@ func TestSortLines(t *testing.T) {
 				t.Errorf("sortLines order (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestResidencyView(t *testing.T) {
+	const role = "arn:aws:sts::123456789012:assumed-role/App/u"
+	at := func(region, model, served string, in int64) *invocationlog.Record {
+		r := testRecord("2025-11-03T09:10:00Z", role, model, in, 1, nil)
+		r.Region, r.InferenceRegion = region, served
+		return r
+	}
+	recs := []*invocationlog.Record{
+		at("eu-central-1", "global."+haikuID, "us-east-1", 100),
+		at("eu-central-1", "global."+haikuID, "us-east-1", 200),
+		at("eu-central-1", "eu."+haikuID, "eu-west-1", 400),
+		at("eu-central-1", haikuID, "", 800),
+		at("us-gov-west-1", "us-gov."+haikuID, "us-gov-east-1", 1600),
+		at("ca-central-1", "global."+haikuID, "us-west-2", 3200),
+	}
+	q := Query{Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 4, 0, 0, 0, 0, time.UTC)}
+	agg := NewAggregator(q)
+	for _, r := range recs {
+		agg.Add(r)
+	}
+	rep, err := BuildReport(context.Background(), q, &Result{Rows: agg.Rows()}, profilePricer{}, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, l := range rep.View(ResidencyView).Lines {
+		got[strings.Join(l.Keys, " ")] = l.InputTokens
+	}
+	want := map[string]int64{
+		"eu-central-1 us-east-1 yes":     300,
+		"eu-central-1 eu-west-1 no":      400,
+		"eu-central-1 eu-central-1 no":   800, // in-region: no inferenceRegion logged
+		"us-gov-west-1 us-gov-east-1 no": 1600,
+		"ca-central-1 us-west-2 yes":     3200,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("residency lines, input tokens (-want +got):\n%s", diff)
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Key is the grain of usage: hour (UTC) × region × account × principal × model × operation
-// × outcome × context tier × service tier [× requestMetadata values]. App, User and PrincipalKind are
+// × outcome × serving region × context tier × service tier [× requestMetadata values]. App, User and PrincipalKind are
 // derived from the caller's identity ARN with invocationlog.ParseARN, so they add no groups.
 type Key struct {
 	Hour          time.Time // the record's own hour, truncated, UTC
@@ -22,6 +22,10 @@ type Key struct {
 	Operation     string
 	// ErrorCode is empty for a successful call and the logged errorCode for a failed one.
 	ErrorCode string
+	// InferenceRegion is the region that served the call as the log states it
+	// (inferenceRegion, set on cross-region inference); empty when it does not, as for an
+	// in-region call. See ServedIn.
+	InferenceRegion string
 	// LongContext and Over100K say whether the call's input, cache reads and writes included,
 	// was over invocationlog.LongContextThreshold (200K) and LongContextThreshold100K tokens:
 	// the long-context rates of a model apply above one of them.
@@ -52,6 +56,29 @@ func (k Key) MetaValues(n int) []string {
 // JoinMeta builds Key.Meta from values.
 func JoinMeta(values []string) string { return strings.Join(values, MetaSep) }
 
+// ServedIn is the region that served the call: the logged inferenceRegion, or the calling
+// region when the log states none.
+func (k Key) ServedIn() string {
+	if k.InferenceRegion != "" {
+		return k.InferenceRegion
+	}
+	return k.Region
+}
+
+// Geography is the part of the world a region is in, as data residency sees it: "us-gov"
+// for GovCloud, otherwise the region's first part (us, eu, ap, ca, sa, me, af, il, mx, …).
+func Geography(region string) string {
+	if strings.HasPrefix(region, "us-gov-") {
+		return "us-gov"
+	}
+	g, _, _ := strings.Cut(region, "-")
+	return g
+}
+
+// LeftGeography reports whether the call was served outside its caller's geography (a
+// global profile called from eu-central-1 and served in us-east-1).
+func (k Key) LeftGeography() bool { return Geography(k.ServedIn()) != Geography(k.Region) }
+
 // Failed reports whether the key is for failed calls.
 func (k Key) Failed() bool { return k.ErrorCode != "" }
 
@@ -71,19 +98,20 @@ func KeyFor(r *invocationlog.Record, metadataKeys []string) Key {
 func keyFor(r *invocationlog.Record, metadataKeys []string, m Measures) Key {
 	id := invocationlog.ParseARN(r.Identity.ARN)
 	k := Key{
-		Hour:          r.Timestamp.UTC().Truncate(time.Hour),
-		Region:        r.Region,
-		Account:       r.AccountID,
-		Principal:     id.Principal(),
-		PrincipalKind: string(id.Kind),
-		App:           id.App(),
-		User:          id.User(),
-		Model:         r.ModelID,
-		Operation:     r.Operation,
-		ErrorCode:     r.ErrorCode,
-		LongContext:   m.OverLongContext(),
-		Over100K:      m.OverLongContext100K(),
-		ServiceTier:   r.Output.ServiceTier,
+		Hour:            r.Timestamp.UTC().Truncate(time.Hour),
+		Region:          r.Region,
+		Account:         r.AccountID,
+		Principal:       id.Principal(),
+		PrincipalKind:   string(id.Kind),
+		App:             id.App(),
+		User:            id.User(),
+		Model:           r.ModelID,
+		Operation:       r.Operation,
+		ErrorCode:       r.ErrorCode,
+		InferenceRegion: r.InferenceRegion,
+		LongContext:     m.OverLongContext(),
+		Over100K:        m.OverLongContext100K(),
+		ServiceTier:     r.Output.ServiceTier,
 	}
 	if len(metadataKeys) > 0 {
 		vals := make([]string, len(metadataKeys))

@@ -100,7 +100,7 @@ func newRowSink(q analytics.Query, region string, agg *analytics.Aggregator, ski
 func wantColumns(metaKeys int) []Column {
 	cols := []Column{
 		{colHour, "timestamp"}, {colRegion, "varchar"}, {colAccount, "varchar"}, {colARN, "varchar"},
-		{colModel, "varchar"}, {colOperation, "varchar"}, {colErrorCode, "varchar"}, {colLongContext, "boolean"},
+		{colModel, "varchar"}, {colOperation, "varchar"}, {colErrorCode, "varchar"}, {colInferenceRegion, "varchar"}, {colLongContext, "boolean"},
 		{colOver100K, "boolean"}, {colServiceTier, "varchar"},
 	}
 	for i := range metaKeys {
@@ -179,14 +179,15 @@ func (s *rowSink) add(cols []Column, vals []*string) error {
 		return err
 	}
 	rec := invocationlog.Record{
-		Timestamp: hour.t,
-		Region:    str(colRegion),
-		AccountID: str(colAccount),
-		Identity:  invocationlog.Identity{ARN: str(colARN)},
-		ModelID:   str(colModel),
-		Operation: str(colOperation),
-		ErrorCode: str(colErrorCode),
-		Output:    invocationlog.Output{ServiceTier: str(colServiceTier)},
+		Timestamp:       hour.t,
+		Region:          str(colRegion),
+		AccountID:       str(colAccount),
+		Identity:        invocationlog.Identity{ARN: str(colARN)},
+		ModelID:         str(colModel),
+		Operation:       str(colOperation),
+		ErrorCode:       str(colErrorCode),
+		Output:          invocationlog.Output{ServiceTier: str(colServiceTier)},
+		InferenceRegion: str(colInferenceRegion),
 	}
 	if n := len(s.q.MetadataKeys); n > 0 {
 		rec.RequestMetadata = make(map[string]string, n)

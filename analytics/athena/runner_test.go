@@ -44,8 +44,8 @@ const (
 
 // twoRows and wantTwoRows are a result and the usage rows it means, worked out by hand.
 var twoRows = [][]*string{
-	strs("2025-11-01 10:00:00.000", "us-east-1", "111122223333", obrienARN, "us.anthropic.claude-3-haiku-20240307-v1:0", "Converse", "", "false", "false", "", "record", "3", "300", "90", "10", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"),
-	strs("2025-11-01 09:00:00.000", "us-east-1", "111122223333", bobARN, "amazon.titan-text-express-v1", "InvokeModel", "ValidationException", "true", "true", "priority", "record", "1", "250000", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"),
+	strs("2025-11-01 10:00:00.000", "us-east-1", "111122223333", obrienARN, "us.anthropic.claude-3-haiku-20240307-v1:0", "Converse", "", "us-west-2", "false", "false", "", "record", "3", "300", "90", "10", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"),
+	strs("2025-11-01 09:00:00.000", "us-east-1", "111122223333", bobARN, "amazon.titan-text-express-v1", "InvokeModel", "ValidationException", "", "true", "true", "priority", "record", "1", "250000", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"),
 }
 
 var wantTwoRows = []analytics.Row{
@@ -55,7 +55,7 @@ var wantTwoRows = []analytics.Row{
 		Measures: analytics.Measures{Calls: 1, InputTokens: 250000}},
 	{Key: analytics.Key{Hour: time.Date(2025, 11, 1, 10, 0, 0, 0, time.UTC), Region: "us-east-1", Account: "111122223333",
 		Principal: "ChatbotApp-BedrockRole", PrincipalKind: "assumed-role", App: "ChatbotApp-BedrockRole", User: "O'Brien",
-		Model: "us.anthropic.claude-3-haiku-20240307-v1:0", Operation: "Converse"},
+		Model: "us.anthropic.claude-3-haiku-20240307-v1:0", Operation: "Converse", InferenceRegion: "us-west-2"},
 		Measures: analytics.Measures{Calls: 3, InputTokens: 300, OutputTokens: 90, CacheReadTokens: 10}},
 }
 
@@ -179,7 +179,7 @@ func TestRunnerPages(t *testing.T) {
 	f.cols = athenaCols
 	var want []analytics.Row
 	for i := range 8 { // header + 2 rows, 3, 3: three pages
-		f.rows = append(f.rows, strs(fmt.Sprintf("2025-11-01 %02d:00:00.000", i), "us-east-1", "111122223333", bobARN, "amazon.titan-text-express-v1", "InvokeModel", "", "false", "false", "", "record", "1", fmt.Sprint(i), "2", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"))
+		f.rows = append(f.rows, strs(fmt.Sprintf("2025-11-01 %02d:00:00.000", i), "us-east-1", "111122223333", bobARN, "amazon.titan-text-express-v1", "InvokeModel", "", "", "false", "false", "", "record", "1", fmt.Sprint(i), "2", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"))
 		want = append(want, analytics.Row{
 			Key: analytics.Key{Hour: time.Date(2025, 11, 1, i, 0, 0, 0, time.UTC), Region: "us-east-1", Account: "111122223333",
 				Principal: "bob", PrincipalKind: "iam-user", User: "bob", Model: "amazon.titan-text-express-v1", Operation: "InvokeModel"},
@@ -373,12 +373,12 @@ func TestRunnerBadResultValues(t *testing.T) {
 		row     []*string
 		wantErr string
 	}{
-		{"bad bigint", athenaCols, strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "false", "false", "", "record", "three", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column calls: bigint value "three"`},
-		{"bad timestamp", athenaCols, strs("yesterday", "us-east-1", "1", "a", "m", "op", "", "false", "false", "", "record", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column hour: timestamp value "yesterday"`},
-		{"unknown line kind", athenaCols, strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "false", "false", "", "gremlins", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column line_kind: got "gremlins"`},
-		{"missing column", athenaCols[:15], strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "false", "false", "", "record", "1", "0", "0", "0"), `no column "cache_write_tokens"`},
-		{"unexpected type", append(append(slices.Clone(athenaCols[:7]), Column{colLongContext, "array(varchar)"}), athenaCols[8:]...),
-			strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "[x]", "false", "", "record", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column type "array(varchar)"`},
+		{"bad bigint", athenaCols, strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "", "false", "false", "", "record", "three", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column calls: bigint value "three"`},
+		{"bad timestamp", athenaCols, strs("yesterday", "us-east-1", "1", "a", "m", "op", "", "", "false", "false", "", "record", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column hour: timestamp value "yesterday"`},
+		{"unknown line kind", athenaCols, strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "", "false", "false", "", "gremlins", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column line_kind: got "gremlins"`},
+		{"missing column", athenaCols[:16], strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "", "false", "false", "", "record", "1", "0", "0", "0"), `no column "cache_write_tokens"`},
+		{"unexpected type", append(append(slices.Clone(athenaCols[:8]), Column{colLongContext, "array(varchar)"}), athenaCols[9:]...),
+			strs("2025-11-01 10:00:00.000", "us-east-1", "1", "a", "m", "op", "", "", "[x]", "false", "", "record", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"), `column type "array(varchar)"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -412,10 +412,10 @@ func TestRunnerLargeResultFromS3(t *testing.T) {
 	f.cols = athenaCols
 	f.outputLocation = "s3://bedrock-analytics-111122223333-us-east-1/athena-results/qid-1.csv"
 	var csv strings.Builder
-	csv.WriteString(`"hour","region","account","arn","model","operation","error_code","long_context","over_100k","service_tier","line_kind","calls","input_tokens","output_tokens","cache_read_tokens","cache_write_tokens","cache_write_1h_tokens","cache_write_ttl_unknown_tokens","guardrail_content_units","guardrail_content_image_units","guardrail_topic_units","guardrail_word_units","guardrail_pii_units","guardrail_pii_free_units","guardrail_grounding_units","guardrail_automated_reasoning_units"` + "\n")
+	csv.WriteString(`"hour","region","account","arn","model","operation","error_code","inference_region","long_context","over_100k","service_tier","line_kind","calls","input_tokens","output_tokens","cache_read_tokens","cache_write_tokens","cache_write_1h_tokens","cache_write_ttl_unknown_tokens","guardrail_content_units","guardrail_content_image_units","guardrail_topic_units","guardrail_word_units","guardrail_pii_units","guardrail_pii_free_units","guardrail_grounding_units","guardrail_automated_reasoning_units"` + "\n")
 	var want []analytics.Row
 	for i := range 9 {
-		row := strs(fmt.Sprintf("2025-11-01 %02d:00:00.000", i), "us-east-1", "111122223333", obrienARN, "anthropic.claude-3-haiku-20240307-v1:0", "ConverseStream", "", "false", "false", "", "record", "2", fmt.Sprint(100+i), "7", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0")
+		row := strs(fmt.Sprintf("2025-11-01 %02d:00:00.000", i), "us-east-1", "111122223333", obrienARN, "anthropic.claude-3-haiku-20240307-v1:0", "ConverseStream", "", "", "false", "false", "", "record", "2", fmt.Sprint(100+i), "7", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0")
 		f.rows = append(f.rows, row)
 		var q []string
 		for _, v := range row {
@@ -430,7 +430,7 @@ func TestRunnerLargeResultFromS3(t *testing.T) {
 		})
 	}
 	// A group whose records had no readable timestamp: hour is NULL, an unquoted empty field.
-	csv.WriteString(`,"us-east-1","111122223333","` + obrienARN + `","m","Converse","","false","false","","record","4","1","1","0","0","0","0","0","0","0","0","0","0","0","0"` + "\n")
+	csv.WriteString(`,"us-east-1","111122223333","` + obrienARN + `","m","Converse","","","false","false","","record","4","1","1","0","0","0","0","0","0","0","0","0","0","0","0"` + "\n")
 	if _, err := s3c.PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: aws.String("bedrock-analytics-111122223333-us-east-1"), Key: aws.String("athena-results/qid-1.csv"),
 		Body: strings.NewReader(csv.String()),

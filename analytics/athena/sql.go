@@ -16,18 +16,19 @@ import (
 // long_context, over_100k and service_tier, then line_kind; the measures come last, under their names
 // (analytics.MeasureDefs).
 const (
-	colHour        = "hour"
-	colRegion      = "region"
-	colAccount     = "account"
-	colARN         = "arn"
-	colModel       = "model"
-	colOperation   = "operation"
-	colErrorCode   = "error_code"
-	colLongContext = "long_context"
-	colOver100K    = "over_100k"
-	colServiceTier = "service_tier"
-	colKind        = "line_kind"
-	metaColPrefix  = "meta_"
+	colHour            = "hour"
+	colRegion          = "region"
+	colAccount         = "account"
+	colARN             = "arn"
+	colModel           = "model"
+	colOperation       = "operation"
+	colErrorCode       = "error_code"
+	colInferenceRegion = "inference_region"
+	colLongContext     = "long_context"
+	colOver100K        = "over_100k"
+	colServiceTier     = "service_tier"
+	colKind            = "line_kind"
+	metaColPrefix      = "meta_"
 )
 
 // ErrBadQuery is wrapped by the errors of a query or Config the engine refuses to turn into
@@ -253,6 +254,7 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w("    coalesce(\"modelid\", '') AS model,\n")
 	s.w("    coalesce(\"operation\", '') AS operation,\n")
 	s.w("    coalesce(\"errorcode\", '') AS error_code,\n")
+	s.w("    coalesce(\"inferenceregion\", '') AS inference_region,\n")
 	// One per-record value for each measure read from a field (calls count the rows).
 	var fields []string
 	for _, m := range analytics.MeasureDefs {
@@ -297,8 +299,9 @@ func buildSQLText(database, table string, q analytics.Query) (string, []string, 
 	s.w(")\n")
 	s.w("SELECT\n")
 	s.w("  CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS ", colHour, ",\n")
-	// The CTE's column names are the result's: region, account, arn, model, operation, error_code.
-	s.w("  ", strings.Join([]string{colRegion, colAccount, colARN, colModel, colOperation, colErrorCode}, ", "), ",\n")
+	// The CTE's column names are the result's: region, account, arn, model, operation,
+	// error_code, inference_region.
+	s.w("  ", strings.Join([]string{colRegion, colAccount, colARN, colModel, colOperation, colErrorCode, colInferenceRegion}, ", "), ",\n")
 	var ctx []string
 	for _, m := range analytics.MeasureDefs {
 		if m.ContextInput {

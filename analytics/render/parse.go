@@ -107,6 +107,9 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 		views = append(views, analytics.View{Name: analytics.GroupsView, Title: "Grouped by " + strings.Join(names, ", "), Dims: dims})
 	}
 	for _, v := range views {
+		if _, ok := doc[v.Name]; !ok && v.Name == analytics.ResidencyView {
+			continue // a report written before the view existed
+		}
 		var lines []map[string]json.RawMessage
 		p.get(v.Name, &lines)
 		vr := analytics.ViewResult{View: v}

@@ -74,6 +74,8 @@ func selectViews(rep *analytics.Report, names []string, human bool) []analytics.
 		case v.Name == analytics.GroupsView:
 		case human && (v.Name == "hourly" || v.Name == analytics.StackedView):
 			continue
+		case human && v.Name == analytics.ResidencyView && !crossRegion(v):
+			continue // every call served where it was made: nothing to see
 		case human && rep.View(analytics.GroupsView) != nil:
 			// With --group-by, the human formats focus on the grouping.
 			continue
@@ -81,6 +83,44 @@ func selectViews(rep *analytics.Report, names []string, human bool) []analytics.
 		out = append(out, v)
 	}
 	return out
+}
+
+// crossRegion says whether a residency view has a call served outside its calling region.
+func crossRegion(v analytics.ViewResult) bool {
+	for _, l := range v.Lines {
+		if l.Keys[0] != l.Keys[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// residencyLine says how many calls were served outside their caller's geography, and
+// where; "" when none were.
+func residencyLine(rep *analytics.Report) string {
+	v := rep.View(analytics.ResidencyView)
+	if v == nil {
+		return ""
+	}
+	var out int64
+	var routes []string
+	for _, l := range v.Lines {
+		if l.Keys[2] == "yes" {
+			out += l.Calls
+			if len(routes) < 3 {
+				routes = append(routes, l.Keys[0]+" → "+l.Keys[1])
+			}
+		}
+	}
+	if out == 0 {
+		return ""
+	}
+	verb := "were"
+	if out == 1 {
+		verb = "was"
+	}
+	return fmt.Sprintf("Residency: %s of %s calls %s served outside their caller's geography (%s); see %q", num(out),
+		num(rep.Totals.Calls), verb, strings.Join(routes, ", "), "Where calls were served")
 }
 
 // limit cuts a view to its top n lines, except time views.

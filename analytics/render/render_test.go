@@ -179,6 +179,28 @@ func comparedReport(t *testing.T) *analytics.Report {
 	return rep
 }
 
+// residencyReport has calls from eu-central-1 served in-region, in eu-west-1 (an EU
+// profile) and in us-east-1 (a global profile): the last left the caller's geography.
+func residencyReport(t *testing.T) *analytics.Report {
+	t.Helper()
+	q := analytics.Query{Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 4, 0, 0, 0, 0, time.UTC)}
+	agg := analytics.NewAggregator(q)
+	for _, c := range []struct{ model, served string }{{haiku, ""}, {"eu." + haiku, "eu-west-1"}, {"global." + haiku, "us-east-1"}, {"global." + haiku, "us-east-1"}} {
+		r := rec("2025-11-03T09:15:00Z", chatbot, c.model, 1000, 100, 0, 0, "", nil)
+		r.Region, r.InferenceRegion = "eu-central-1", c.served
+		agg.Add(r)
+	}
+	res := &analytics.Result{Rows: agg.Rows(), Scan: analytics.Scan{Engine: "local", Summary: "Read {files} files ({bytes}), {records} records", Figures: []analytics.Figure{
+		{Name: "files", N: 1}, {Name: "bytes", Kind: analytics.FigureBytes, N: 512}, {Name: "records", N: 4}}}}
+	rep, err := analytics.BuildReport(context.Background(), q, res, fixedPricer{}, analytics.ReportOptions{
+		Source: "testdata", GeneratedAt: time.Date(2025, 11, 6, 8, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
 func sessionsReport(t *testing.T) *analytics.Report {
 	t.Helper()
 	dims, _, err := analytics.ParseDimensions([]string{"user", "model"})
@@ -246,6 +268,8 @@ func TestRenderGolden(t *testing.T) {
 		{"compared.csv", "csv", nil, Options{Views: []string{"by_app_user", "daily"}}},
 		{"compared.json", "json", nil, Options{}},
 		{"compared.html", "html", nil, Options{Top: 10}},
+		{"residency.table.txt", "table", nil, Options{Top: 10, Views: []string{"residency"}}},
+		{"residency.md", "markdown", nil, Options{Top: 10, Views: []string{"residency"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,6 +281,8 @@ func TestRenderGolden(t *testing.T) {
 				rep = sessionsReport(t)
 			case strings.HasPrefix(tt.name, "compared."):
 				rep = comparedReport(t)
+			case strings.HasPrefix(tt.name, "residency."):
+				rep = residencyReport(t)
 			}
 			var buf bytes.Buffer
 			if err := Render(&buf, rep, tt.format, tt.opts); err != nil {
@@ -396,11 +422,12 @@ func TestNamesCannotEscape(t *testing.T) {
 // itself did, and writes the same JSON again.
 func TestParseJSONRoundTrip(t *testing.T) {
 	reports := map[string]func(*testing.T) *analytics.Report{
-		"report":   func(t *testing.T) *analytics.Report { return testReport(t) },
-		"groups":   func(t *testing.T) *analytics.Report { return testReport(t, "app", "metadata.tenant_id") },
-		"filtered": filteredReport,
-		"sessions": sessionsReport,
-		"compared": comparedReport,
+		"report":    func(t *testing.T) *analytics.Report { return testReport(t) },
+		"groups":    func(t *testing.T) *analytics.Report { return testReport(t, "app", "metadata.tenant_id") },
+		"filtered":  filteredReport,
+		"sessions":  sessionsReport,
+		"compared":  comparedReport,
+		"residency": residencyReport,
 	}
 	for name, build := range reports {
 		t.Run(name, func(t *testing.T) {

@@ -156,6 +156,9 @@ func contextLines(rep *analytics.Report) []string {
 	if l := budgetLine(rep.Budget); l != "" {
 		out = append(out, l)
 	}
+	if l := residencyLine(rep); l != "" {
+		out = append(out, l)
+	}
 	if l := comparisonLine(rep); l != "" {
 		out = append(out, l)
 	}
@@ -307,7 +310,8 @@ func omittedLine(rep *analytics.Report, names []string) string {
 	var left []string
 	for _, v := range rep.Views {
 		// the chart view is not named: the dashboard draws it, --view daily_stacked lists it
-		if !shown[v.Name] && v.Name != analytics.StackedView {
+		// nor is a residency view of calls all served where they were made
+		if !shown[v.Name] && v.Name != analytics.StackedView && (v.Name != analytics.ResidencyView || crossRegion(v)) {
 			left = append(left, v.Name)
 		}
 	}
@@ -586,6 +590,9 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	}
 	for _, u := range rep.Filters.Unmatched {
 		fmt.Fprintf(ew, "> [!WARNING]\n> %s\n\n", mdEscape(strings.TrimPrefix(UnmatchedLine(u), "Warning: ")))
+	}
+	if l := residencyLine(rep); l != "" {
+		fmt.Fprintf(ew, "> [!WARNING]\n> %s\n\n", mdEscape(l))
 	}
 	if c := rep.Comparison; c != nil {
 		if c.Increase != nil && c.Increase.Over {

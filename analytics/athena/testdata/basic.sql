@@ -29,6 +29,7 @@ WITH calls AS (
     coalesce("modelid", '') AS model,
     coalesce("operation", '') AS operation,
     coalesce("errorcode", '') AS error_code,
+    coalesce("inferenceregion", '') AS inference_region,
     coalesce("input"."inputtokencount", 0) AS in_tok,
     coalesce("output"."outputtokencount", 0) AS out_tok,
     coalesce("input"."cachereadinputtokencount", 0) AS cr_tok,
@@ -55,7 +56,7 @@ splits AS (
 )
 SELECT
   CAST(date_trunc('hour', ts AT TIME ZONE 'UTC') AS timestamp) AS hour,
-  region, account, arn, model, operation, error_code,
+  region, account, arn, model, operation, error_code, inference_region,
   in_tok + cr_tok + cw_tok > 200000 AS long_context,
   in_tok + cr_tok + cw_tok > 100000 AS over_100k,
   service_tier,
@@ -79,4 +80,4 @@ FROM splits
 WHERE ts IS NULL
   OR (ts >= from_iso8601_timestamp(?) AND ts < from_iso8601_timestamp(?)
   )
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
