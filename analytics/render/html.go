@@ -241,7 +241,7 @@ svg{width:100%;height:auto;display:block}svg text{fill:#1b1f24;font-family:inher
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-.1rem;border-radius:2px}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.7rem;margin:.6rem 0}
 form.filters label{display:flex;flex-direction:column;font-size:.8rem;color:#57606a}
-form.filters input[type=text],form.filters select{font:inherit;padding:.25rem .4rem;border:1px solid #d0d7de;border-radius:4px;min-width:7.5rem;max-width:12rem}
+form.filters input[type=text],form.filters select{box-sizing:border-box;font:inherit;padding:.25rem .4rem;border:1px solid #d0d7de;border-radius:4px;min-width:7.5rem;max-width:12rem}
 form.filters .check{flex-direction:row;align-items:center;gap:.3rem}
 form.filters button{font:inherit;padding:.3rem .9rem;border-radius:4px;border:1px solid #0969da;background:#0969da;color:#fff}
 nav a{margin-right:.7rem}
