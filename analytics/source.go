@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -127,4 +128,53 @@ func (s Scan) Money(name string) decimal.Decimal {
 		}
 	}
 	return decimal.Zero
+}
+
+// MultiSummary is what a report read from several sources adds to its scan sentence, over
+// the figures sources and duplicates.
+const MultiSummary = " from {sources} sources, {duplicates} duplicates dropped"
+
+// MergeResults merges the answers of several sources to the same query q into one: their
+// rows summed at the grain, their skipped input, failures and filter candidates together,
+// their scan figures summed by name (in the first answer's order). The scan found no input
+// only if none of them found any.
+func MergeResults(q Query, rs ...*Result) *Result {
+	agg := NewAggregator(q)
+	out := &Result{}
+	var cands candidateSet
+	noInput := true
+	for i, r := range rs {
+		if r.groups != nil {
+			agg.Merge(r.groups)
+		} else {
+			for _, row := range r.Rows {
+				agg.AddRow(row)
+			}
+		}
+		out.Skipped.Merge(r.Skipped)
+		out.Failures = append(out.Failures, r.Failures...)
+		for j, vals := range [][]string{r.Candidates.Regions, r.Candidates.Apps, r.Candidates.Users, r.Candidates.Models} {
+			for _, v := range vals {
+				cands.add(j, v)
+			}
+		}
+		noInput = noInput && r.Scan.NoInput
+		if i == 0 {
+			out.Scan = Scan{Engine: r.Scan.Engine, Summary: r.Scan.Summary, Figures: append([]Figure(nil), r.Scan.Figures...)}
+			continue
+		}
+		for _, f := range r.Scan.Figures {
+			j := slices.IndexFunc(out.Scan.Figures, func(g Figure) bool { return g.Name == f.Name })
+			if j < 0 {
+				out.Scan.Figures = append(out.Scan.Figures, f)
+				continue
+			}
+			out.Scan.Figures[j].N += f.N
+			out.Scan.Figures[j].USD = out.Scan.Figures[j].USD.Add(f.USD)
+		}
+	}
+	out.Scan.NoInput = noInput
+	out.Candidates = cands.result()
+	out.SetGroups(agg)
+	return out
 }

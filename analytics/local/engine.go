@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -26,7 +27,7 @@ func init() {
 
 // config is the local engine's flags.
 type engineConfig struct {
-	source         string
+	sources        []string
 	workers        int
 	fetchBodies    bool
 	fetchBodiesMax int
@@ -36,7 +37,7 @@ type engineConfig struct {
 var _ engine.Config = (*engineConfig)(nil)
 
 func (c *engineConfig) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVarP(&c.source, "source", "s", "", "logs to read: a folder, a file, or s3://bucket/prefix (local engine; env "+SourceEnv+")")
+	fs.StringArrayVarP(&c.sources, "source", "s", nil, "logs to read: a folder, a file, or s3://bucket/prefix (local engine; env "+SourceEnv+"); repeatable: every region's bucket in one report, read concurrently, a call found in two sources (its requestId in the same hour) counted once")
 	fs.IntVar(&c.workers, "workers", 0, "files decoded at once by the local engine (default: number of CPUs; 16 or more for S3)")
 	// --workers was a report flag before engines had their own: other engines ignore it.
 	_ = fs.SetAnnotation("workers", engine.IgnoredElsewhere, []string{"true"})
@@ -46,13 +47,21 @@ func (c *engineConfig) AddFlags(fs *pflag.FlagSet) {
 }
 
 func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Source, string, error) {
-	where := c.source
-	if where == "" && env.Getenv != nil {
-		where = env.Getenv(SourceEnv)
+	var roots []string
+	for _, s := range c.sources {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(roots, s) {
+			roots = append(roots, s)
+		}
 	}
-	if where == "" {
+	if len(roots) == 0 && env.Getenv != nil {
+		if s := strings.TrimSpace(env.Getenv(SourceEnv)); s != "" {
+			roots = []string{s}
+		}
+	}
+	if len(roots) == 0 {
 		return nil, "", engine.Usagef("--source is required with the local engine: a folder, a file or s3://bucket/prefix (or choose another --engine)")
 	}
+	where := strings.Join(roots, ", ")
 	var opts []Option
 	if c.workers > 0 {
 		opts = append(opts, WithWorkers(c.workers))
@@ -74,14 +83,21 @@ func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Sour
 	case c.maxMemory == 0:
 		opts = append(opts, WithMemoryLimit(int64(float64(sysmem.Total())*DefaultMemoryFraction)))
 	}
-	if strings.HasPrefix(where, "s3://") {
+	if slices.ContainsFunc(roots, func(r string) bool { return strings.HasPrefix(r, "s3://") }) {
 		cfg, err := env.AWSConfig(ctx, "")
 		if err != nil {
 			return nil, "", fmt.Errorf("loading AWS configuration: %w", err)
 		}
 		opts = append(opts, WithAWSConfig(cfg, env.S3Options...))
 	}
-	src, err := New(ctx, where, opts...)
+	if len(roots) > 1 {
+		m, err := NewMulti(ctx, roots, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return m, where, nil
+	}
+	src, err := New(ctx, roots[0], opts...)
 	if err != nil {
 		return nil, "", err
 	}

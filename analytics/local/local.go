@@ -50,6 +50,9 @@ type Source struct {
 	fetchBodies int
 	// memLimit is the live heap, in bytes, past which a report stops (0: no limit).
 	memLimit int64
+	// dedup, when set, counts a record only the first time its hour and requestId are seen
+	// (shared by the sources of a Multi).
+	dedup *Dedup
 
 	// S3 only.
 	client S3API
@@ -249,6 +252,10 @@ type worker struct {
 	bodies  *bodyFetch
 	base    string // layoutBase of the file being decoded (folder sources)
 	pending []pendingBody
+	// q and dedup drop a record of the range whose hour and requestId were counted already
+	// (from another source of a Multi).
+	q     analytics.Query
+	dedup *Dedup
 }
 
 // Usage reads every log file the query needs and returns its usage rows.
@@ -315,7 +322,7 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	workers := make([]*worker, s.workers)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{agg: analytics.NewAggregator(q), st: st, bodies: bodies}
+		w := &worker{agg: analytics.NewAggregator(q), st: st, bodies: bodies, q: q, dedup: s.dedup}
 		workers[i] = w
 		wg.Go(func() {
 			for op := range ready {
@@ -459,6 +466,12 @@ func (w *worker) decode(ctx context.Context, op opened) {
 	var rec invocationlog.Record
 	var n int64
 	for dec.Next(&rec) {
+		if w.dedup != nil && rec.RequestID != "" && w.q.InRange(rec.Timestamp) && !w.dedup.first(hourOf(rec.Timestamp), rec.RequestID) {
+			if n++; n%1024 == 0 {
+				w.st.records.Add(1024)
+			}
+			continue
+		}
 		if w.bodies == nil {
 			w.agg.Add(&rec)
 		} else if row, ok := w.agg.RowOf(&rec); ok {
@@ -476,6 +489,16 @@ func (w *worker) decode(ctx context.Context, op opened) {
 	w.files++
 	w.records += dec.Records()
 	w.skipped.Merge(dec.Skipped())
+}
+
+// hourOf is t's hour since the Unix epoch.
+func hourOf(t time.Time) int32 {
+	s := t.Unix()
+	h := s / 3600
+	if s%3600 < 0 {
+		h--
+	}
+	return int32(h)
 }
 
 // countingReader counts bytes as stored (in shared, when set) and stops when ctx is done.

@@ -323,6 +323,9 @@ func (p *parser) scan(rep *analytics.Report) {
 	}
 	if len(names) >= 3 && slices.Equal(names[:3], []string{"files", "bytes", "records"}) {
 		rep.Scan.Summary = analytics.FilesSummary
+		if slices.Contains(names, "sources") && slices.Contains(names, "duplicates") {
+			rep.Scan.Summary += analytics.MultiSummary
+		}
 		return
 	}
 	var parts []string

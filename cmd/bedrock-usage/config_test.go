@@ -48,11 +48,11 @@ serve:
 		want got
 	}{
 		{"file: the command's section wins over the top level", nil, nil,
-			got{"./logs", "Europe/Berlin", "200", []string{"us-east-1", "eu-west-1"}, true, false}},
+			got{"[./logs]", "Europe/Berlin", "200", []string{"us-east-1", "eu-west-1"}, true, false}},
 		{"environment over file", nil, map[string]string{"BEDROCK_USAGE_BUDGET": "50", "BEDROCK_USAGE_TIMEZONE": "UTC"},
-			got{"./logs", "UTC", "50", []string{"us-east-1", "eu-west-1"}, true, false}},
+			got{"[./logs]", "UTC", "50", []string{"us-east-1", "eu-west-1"}, true, false}},
 		{"flag over environment", []string{"--budget", "25", "--region", "ap-south-1", "--source", "other"}, map[string]string{"BEDROCK_USAGE_BUDGET": "50"},
-			got{"other", "Europe/Berlin", "25", []string{"ap-south-1"}, true, true}},
+			got{"[other]", "Europe/Berlin", "25", []string{"ap-south-1"}, true, true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
