@@ -272,6 +272,8 @@ type Report struct {
 	Skipped      invocationlog.Skipped
 	Scan         Scan
 	Failures     []string
+	// Notes are the source's notes (Result.Notes).
+	Notes []string
 	// Location is the time zone of the daily view, the week and month dimensions and the
 	// period as the human formats write it.
 	Location *time.Location
@@ -383,7 +385,7 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	}
 	rep := &Report{
 		Since: q.Since, Until: q.Until, GeneratedAt: opts.GeneratedAt.UTC(), Source: opts.Source,
-		Skipped: res.Skipped, Scan: res.Scan, Location: loc,
+		Skipped: res.Skipped, Scan: res.Scan, Location: loc, Notes: res.Notes,
 	}
 	for _, f := range res.Failures {
 		rep.Failures = append(rep.Failures, f.Error())

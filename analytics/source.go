@@ -30,6 +30,9 @@ type Result struct {
 	// Candidates are values the filters rejected, for the suggestions of a filter value that
 	// matched nothing; engines that cannot collect them leave them empty.
 	Candidates FilterCandidates
+	// Notes say what the source did that a reader should know (which bucket each region's
+	// logs were read from, under --all-regions).
+	Notes []string
 }
 
 // SetGroups makes the rows of r those of a, read from it as they are needed rather than
@@ -153,6 +156,7 @@ func MergeResults(q Query, rs ...*Result) *Result {
 		}
 		out.Skipped.Merge(r.Skipped)
 		out.Failures = append(out.Failures, r.Failures...)
+		out.Notes = append(out.Notes, r.Notes...)
 		for j, vals := range [][]string{r.Candidates.Regions, r.Candidates.Apps, r.Candidates.Users, r.Candidates.Models} {
 			for _, v := range vals {
 				cands.add(j, v)

@@ -185,6 +185,10 @@ func JSON(w io.Writer, rep *analytics.Report) error {
 	b.close()
 	b.key("failures")
 	b.raw(orEmpty(rep.Failures))
+	if len(rep.Notes) > 0 {
+		b.key("notes")
+		b.raw(rep.Notes)
+	}
 	b.close()
 	b.w.WriteByte('\n')
 	return b.w.Flush()

@@ -189,6 +189,9 @@ func ParseJSON(r io.Reader) (*analytics.Report, error) {
 	var failures []string
 	p.get("failures", &failures)
 	rep.Failures = nilIfEmpty(failures)
+	if raw, ok := doc["notes"]; ok {
+		p.raw("notes", raw, &rep.Notes)
+	}
 	if p.err != nil {
 		return nil, p.err
 	}

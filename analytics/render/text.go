@@ -144,6 +144,9 @@ func contextLines(rep *analytics.Report) []string {
 	if rep.Scan.Engine != "" {
 		out = append(out, "Engine: "+rep.Scan.Engine)
 	}
+	for _, n := range rep.Notes {
+		out = append(out, "Read: "+n)
+	}
 	if l := pricesLine(rep); l != "" {
 		out = append(out, l)
 	}
@@ -571,6 +574,9 @@ func Markdown(w io.Writer, rep *analytics.Report, opts Options) error {
 	var about []string
 	if rep.Scan.Engine != "" {
 		about = append(about, "engine "+rep.Scan.Engine)
+	}
+	for _, n := range rep.Notes {
+		about = append(about, "read "+n)
 	}
 	if l := pricesLine(rep); l != "" {
 		about = append(about, strings.ToLower(l[:1])+l[1:])
