@@ -106,6 +106,33 @@ type Dimension struct {
 type viewCtx struct {
 	meta []string
 	loc  *time.Location
+	// dates and hours memoize the date (in loc) and hour keys of the rows' hours: a report
+	// has far fewer hours than rows, and several views key by them.
+	dates, hours map[time.Time]string
+}
+
+func (vc *viewCtx) date(h time.Time) string {
+	d, ok := vc.dates[h]
+	if !ok {
+		d = h.In(vc.loc).Format(time.DateOnly)
+		if vc.dates == nil {
+			vc.dates = map[time.Time]string{}
+		}
+		vc.dates[h] = d
+	}
+	return d
+}
+
+func (vc *viewCtx) hour(h time.Time) string {
+	k, ok := vc.hours[h]
+	if !ok {
+		k = h.Format(hourKeyLayout)
+		if vc.hours == nil {
+			vc.hours = map[time.Time]string{}
+		}
+		vc.hours[h] = k
+	}
+	return k
 }
 
 // MetadataPrefix introduces a requestMetadata key in --group-by: metadata.tenant_id.
@@ -144,10 +171,10 @@ var dimensions = []Dimension{
 		}
 		return r.ServiceTier
 	}},
-	{"date", "Date", func(r *PricedRow, vc *viewCtx) string { return r.Hour.In(vc.loc).Format(time.DateOnly) }},
+	{"date", "Date", func(r *PricedRow, vc *viewCtx) string { return vc.date(r.Hour) }},
 	{"week", "Week", func(r *PricedRow, vc *viewCtx) string { return isoWeek(r.Hour.In(vc.loc)) }},
 	{"month", "Month", func(r *PricedRow, vc *viewCtx) string { return r.Hour.In(vc.loc).Format("2006-01") }},
-	{"hour", "Hour (UTC)", func(r *PricedRow, _ *viewCtx) string { return r.Hour.Format(hourKeyLayout) }},
+	{"hour", "Hour (UTC)", func(r *PricedRow, vc *viewCtx) string { return vc.hour(r.Hour) }},
 }
 
 // DimensionNames lists the dimensions --group-by accepts (besides metadata.KEY).
