@@ -196,24 +196,7 @@ func TestReportFromS3(t *testing.T) {
 	cli := newTestCLI(t)
 	cli.withEndpoint(srv.URL)
 	cli.f.S3Options = []func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = true }}
-	if err := backend.CreateBucket("bedrock-logs-123456789012-us-east-1"); err != nil {
-		t.Fatal(err)
-	}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		_, err = backend.PutObject("bedrock-logs-123456789012-us-east-1", filepath.ToSlash(rel), map[string]string{}, strings.NewReader(string(b)), int64(len(b)), nil)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	uploadTree(t, backend, "bedrock-logs-123456789012-us-east-1", "", dir)
 	if code := cli.run("report", "--source", "s3://bedrock-logs-123456789012-us-east-1/bedrock-logs/", "--since", "2025-11-02", "--until", "2025-11-04", "--format", "json"); code != 0 {
 		t.Fatalf("exit %d: %s", code, cli.errOut)
 	}
