@@ -94,6 +94,8 @@ func (r *Report) Compare(base *Report, label string) {
 	}
 	hours := int(r.Since.Sub(base.Since) / time.Hour)
 	days := int(civilDay(r.Since.In(loc)).Sub(civilDay(base.Since.In(loc))) / (24 * time.Hour))
+	cs, bs := r.Since.In(loc), base.Since.In(loc)
+	months := (cs.Year()-bs.Year())*12 + int(cs.Month()) - int(bs.Month())
 	for i := range r.Views {
 		v := &r.Views[i]
 		idx := map[string]*Totals{}
@@ -106,7 +108,7 @@ func (r *Report) Compare(base *Report, label string) {
 		for j := range v.Lines {
 			l := &v.Lines[j]
 			for k, d := range v.Dims {
-				shifted[k] = shiftKey(d.Name, l.Keys[k], days, hours)
+				shifted[k] = shiftKey(d.Name, l.Keys[k], days, hours, months)
 			}
 			bt := Totals{}
 			if t := idx[strings.Join(shifted, "\x00")]; t != nil {
@@ -207,8 +209,9 @@ func sameDims(a, b []Dimension) bool {
 }
 
 // shiftKey is the key of the baseline line a time key is compared with: a date days earlier,
-// an hour hours earlier. Other keys are their own.
-func shiftKey(dim, key string, days, hours int) string {
+// an hour hours earlier, the ISO week of the Monday days earlier, a month months earlier.
+// Other keys are their own.
+func shiftKey(dim, key string, days, hours, months int) string {
 	switch dim {
 	case "date":
 		if t, err := time.Parse(time.DateOnly, key); err == nil {
@@ -217,6 +220,18 @@ func shiftKey(dim, key string, days, hours int) string {
 	case "hour":
 		if t, err := time.Parse(hourKeyLayout, key); err == nil {
 			return t.Add(-time.Duration(hours) * time.Hour).Format(hourKeyLayout)
+		}
+	case "week":
+		var y, w int
+		if _, err := fmt.Sscanf(key, "%d-W%d", &y, &w); err == nil {
+			// the Monday of ISO week w: the week of January 4th is week 1
+			jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+			monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+(w-1)*7)
+			return isoWeek(monday.AddDate(0, 0, -days))
+		}
+	case "month":
+		if t, err := time.Parse("2006-01", key); err == nil {
+			return t.AddDate(0, -months, 0).Format("2006-01")
 		}
 	}
 	return key

@@ -223,3 +223,28 @@ func TestAnomalyHistorySince(t *testing.T) {
 		t.Errorf("got %s, want %s: midnight in Berlin 14 days before", got, want)
 	}
 }
+
+func TestShiftKey(t *testing.T) {
+	tests := []struct {
+		name, dim, key      string
+		days, hours, months int
+		want                string
+	}{
+		{"a date a week earlier", "date", "2025-11-10", 7, 168, 0, "2025-11-03"},
+		{"an hour across midnight", "hour", "2025-11-10T01:00Z", 1, 2, 0, "2025-11-09T23:00Z"},
+		{"a week a week earlier", "week", "2025-W46", 7, 168, 0, "2025-W45"},
+		{"a week across the new year", "week", "2026-W01", 7, 168, 0, "2025-W52"},
+		{"the first week of an ISO year that began in December", "week", "2025-W01", 14, 336, 0, "2024-W51"},
+		{"a month a month earlier", "month", "2025-11", 31, 744, 1, "2025-10"},
+		{"a month across the new year", "month", "2026-01", 31, 744, 1, "2025-12"},
+		{"another key is its own", "app", "2025-11", 7, 168, 1, "2025-11"},
+		{"a key that is not a date is its own", "date", "soon", 7, 168, 0, "soon"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := shiftKey(tt.dim, tt.key, tt.days, tt.hours, tt.months); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

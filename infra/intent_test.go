@@ -228,6 +228,9 @@ func TestReportingRole(t *testing.T) {
 		{"QueryResults", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}, []string{
 			"arn:aws:s3:::bedrock-analytics-123456789012-eu-central-1/athena-results/*", "arn:aws:s3:::bedrock-analytics-123456789012-us-east-1/athena-results/*"}},
 		{"BedrockReads", []string{"bedrock:GetInferenceProfile", "bedrock:GetModelInvocationLoggingConfiguration", "bedrock:ListInferenceProfiles"}, []string{"*"}},
+		{"DoctorLogBucketSettings", []string{"s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock"}, []string{
+			"arn:aws:s3:::acme-existing-bedrock-logs", "arn:aws:s3:::bedrock-logs-123456789012-us-east-1"}},
+		{"DoctorMetrics", []string{"cloudwatch:GetMetricData"}, []string{"*"}},
 		{"PriceList", []string{"pricing:GetProducts"}, []string{"*"}},
 		{"DecryptThroughS3", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"arn:aws:kms:eu-central-1:123456789012:key/*", "arn:aws:kms:us-east-1:123456789012:key/*"}},
 	}

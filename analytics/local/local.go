@@ -50,9 +50,6 @@ type Source struct {
 	fetchBodies int
 	// memLimit is the live heap, in bytes, past which a report stops (0: no limit).
 	memLimit int64
-	// dedup, when set, counts a record only the first time its hour and requestId are seen
-	// (shared by the sources of a Multi).
-	dedup *Dedup
 
 	// S3 only.
 	client S3API
@@ -260,6 +257,12 @@ type worker struct {
 
 // Usage reads every log file the query needs and returns its usage rows.
 func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Result, error) {
+	return s.usage(ctx, q, nil)
+}
+
+// usage is Usage; dedup, when not nil, drops a record whose hour and requestId it has seen
+// (the sources of one Multi call share one).
+func (s *Source) usage(ctx context.Context, q analytics.Query, dedup *Dedup) (*analytics.Result, error) {
 	if err := q.Validate(); err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
@@ -322,7 +325,7 @@ func (s *Source) Usage(ctx context.Context, q analytics.Query) (*analytics.Resul
 	workers := make([]*worker, s.workers)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{agg: analytics.NewAggregator(q), st: st, bodies: bodies, q: q, dedup: s.dedup}
+		w := &worker{agg: analytics.NewAggregator(q), st: st, bodies: bodies, q: q, dedup: dedup}
 		workers[i] = w
 		wg.Go(func() {
 			for op := range ready {

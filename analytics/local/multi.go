@@ -110,35 +110,31 @@ func parseUUID(s string, u *[16]byte) bool {
 	return err == nil && strings.ToLower(s) == s
 }
 
-// WithDedup makes the Source count a record only the first time d sees its hour and
-// requestId, with the other sources of a report that share d.
-func WithDedup(d *Dedup) Option { return func(s *Source) { s.dedup = d } }
-
 // Multi is several Sources read as one: concurrently, their rows merged into one report, the
-// same record in two of them counted once (they share a Dedup). A source that fails is a
-// failed part of the report (Result.Failures, like a failed Athena region) and the others
-// still answer; when all fail, Usage fails.
+// same record in two of them counted once (each Usage call's sources share a new Dedup). A
+// source that fails is a failed part of the report (Result.Failures, like a failed Athena
+// region) and the others still answer; when all fail, Usage fails. It is safe for
+// concurrent use, as Source is.
 type Multi struct {
 	parts []multiPart
-	dedup *Dedup
 }
 
 type multiPart struct {
 	name string
-	src  analytics.Source
+	src  *Source
 	err  error // the source could not be opened
 }
 
 var _ analytics.Source = (*Multi)(nil)
 
-// NewMulti opens a Source for each root with opts and a shared Dedup. A root that cannot be
+// NewMulti opens a Source for each root with opts. A root that cannot be
 // opened (a folder that is not there, a bucket whose region cannot be found) is kept as a
 // failed part, unless every root fails.
 func NewMulti(ctx context.Context, roots []string, opts ...Option) (*Multi, error) {
-	m := &Multi{dedup: NewDedup()}
+	m := &Multi{}
 	var errs []error
 	for _, r := range roots {
-		src, err := New(ctx, r, append(opts, WithDedup(m.dedup))...)
+		src, err := New(ctx, r, opts...)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -153,6 +149,7 @@ func NewMulti(ctx context.Context, roots []string, opts ...Option) (*Multi, erro
 // Usage reads every source concurrently and merges their answers; the scan figures are
 // summed, and "duplicates" says how many records two sources both held.
 func (m *Multi) Usage(ctx context.Context, q analytics.Query) (*analytics.Result, error) {
+	dedup := NewDedup()
 	results := make([]*analytics.Result, len(m.parts))
 	errs := make([]error, len(m.parts))
 	var wg sync.WaitGroup
@@ -161,7 +158,7 @@ func (m *Multi) Usage(ctx context.Context, q analytics.Query) (*analytics.Result
 			errs[i] = p.err
 			continue
 		}
-		wg.Go(func() { results[i], errs[i] = p.src.Usage(ctx, q) })
+		wg.Go(func() { results[i], errs[i] = p.src.usage(ctx, q, dedup) })
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -188,7 +185,7 @@ func (m *Multi) Usage(ctx context.Context, q analytics.Query) (*analytics.Result
 	res := analytics.MergeResults(q, ok...)
 	res.Failures = append(res.Failures, failures...)
 	res.Scan.Figures = append(res.Scan.Figures, analytics.Figure{Name: "sources", N: int64(len(m.parts))},
-		analytics.Figure{Name: "duplicates", N: m.dedup.Duplicates()})
+		analytics.Figure{Name: "duplicates", N: dedup.Duplicates()})
 	res.Scan.Summary += analytics.MultiSummary
 	return res, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,6 +93,22 @@ func TestMultiSources(t *testing.T) {
 		}
 		if got := res.Scan.Int("duplicates"); got != 0 || res.Scan.Int("sources") != 2 || len(res.Failures) != 0 {
 			t.Errorf("got %d duplicates, %d sources, failures %v; want 0, 2, none", got, res.Scan.Int("sources"), res.Failures)
+		}
+		// A source is asked again and again (the dashboard): every answer is the whole one,
+		// also two at once, never the first answer's "duplicates".
+		var wg sync.WaitGroup
+		again := make([]*analytics.Result, 2)
+		for i := range again {
+			wg.Go(func() { again[i], _ = m.Usage(t.Context(), q) })
+		}
+		wg.Wait()
+		for i, r := range again {
+			if r == nil {
+				t.Fatalf("answer %d failed", i)
+			}
+			if diff := cmp.Diff(want, r.AllRows()); diff != "" || r.Scan.Int("duplicates") != 0 {
+				t.Errorf("answer %d again: %d duplicates, rows (-want +got):\n%s", i, r.Scan.Int("duplicates"), diff)
+			}
 		}
 	})
 

@@ -111,12 +111,14 @@ func (s *regionsSource) Usage(ctx context.Context, q analytics.Query) (*analytic
 		regions = deployment.DefaultRegions()
 	}
 	key := strings.Join(regions, ",")
+	// Finding and opening are done once per list of regions, under the lock: two requests at
+	// once wait for one lookup.
 	s.mu.Lock()
 	m, dests := s.multi[key], s.dests[key]
-	s.mu.Unlock()
 	if m == nil {
 		var err error
 		if dests, err = s.find(ctx, regions); err != nil {
+			s.mu.Unlock()
 			return nil, fmt.Errorf("local: --all-regions: %w", err)
 		}
 		var roots []string
@@ -126,15 +128,15 @@ func (s *regionsSource) Usage(ctx context.Context, q analytics.Query) (*analytic
 			}
 		}
 		if m, err = s.open(ctx, roots); err != nil {
+			s.mu.Unlock()
 			return nil, fmt.Errorf("local: --all-regions: %w", err)
 		}
-		s.mu.Lock()
 		if s.multi == nil {
 			s.multi, s.dests = map[string]*Multi{}, map[string][]Destination{}
 		}
 		s.multi[key], s.dests[key] = m, dests
-		s.mu.Unlock()
 	}
+	s.mu.Unlock()
 	res, err := m.Usage(ctx, q)
 	if err != nil {
 		return nil, err

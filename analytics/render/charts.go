@@ -168,10 +168,14 @@ func stackedChart(rep *analytics.Report) *chart {
 			}
 			y -= ht
 			fmt.Fprintf(&b, `<rect class="mark" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" data-date="%s" data-key="%s" data-value="%s"><title>%s, %s: %s</title></rect>`,
-				x+bw*0.1, y, bw*0.8, ht, colourOf(s, names[s]), l.Keys[0], esc(names[s]), c.String(), l.Keys[0], esc(keyName(rep, dim, names[s])), usd(c))
+				x+bw*0.1, y, bw*0.8, ht, colourOf(s, names[s]), esc(l.Keys[0]), esc(names[s]), c.String(), esc(l.Keys[0]), esc(keyName(rep, dim, names[s])), usd(c))
 		}
 		if i%labelEvery == 0 {
-			fmt.Fprintf(&b, `<text x="%.2f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x+bw/2, h-marginB+14, l.Keys[0][5:])
+			label := l.Keys[0]
+			if len(label) == len(time.DateOnly) {
+				label = label[5:] // MM-DD
+			}
+			fmt.Fprintf(&b, `<text x="%.2f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x+bw/2, h-marginB+14, esc(label))
 		}
 	}
 	b.WriteString(`</svg>`)

@@ -150,7 +150,7 @@ type link struct{ Label, Href string }
 // dashboardForm builds the filter bar from the request's values and the report's keys.
 func dashboardForm(rep *analytics.Report, d *Dashboard, stack, heat string) form {
 	v := d.Values
-	f := form{Compare: v.Get("compare") == "previous", Anomalies: v.Get("anomalies") == "1" || v.Get("anomalies") == "true"}
+	f := form{Compare: v.Get("compare") == "previous", Anomalies: rep.Detection != nil}
 	loc := rep.Location
 	if loc == nil {
 		loc = time.UTC

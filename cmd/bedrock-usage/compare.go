@@ -121,6 +121,8 @@ func servePlan(v url.Values) (*comparePlan, error) {
 	default:
 		return nil, fmt.Errorf("compare=%q: the dashboard compares with the previous period only (compare=previous)", c)
 	}
+	// On the web anomalies=1 alone turns the rule on (the filter bar's check box); the
+	// threshold and minimum only tune it, so that unticking the box turns it off.
 	on := false
 	if a := v.Get("anomalies"); a != "" {
 		b, err := strconv.ParseBool(a)
@@ -129,11 +131,11 @@ func servePlan(v url.Values) (*comparePlan, error) {
 		}
 		on = b
 	}
-	if on || v.Get("anomaly-threshold") != "" || v.Get("anomaly-min-cost") != "" {
+	if on {
 		rule := analytics.DefaultAnomalyRule
 		if s := v.Get("anomaly-threshold"); s != "" {
 			f, err := strconv.ParseFloat(s, 64)
-			if err != nil || f <= 0 || math.IsInf(f, 0) {
+			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 				return nil, fmt.Errorf("anomaly-threshold=%q: want a positive number", s)
 			}
 			rule.Threshold = f

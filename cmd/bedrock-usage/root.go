@@ -301,6 +301,7 @@ profiles, instance and container roles).`,
 		NewCmdLogs(f),
 		NewCmdPricing(f),
 		NewCmdServe(f, serveRun),
+		NewCmdDoctor(f, doctorRun),
 	)
 	typeErrors(root)
 	return root

@@ -76,7 +76,8 @@ func TestServeDashboard(t *testing.T) {
 		{"bad top", "/?top=-1", 400, "text/plain", "top=", ""},
 		{"compare with a file", "/?compare=/etc/passwd", 400, "text/plain", "compare=previous", ""},
 		{"bad anomalies", "/?anomalies=maybe", 400, "text/plain", "anomalies=", ""},
-		{"bad anomaly threshold", "/?anomaly-threshold=-2", 400, "text/plain", "anomaly-threshold=", ""},
+		{"bad anomaly threshold", "/?anomalies=1&anomaly-threshold=-2", 400, "text/plain", "anomaly-threshold=", ""},
+		{"NaN anomaly threshold", "/report.json?anomalies=1&anomaly-threshold=NaN", 400, "text/plain", "anomaly-threshold=", ""},
 		{"compared page", "/?compare=previous&anomalies=1", 200, "text/html", "Against the previous period", ""},
 		{"not found", "/nope", 404, "text/plain", "not found", ""},
 	}
