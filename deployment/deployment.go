@@ -44,6 +44,11 @@ var defaultApps = []string{"CustomerServiceApp", "DataAnalysisApp", "ChatbotApp"
 // configuration names none.
 func DefaultRegions() []string { return slices.Clone(defaultRegions) }
 
+var defaultModelFamilies = []string{"anthropic.claude", "amazon.nova", "amazon.titan", "meta.llama"}
+
+// DefaultModelFamilies are the model-ID prefixes the application roles may invoke by default.
+func DefaultModelFamilies() []string { return slices.Clone(defaultModelFamilies) }
+
 // DefaultApps are the applications that get a {App}-BedrockRole by default.
 func DefaultApps() []string { return slices.Clone(defaultApps) }
 

@@ -69,7 +69,7 @@ var DefaultRegions = deployment.DefaultRegions()
 var DefaultApps = deployment.DefaultApps()
 
 // DefaultModelFamilies are the model-ID prefixes the application roles may invoke by default.
-var DefaultModelFamilies = []string{"anthropic.claude", "amazon.nova", "amazon.titan", "meta.llama"}
+var DefaultModelFamilies = deployment.DefaultModelFamilies()
 
 // Delivery says which data types Bedrock logs (the records carry token counts either way; the
 // flags decide which kinds of calls are logged with their bodies).

@@ -231,6 +231,8 @@ func TestReportingRole(t *testing.T) {
 		{"DoctorLogBucketSettings", []string{"s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock"}, []string{
 			"arn:aws:s3:::acme-existing-bedrock-logs", "arn:aws:s3:::bedrock-logs-123456789012-us-east-1"}},
 		{"DoctorMetrics", []string{"cloudwatch:GetMetricData"}, []string{"*"}},
+		{"RolesVerify", []string{"iam:SimulatePrincipalPolicy"}, []string{
+			"arn:aws:iam::123456789012:role/BedrockUsage-Reporting", "arn:aws:iam::123456789012:role/ChatbotApp-BedrockRole", "arn:aws:iam::123456789012:role/ReportApp-BedrockRole"}},
 		{"PriceList", []string{"pricing:GetProducts"}, []string{"*"}},
 		{"DecryptThroughS3", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"arn:aws:kms:eu-central-1:123456789012:key/*", "arn:aws:kms:us-east-1:123456789012:key/*"}},
 	}

@@ -128,6 +128,8 @@ type ReportingRoleProps struct {
 	GitHub        GitHub
 	// OIDCProvider is the GitHub provider's ARN when GitHub.Repo is set.
 	OIDCProvider *string
+	// Apps are the applications whose roles `bedrock-usage roles verify` simulates.
+	Apps []string
 }
 
 // GitHubSubjects are the token subjects the reporting role trusts: the branch's pushes
@@ -180,6 +182,11 @@ func NewReportingRole(scope constructs.Construct, id string, props ReportingRole
 		results = append(results, bucketArn(rb)+"/"+ResultsPrefix+"*")
 		keys = append(keys, "arn:aws:kms:"+r+":"+a+":key/*")
 	}
+	simulated := []string{"arn:aws:iam::" + props.Account + ":role/" + props.RoleName}
+	for _, a := range props.Apps {
+		simulated = append(simulated, "arn:aws:iam::"+props.Account+":role/"+AppRoleName(a))
+	}
+	slices.Sort(simulated)
 	stmts := []awsiam.PolicyStatement{
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("AthenaQueries"),
@@ -230,6 +237,12 @@ func NewReportingRole(scope constructs.Construct, id string, props ReportingRole
 			Sid:       jsii.String("BedrockReads"),
 			Actions:   jsii.Strings("bedrock:GetModelInvocationLoggingConfiguration", "bedrock:GetInferenceProfile", "bedrock:ListInferenceProfiles"),
 			Resources: jsii.Strings("*"),
+		}),
+		// bedrock-usage roles verify: what the application roles, and this role, may do.
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("RolesVerify"),
+			Actions:   jsii.Strings("iam:SimulatePrincipalPolicy"),
+			Resources: jsii.Strings(simulated...),
 		}),
 		// bedrock-usage doctor: AWS/Bedrock and AWS/BedrockMantle traffic against the logs.
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -156,6 +156,7 @@ func NewAccountStack(scope constructs.Construct, props AccountStackProps) awscdk
 		Principals:    cfg.ReportingPrincipals,
 		GitHub:        cfg.GitHub,
 		OIDCProvider:  provider,
+		Apps:          cfg.Apps,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("ReportingRoleArn"), &awscdk.CfnOutputProps{Value: reporting.RoleArn(), Description: jsii.String("Read-only reporting role (CI)")})
 	logging := NewInvocationLoggingRoles(stack, InvocationLoggingRolesProps{
