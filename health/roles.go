@@ -35,7 +35,9 @@ type RoleCase struct {
 }
 
 // OK reports whether IAM answered as intended.
-func (c RoleCase) OK() bool { return (c.Got == string(iamtypes.PolicyEvaluationDecisionTypeAllowed)) == c.Allowed }
+func (c RoleCase) OK() bool {
+	return (c.Got == string(iamtypes.PolicyEvaluationDecisionTypeAllowed)) == c.Allowed
+}
 
 // RoleSpec is what the deployment grants: the account, its regions, applications and model
 // families.
@@ -175,7 +177,9 @@ func VerifyRoles(ctx context.Context, sim PolicySimulator, account string, cases
 		for k, v := range cases[b.idx[0]].Context {
 			in.ContextEntries = append(in.ContextEntries, iamtypes.ContextEntry{ContextKeyName: aws.String(k), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{v}})
 		}
-		slices.SortFunc(in.ContextEntries, func(a, b iamtypes.ContextEntry) int { return strings.Compare(aws.ToString(a.ContextKeyName), aws.ToString(b.ContextKeyName)) })
+		slices.SortFunc(in.ContextEntries, func(a, b iamtypes.ContextEntry) int {
+			return strings.Compare(aws.ToString(a.ContextKeyName), aws.ToString(b.ContextKeyName))
+		})
 		answers := map[string]string{}
 		p := iam.NewSimulatePrincipalPolicyPaginator(sim, in)
 		for p.HasMorePages() {
