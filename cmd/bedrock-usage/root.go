@@ -303,6 +303,7 @@ profiles, instance and container roles).`,
 		NewCmdServe(f, serveRun),
 		NewCmdDoctor(f, doctorRun),
 		NewCmdRoles(f),
+		NewCmdTraffic(f, trafficRun),
 	)
 	typeErrors(root)
 	return root
