@@ -32,6 +32,10 @@ type fakeRegion struct {
 	recent      float64 // of them, in the last two hours
 	mantle      float64
 	table       bool
+	// throttle makes the first GetTable call answer ThrottlingException (the SDK's retryer
+	// must try again); tableCalls counts the calls.
+	throttle   bool
+	tableCalls int
 }
 
 // signedRegion is the region a request was signed for.
@@ -78,6 +82,11 @@ func fakeAWS(t *testing.T, backend *s3mem.Backend, regions map[string]*fakeRegio
 				result("runtime", reg.invocations, 3*time.Hour), result("recent", reg.recent, 30*time.Minute), result("mantle", reg.mantle, 5*time.Hour)}}))
 			return
 		case target == "AWSGlue.GetTable":
+			reg.tableCalls++
+			if reg.throttle && reg.tableCalls == 1 {
+				jsonErr("ThrottlingException", "Rate exceeded")
+				return
+			}
 			if !reg.table {
 				jsonErr("EntityNotFoundException", "Table bedrock_invocation_logs not found")
 				return
@@ -161,7 +170,7 @@ func TestDoctor(t *testing.T) {
 	on := `{"loggingConfig":{"s3Config":{"bucketName":"%s","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":%v,"cloudWatchConfig":{"logGroupName":"bedrock-invocations"}}}`
 	regions := map[string]*fakeRegion{
 		"us-east-1": {logging: fmt.Sprintf(on, east, true), policy: bedrockPolicy(east, true), pab: [4]bool{true, true, true, true},
-			invocations: logged, recent: 5, table: true},
+			invocations: logged, recent: 5, table: true, throttle: true},
 		"eu-central-1": {logging: `{}`, invocations: 50, recent: 3, mantle: 12, table: false},
 		"ap-northeast-1": {logging: fmt.Sprintf(on, tokyo, false), location: "ap-northeast-1", policy: bedrockPolicy(tokyo, false), pab: [4]bool{true, true, false, true},
 			invocations: 10, recent: 10, table: true},
@@ -205,6 +214,9 @@ func TestDoctor(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("checks (-want +got):\n%s\n%s", diff, cli.out)
+	}
+	if regions["us-east-1"].tableCalls != 2 {
+		t.Errorf("GetTable calls in us-east-1: got %d, want 2 (a throttled call retried)", regions["us-east-1"].tableCalls)
 	}
 	if code != exitData || doc.Schema != DoctorSchema || doc.Account != "123456789012" || doc.Summary["fail"] != 5 {
 		t.Errorf("got exit %d, schema %q, account %q, summary %v; want %d, %s, 123456789012, 5 failures", code, doc.Schema, doc.Account, doc.Summary, exitData, DoctorSchema)
