@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics/sessions"
 )
 
 // AnomalyRule is the rule that flags a day's cost as an anomaly. A day of one application,
@@ -50,9 +52,12 @@ func (r AnomalyRule) HistorySince(since time.Time, loc *time.Location) time.Time
 
 // DailyCosts is the cost of every day of every application, user and model that a report
 // and its history priced (ReportOptions.Daily): the series the anomaly rule scores. A user
-// is its name, whatever application it called through.
+// is its name, whatever application it called through; a generated session name is scored
+// as its pattern (FoldUsers), since a name that lives for one call has no history of its
+// own, while the fleet it belongs to does.
 type DailyCosts struct {
 	loc    *time.Location
+	folder *sessions.Folder
 	series map[string]map[string]map[string]decimal.Decimal // dimension → key → date → cost
 	dates  map[time.Time]string                             // hour → its date in loc
 }
@@ -85,6 +90,11 @@ func (d *DailyCosts) add(pr *PricedRow) {
 			key = pr.App
 		case "user":
 			key = pr.User
+			if d.folder != nil {
+				if name, ok := d.folder.Fold(key); ok {
+					key = name
+				}
+			}
 		case "model":
 			key = pr.Model
 		}
@@ -99,6 +109,10 @@ func (d *DailyCosts) add(pr *PricedRow) {
 		days[date] = days[date].Add(pr.Totals.Cost)
 	}
 }
+
+// FoldUsers scores users with generated session names as the pattern they match (f's
+// patterns, as CollapseSessions folds them); nil scores every name as it is.
+func (d *DailyCosts) FoldUsers(f *sessions.Folder) { d.folder = f }
 
 // Anomalies scores every day of [since, until) (in the DailyCosts' time zone) of every key by
 // rule and returns the anomalies, highest score first.

@@ -3,7 +3,9 @@ package analytics
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/sessions"
 )
 
 // reportOf builds a report over [since, until) from records priced by profilePricer ($1 per
@@ -246,5 +249,38 @@ func TestShiftKey(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAnomaliesFoldGeneratedSessions: a fleet whose every call has its own generated session
+// name is scored as its pattern, so a day on which it runs away is an anomaly of that user.
+func TestAnomaliesFoldGeneratedSessions(t *testing.T) {
+	daily := NewDailyCosts(time.UTC)
+	daily.FoldUsers(sessions.NewFolder(sessions.Defaults()))
+	var hist []*invocationlog.Record
+	n := 0
+	session := func() string {
+		n++
+		return "arn:aws:sts::123456789012:assumed-role/Worker/botocore-session-" + strconv.Itoa(1762000000+n)
+	}
+	for d := 1; d <= 14; d++ {
+		for range 3 { // three calls a day at a dollar each
+			hist = append(hist, testRecord(day(d).Add(10*time.Hour).Format(time.RFC3339), session(), haikuID, 1_000_000, 1, nil))
+		}
+	}
+	reportOf(t, day(1), day(15), hist, daily)
+	var spike []*invocationlog.Record
+	for range 30 {
+		spike = append(spike, testRecord("2025-11-15T10:00:00Z", session(), haikuID, 1_000_000, 1, nil))
+	}
+	reportOf(t, day(15), day(16), spike, daily)
+	var users []string
+	for _, a := range daily.Anomalies(day(15), day(16), DefaultAnomalyRule) {
+		if a.Dimension == "user" {
+			users = append(users, a.Key+" "+a.Cost.String()+" "+a.Baseline.String())
+		}
+	}
+	if want := []string{"botocore-session-* 30 3"}; !slices.Equal(users, want) {
+		t.Errorf("user anomalies: got %q, want %q", users, want)
 	}
 }

@@ -185,6 +185,7 @@ func reportRun(ctx context.Context, opts *reportOptions) error {
 	var daily *analytics.DailyCosts
 	if plan.rule != nil {
 		daily = analytics.NewDailyCosts(loc)
+		daily.FoldUsers(col.folder)
 	}
 	rep, err := in.build(ctx, q, daily)
 	if err != nil {

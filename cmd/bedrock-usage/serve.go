@@ -320,6 +320,7 @@ func (d *dashboard) page(ctx context.Context, key, format, ctype string, r repor
 		var daily *analytics.DailyCosts
 		if plan.rule != nil {
 			daily = analytics.NewDailyCosts(loc)
+			daily.FoldUsers(d.folder)
 		}
 		rep, err := in.build(ctx, q, daily)
 		if err != nil {
