@@ -23,6 +23,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
+	athenatypes "github.com/aws/aws-sdk-go-v2/service/athena/types"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -173,14 +174,15 @@ func checkRegion(ctx context.Context, name string, c *Clients, opts Options) []C
 	r := &region{name: name, c: c, opts: opts}
 	bucket, prefix := r.logging(ctx)
 	var newest time.Time
+	listed := false // the bucket's hour folders could be listed
 	if bucket != "" {
 		if r.bucket(ctx, bucket) {
 			r.policy(ctx, bucket, prefix)
 			r.public(ctx, bucket)
-			newest = r.newestLog(ctx, bucket, prefix)
+			newest, listed = r.newestLog(ctx, bucket, prefix)
 		}
 	}
-	r.traffic(ctx, bucket, prefix, newest)
+	r.traffic(ctx, bucket, prefix, newest, listed)
 	r.table(ctx)
 	r.workgroup(ctx)
 	return r.checks
@@ -277,15 +279,30 @@ func (r *region) bucket(ctx context.Context, bucket string) bool {
 	return true
 }
 
-// policyDoc is the part of a bucket policy the check reads.
-type policyDoc struct {
-	Statement []struct {
-		Effect    string
-		Principal json.RawMessage
-		Action    json.RawMessage
-		Resource  json.RawMessage
-		Condition map[string]map[string]json.RawMessage
+// policyStatement is the part of a bucket policy statement the check reads.
+type policyStatement struct {
+	Effect    string
+	Principal json.RawMessage
+	Action    json.RawMessage
+	Resource  json.RawMessage
+	Condition map[string]map[string]json.RawMessage
+}
+
+// statements reads a policy's Statement: a list, or one statement.
+func statements(doc []byte) ([]policyStatement, error) {
+	var p struct{ Statement json.RawMessage }
+	if err := json.Unmarshal(doc, &p); err != nil {
+		return nil, err
 	}
+	var list []policyStatement
+	if err := json.Unmarshal(p.Statement, &list); err == nil {
+		return list, nil
+	}
+	var one policyStatement
+	if err := json.Unmarshal(p.Statement, &one); err != nil {
+		return nil, err
+	}
+	return []policyStatement{one}, nil
 }
 
 // strs reads a policy value that is a string or a list of strings.
@@ -299,8 +316,23 @@ func strs(raw json.RawMessage) []string {
 	return many
 }
 
+// conditionValues are the values a statement's conditions give key (any operator).
+func conditionValues(s policyStatement, key string) []string {
+	var out []string
+	for _, kv := range s.Condition {
+		for k, v := range kv {
+			if strings.EqualFold(k, key) {
+				out = append(out, strs(v)...)
+			}
+		}
+	}
+	return out
+}
+
 // policy checks that the bucket policy lets bedrock.amazonaws.com put objects under the
-// logs' prefix, with the confused-deputy conditions (aws:SourceAccount, aws:SourceArn).
+// logs' prefix, and that every statement that does has the confused-deputy conditions with
+// this account's values (aws:SourceAccount, and an aws:SourceArn that matches the region's
+// Bedrock resources).
 func (r *region) policy(ctx context.Context, bucket, prefix string) {
 	out, err := r.c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
 	if err != nil {
@@ -311,41 +343,47 @@ func (r *region) policy(ctx context.Context, bucket, prefix string) {
 		r.add(CheckPolicy, Warn, "cannot read the bucket policy: "+errText(err), "the role needs s3:GetBucketPolicy on the bucket")
 		return
 	}
-	var doc policyDoc
-	if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
-		r.add(CheckPolicy, Fail, "the bucket policy is not JSON: "+err.Error(), "")
+	stmts, err := statements([]byte(aws.ToString(out.Policy)))
+	if err != nil {
+		r.add(CheckPolicy, Fail, "the bucket policy cannot be read as a policy: "+err.Error(), "")
 		return
 	}
-	key := prefix + "AWSLogs/" + r.opts.Account + "/BedrockModelInvocationLogs/" + r.name + "/2025/11/03/09/x.json.gz"
-	object := "arn:aws:s3:::" + bucket + "/" + key
-	var unconditioned bool
-	for _, s := range doc.Statement {
-		if s.Effect != "Allow" || !strings.Contains(string(s.Principal), "bedrock.amazonaws.com") {
+	acct := r.opts.Account
+	object := "arn:aws:s3:::" + bucket + "/" + prefix + "AWSLogs/" + acct + "/BedrockModelInvocationLogs/" + r.name + "/2025/11/03/09/x.json.gz"
+	source := "arn:aws:bedrock:" + r.name + ":" + acct + ":x"
+	var granted, guarded int
+	var weak []string
+	for _, st := range stmts {
+		if st.Effect != "Allow" || !strings.Contains(string(st.Principal), "bedrock.amazonaws.com") {
 			continue
 		}
-		if !slices.ContainsFunc(strs(s.Action), func(a string) bool { return a == "s3:PutObject" || a == "s3:*" || a == "*" }) {
+		if !slices.ContainsFunc(strs(st.Action), func(a string) bool { return iamMatch(strings.ToLower(a), "s3:putobject") }) {
 			continue
 		}
-		if !slices.ContainsFunc(strs(s.Resource), func(res string) bool { return iamMatch(res, object) }) {
+		if !slices.ContainsFunc(strs(st.Resource), func(res string) bool { return iamMatch(res, object) }) {
 			continue
 		}
-		conds := map[string]bool{}
-		for _, kv := range s.Condition {
-			for k := range kv {
-				conds[strings.ToLower(k)] = true
-			}
+		granted++
+		accountOK := slices.Contains(conditionValues(st, "aws:SourceAccount"), acct)
+		arnOK := slices.ContainsFunc(conditionValues(st, "aws:SourceArn"), func(p string) bool { return iamMatch(p, source) })
+		switch {
+		case accountOK && arnOK:
+			guarded++
+		case !accountOK:
+			weak = append(weak, "no aws:SourceAccount condition for "+acct)
+		default:
+			weak = append(weak, "no aws:SourceArn condition matching "+strings.TrimSuffix(source, "x")+"*")
 		}
-		if conds["aws:sourceaccount"] && conds["aws:sourcearn"] {
-			r.add(CheckPolicy, OK, "bedrock.amazonaws.com may put objects under "+prefix+"AWSLogs/"+r.opts.Account+"/, with aws:SourceAccount and aws:SourceArn conditions", "")
-			return
-		}
-		unconditioned = true
 	}
-	if unconditioned {
-		r.add(CheckPolicy, Warn, "bedrock.amazonaws.com may put objects without both aws:SourceAccount and aws:SourceArn conditions: another account's Bedrock could write here (confused deputy)", "add both conditions, as the CDK app's policy has them")
-		return
+	switch {
+	case granted == 0:
+		r.add(CheckPolicy, Fail, "no statement lets bedrock.amazonaws.com put objects under "+prefix+"AWSLogs/"+acct+"/BedrockModelInvocationLogs/"+r.name+"/: Bedrock cannot deliver", stackFix(r.name)+", or add the statement the README gives")
+	case len(weak) > 0:
+		r.add(CheckPolicy, Warn, fmt.Sprintf("%d of %d statements letting bedrock.amazonaws.com put objects lack a confused-deputy condition (%s): another account's Bedrock could write here", len(weak), granted, strings.Join(weak, "; ")),
+			"give every such statement aws:SourceAccount and aws:SourceArn conditions, as the CDK app's policy has them")
+	default:
+		r.add(CheckPolicy, OK, "bedrock.amazonaws.com may put objects under "+prefix+"AWSLogs/"+acct+"/, with aws:SourceAccount and aws:SourceArn conditions", "")
 	}
-	r.add(CheckPolicy, Fail, "no statement lets bedrock.amazonaws.com put objects under "+prefix+"AWSLogs/"+r.opts.Account+"/BedrockModelInvocationLogs/: Bedrock cannot deliver", stackFix(r.name)+", or add the statement the README gives")
 }
 
 // iamMatch reports whether an IAM resource pattern matches s: * is any run of characters
@@ -362,7 +400,7 @@ func (r *region) public(ctx context.Context, bucket string) {
 	out, err := r.c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
 	if err != nil {
 		if errCode(err) == "NoSuchPublicAccessBlockConfiguration" {
-			r.add(CheckPublic, Fail, "s3://"+bucket+" has no public access block: the prompts and responses in the logs could be made public", "block all public access on the bucket")
+			r.add(CheckPublic, Warn, "s3://"+bucket+" has no public access block of its own (the account's may still block public access): the prompts and responses in the logs could be made public", "block all public access on the bucket")
 			return
 		}
 		r.add(CheckPublic, Warn, "cannot read the public access block: "+errText(err), "the role needs s3:GetBucketPublicAccessBlock on the bucket")
@@ -390,10 +428,10 @@ func (r *region) public(ctx context.Context, bucket string) {
 }
 
 // newestLog finds the newest log object in the region's hour folders of the last two days
-// (zero when none).
-func (r *region) newestLog(ctx context.Context, bucket, prefix string) time.Time {
+// (zero when none); listed is false when the folders could not be listed (said as a check).
+func (r *region) newestLog(ctx context.Context, bucket, prefix string) (newest time.Time, listed bool) {
 	hour := r.opts.Now.UTC().Truncate(time.Hour)
-	for i := 0; i <= arrivalLookback; i++ {
+	for i := 0; i < arrivalLookback; i++ {
 		h := hour.Add(-time.Duration(i) * time.Hour)
 		p := invocationlog.HourPrefix(prefix, r.opts.Account, r.name, h)
 		var newest time.Time
@@ -402,7 +440,7 @@ func (r *region) newestLog(ctx context.Context, bucket, prefix string) time.Time
 			out, err := r.c.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(p), ContinuationToken: token})
 			if err != nil {
 				r.add(CheckArrival, Warn, "cannot list s3://"+bucket+"/"+p+": "+errText(err), "the role needs s3:ListBucket on the bucket")
-				return time.Time{}
+				return time.Time{}, false
 			}
 			for _, o := range out.Contents {
 				if invocationlog.IsLogFile(aws.ToString(o.Key)) && aws.ToTime(o.LastModified).After(newest) {
@@ -415,10 +453,10 @@ func (r *region) newestLog(ctx context.Context, bucket, prefix string) time.Time
 			token = out.NextContinuationToken
 		}
 		if !newest.IsZero() {
-			return newest
+			return newest, true
 		}
 	}
-	return time.Time{}
+	return time.Time{}, true
 }
 
 // sum adds up the values of a metric query's results.
@@ -434,48 +472,50 @@ func sum(out *cloudwatch.GetMetricDataOutput, id string) float64 {
 	return n
 }
 
-// traffic compares CloudWatch's count of the last 24 hours with the logs, says whether logs
-// are arriving, and looks for bedrock-mantle traffic, which no log records.
-func (r *region) traffic(ctx context.Context, bucket, prefix string, newest time.Time) {
+// traffic compares CloudWatch's count of the last 24 whole hours with the logs, says whether
+// logs are arriving (when the bucket could be listed), and looks for bedrock-mantle traffic,
+// which no log records.
+func (r *region) traffic(ctx context.Context, bucket, prefix string, newest time.Time, listed bool) {
 	until := r.opts.Now.UTC().Truncate(time.Hour)
 	since := until.Add(-24 * time.Hour)
+	// The last 24 whole hours, as the logs are counted; every model's Invocations
+	// (AWS/Bedrock publishes them per ModelId) and bedrock-mantle's account-level
+	// Inferences (no dimensions).
 	out, err := r.c.CloudWatch.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
-		StartTime: aws.Time(since), EndTime: aws.Time(r.opts.Now.UTC()),
+		StartTime: aws.Time(since), EndTime: aws.Time(until),
 		MetricDataQueries: []cwtypes.MetricDataQuery{
-			// every model's Invocations (AWS/Bedrock publishes them per ModelId)
 			{Id: aws.String("runtime"), Expression: aws.String(`SEARCH('{AWS/Bedrock,ModelId} MetricName="Invocations"', 'Sum', 3600)`), Period: aws.Int32(3600)},
-			{Id: aws.String("recent"), Expression: aws.String(fmt.Sprintf(`SEARCH('{AWS/Bedrock,ModelId} MetricName="Invocations"', 'Sum', %d)`, int(MaxLogAge.Seconds()))), Period: aws.Int32(int32(MaxLogAge.Seconds()))},
-			// the account level of bedrock-mantle's Inferences (no dimensions)
 			{Id: aws.String("mantle"), MetricStat: &cwtypes.MetricStat{Metric: &cwtypes.Metric{Namespace: aws.String("AWS/BedrockMantle"), MetricName: aws.String("Inferences")}, Period: aws.Int32(3600), Stat: aws.String("Sum")}},
 		},
 	})
+	var recentOut *cloudwatch.GetMetricDataOutput
+	if err == nil {
+		// The last MaxLogAge up to now, in five-minute buckets, for the arrival check.
+		recentOut, err = r.c.CloudWatch.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+			StartTime: aws.Time(r.opts.Now.UTC().Add(-MaxLogAge)), EndTime: aws.Time(r.opts.Now.UTC()),
+			MetricDataQueries: []cwtypes.MetricDataQuery{
+				{Id: aws.String("recent"), Expression: aws.String(`SEARCH('{AWS/Bedrock,ModelId} MetricName="Invocations"', 'Sum', 300)`), Period: aws.Int32(300)},
+			},
+		})
+	}
 	if err != nil {
 		r.add(CheckTraffic, Warn, "cannot read CloudWatch metrics: "+errText(err), "the role needs cloudwatch:GetMetricData")
-		if bucket != "" {
+		if listed {
 			r.arrival(newest, -1)
 		}
 		return
 	}
-	// CloudWatch's own hours: the last MaxLogAge of the recent query.
-	recent := 0.0
-	for _, res := range out.MetricDataResults {
-		if aws.ToString(res.Id) != "recent" {
-			continue
-		}
-		for i, ts := range res.Timestamps {
-			if !ts.Before(r.opts.Now.Add(-MaxLogAge)) && i < len(res.Values) {
-				recent += res.Values[i]
-			}
-		}
-	}
+	recent := sum(recentOut, "recent")
 	calls := sum(out, "runtime")
-	if bucket != "" {
+	if listed {
 		r.arrival(newest, recent)
 	}
 	switch {
 	case bucket == "" && calls > 0:
 		r.add(CheckTraffic, Fail, fmt.Sprintf("CloudWatch counted %.0f invocations in the last 24 hours, and logging here is off or unreadable: their spend is in no report", calls), stackFix(r.name))
 	case bucket == "":
+	case !listed:
+		r.add(CheckTraffic, Warn, fmt.Sprintf("CloudWatch counted %.0f invocations in the last 24 whole hours; the logs could not be read to compare", calls), "see the bucket checks")
 	case r.opts.CountLogged == nil:
 		r.add(CheckTraffic, OK, fmt.Sprintf("CloudWatch counted %.0f invocations in the last 24 hours (not compared with the logs)", calls), "")
 	default:
@@ -545,6 +585,10 @@ func (r *region) workgroup(ctx context.Context) {
 	out, err := r.c.Athena.GetWorkGroup(ctx, &athena.GetWorkGroupInput{WorkGroup: aws.String(r.opts.WorkGroup)})
 	if err != nil {
 		r.add(CheckWorkgroup, Fail, r.opts.WorkGroup+": "+errText(err), stackFix(r.name))
+		return
+	}
+	if wg := out.WorkGroup; wg != nil && wg.State == athenatypes.WorkGroupStateDisabled {
+		r.add(CheckWorkgroup, Fail, r.opts.WorkGroup+" is disabled: Athena runs no query in it", "enable the workgroup (aws athena update-work-group --state ENABLED)")
 		return
 	}
 	loc := ""

@@ -34,9 +34,16 @@ type RoleCase struct {
 	Got string
 }
 
-// OK reports whether IAM answered as intended.
+// OK reports whether IAM answered as intended: allowed for an intended allow, an implicit
+// or explicit deny for an intended deny; no answer is never as intended.
 func (c RoleCase) OK() bool {
-	return (c.Got == string(iamtypes.PolicyEvaluationDecisionTypeAllowed)) == c.Allowed
+	switch iamtypes.PolicyEvaluationDecisionType(c.Got) {
+	case iamtypes.PolicyEvaluationDecisionTypeAllowed:
+		return c.Allowed
+	case iamtypes.PolicyEvaluationDecisionTypeImplicitDeny, iamtypes.PolicyEvaluationDecisionTypeExplicitDeny:
+		return !c.Allowed
+	}
+	return false
 }
 
 // RoleSpec is what the deployment grants: the account, its regions, applications and model
@@ -187,8 +194,17 @@ func VerifyRoles(ctx context.Context, sim PolicySimulator, account string, cases
 			if err != nil {
 				return nil, fmt.Errorf("simulating %s: %w", b.role, err)
 			}
+			// IAM answers one result per action, its decision the most restrictive over the
+			// resources, with each resource's own decision in ResourceSpecificResults (an
+			// older answer had one result per action and resource).
 			for _, r := range page.EvaluationResults {
-				answers[aws.ToString(r.EvalActionName)+"\x00"+aws.ToString(r.EvalResourceName)] = string(r.EvalDecision)
+				action := aws.ToString(r.EvalActionName)
+				if name := aws.ToString(r.EvalResourceName); name != "" && name != "*" {
+					answers[action+"\x00"+name] = string(r.EvalDecision)
+				}
+				for _, rr := range r.ResourceSpecificResults {
+					answers[action+"\x00"+aws.ToString(rr.EvalResourceName)] = string(rr.EvalResourceDecision)
+				}
 			}
 		}
 		for _, i := range b.idx {

@@ -11,11 +11,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -163,8 +165,8 @@ type Runtime interface {
 
 var _ Runtime = (*bedrockruntime.Client)(nil)
 
-// Credentials are a role session's keys.
-type Credentials struct{ AccessKeyID, SecretAccessKey, SessionToken string }
+// SessionNameRE is what a role session name may be (sts:AssumeRole's RoleSessionName).
+var SessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 
 // Result is what running a plan did.
 type Result struct {
@@ -183,8 +185,9 @@ type Result struct {
 type Options struct {
 	Account string
 	STS     RoleAssumer
-	// RuntimeFor is the runtime client of a region with a role session's credentials.
-	RuntimeFor func(ctx context.Context, region string, creds Credentials) (Runtime, error)
+	// RuntimeFor is the runtime client of a region with a role session's credentials (which
+	// renew themselves, however long the run).
+	RuntimeFor func(ctx context.Context, region string, creds aws.CredentialsProvider) (Runtime, error)
 	Pricer     Pricer
 	Now        func() time.Time
 	MaxCost    decimal.Decimal
@@ -197,7 +200,7 @@ type Options struct {
 // MaxCost.
 func Run(ctx context.Context, calls []Call, o Options) (Result, error) {
 	res := Result{Failures: map[string]int{}}
-	sessions := map[string]Credentials{}
+	sessions := map[string]aws.CredentialsProvider{}
 	clients := map[string]Runtime{}
 	for i, c := range calls {
 		if err := ctx.Err(); err != nil {
@@ -210,14 +213,18 @@ func Run(ctx context.Context, calls []Call, o Options) (Result, error) {
 		key := c.App + "\x00" + c.User
 		creds, ok := sessions[key]
 		if !ok {
-			out, err := o.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
-				RoleArn:         aws.String("arn:aws:iam::" + o.Account + ":role/" + deployment.AppRoleName(c.App)),
-				RoleSessionName: aws.String(c.User), DurationSeconds: aws.Int32(900),
+			role := "arn:aws:iam::" + o.Account + ":role/" + deployment.AppRoleName(c.App)
+			p := stscreds.NewAssumeRoleProvider(o.STS, role, func(ao *stscreds.AssumeRoleOptions) {
+				ao.RoleSessionName = c.User
+				ao.Duration = 15 * time.Minute
 			})
-			if err != nil {
+			cache := aws.NewCredentialsCache(p)
+			// Assume the role now, so that a role that cannot be assumed stops the run before
+			// its calls; the cache renews the session before it expires.
+			if _, err := cache.Retrieve(ctx); err != nil {
 				return res, fmt.Errorf("assuming %s as %s: %w", deployment.AppRoleName(c.App), c.User, err)
 			}
-			creds = Credentials{aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)}
+			creds = cache
 			sessions[key] = creds
 		}
 		ckey := key + "\x00" + c.Region
@@ -244,8 +251,8 @@ func Run(ctx context.Context, calls []Call, o Options) (Result, error) {
 			res.InputTokens += in
 			res.OutputTokens += out
 			cost, perr := o.Pricer.Cost(ctx, pricing.Usage{ModelID: c.Model, Region: c.Region, Time: o.Now(), InputTokens: in, OutputTokens: out})
-			if perr != nil {
-				cost.Total = c.Estimate
+			if perr != nil || in+out == 0 {
+				cost.Total = c.Estimate // an answer whose usage could not be read was still billed
 			}
 			res.Cost = res.Cost.Add(cost.Total)
 		}

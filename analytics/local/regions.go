@@ -110,33 +110,10 @@ func (s *regionsSource) Usage(ctx context.Context, q analytics.Query) (*analytic
 	if len(regions) == 0 {
 		regions = deployment.DefaultRegions()
 	}
-	key := strings.Join(regions, ",")
-	// Finding and opening are done once per list of regions, under the lock: two requests at
-	// once wait for one lookup.
-	s.mu.Lock()
-	m, dests := s.multi[key], s.dests[key]
-	if m == nil {
-		var err error
-		if dests, err = s.find(ctx, regions); err != nil {
-			s.mu.Unlock()
-			return nil, fmt.Errorf("local: --all-regions: %w", err)
-		}
-		var roots []string
-		for _, d := range dests {
-			if !slices.Contains(roots, d.URL) {
-				roots = append(roots, d.URL)
-			}
-		}
-		if m, err = s.open(ctx, roots); err != nil {
-			s.mu.Unlock()
-			return nil, fmt.Errorf("local: --all-regions: %w", err)
-		}
-		if s.multi == nil {
-			s.multi, s.dests = map[string]*Multi{}, map[string][]Destination{}
-		}
-		s.multi[key], s.dests[key] = m, dests
+	m, dests, err := s.resolve(ctx, regions)
+	if err != nil {
+		return nil, fmt.Errorf("local: --all-regions: %w", err)
 	}
-	s.mu.Unlock()
 	res, err := m.Usage(ctx, q)
 	if err != nil {
 		return nil, err
@@ -145,4 +122,34 @@ func (s *regionsSource) Usage(ctx context.Context, q analytics.Query) (*analytic
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: %s (%s)", d.Region, d.URL, d.How))
 	}
 	return res, nil
+}
+
+// resolve finds and opens the regions' sources once per list of regions, under the lock:
+// two requests at once wait for one lookup.
+func (s *regionsSource) resolve(ctx context.Context, regions []string) (*Multi, []Destination, error) {
+	key := strings.Join(regions, ",")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.multi[key]; m != nil {
+		return m, s.dests[key], nil
+	}
+	dests, err := s.find(ctx, regions)
+	if err != nil {
+		return nil, nil, err
+	}
+	var roots []string
+	for _, d := range dests {
+		if !slices.Contains(roots, d.URL) {
+			roots = append(roots, d.URL)
+		}
+	}
+	m, err := s.open(ctx, roots)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.multi == nil {
+		s.multi, s.dests = map[string]*Multi{}, map[string][]Destination{}
+	}
+	s.multi[key], s.dests[key] = m, dests
+	return m, dests, nil
 }

@@ -55,10 +55,15 @@ func fakeIAM(t *testing.T, regions, families []string, leak map[string]string, c
 		}
 		return "implicitDeny"
 	}
+	type resourceResult struct {
+		EvalResourceName     string
+		EvalResourceDecision string
+	}
 	type member struct {
-		EvalActionName   string
-		EvalResourceName string
-		EvalDecision     string
+		EvalActionName          string
+		EvalResourceName        string
+		EvalDecision            string
+		ResourceSpecificResults []resourceResult `xml:"ResourceSpecificResults>member"`
 	}
 	type result struct {
 		XMLName xml.Name `xml:"SimulatePrincipalPolicyResponse"`
@@ -96,10 +101,19 @@ func fakeIAM(t *testing.T, regions, families []string, leak map[string]string, c
 			ctx[v.Get(fmt.Sprintf("ContextEntries.member.%d.ContextKeyName", i))] = v.Get(fmt.Sprintf("ContextEntries.member.%d.ContextKeyValues.member.1", i))
 		}
 		res := result{Xmlns: "https://iam.amazonaws.com/doc/2010-05-08/"}
+		// as IAM answers: one result per action, the most restrictive decision over the
+		// resources, each resource's own in ResourceSpecificResults
+		rank := map[string]int{"allowed": 0, "implicitDeny": 1, "explicitDeny": 2}
 		for _, a := range list(v, "ActionNames") {
+			m := member{EvalActionName: a, EvalResourceName: "*", EvalDecision: "allowed"}
 			for _, rs := range list(v, "ResourceArns") {
-				res.Result.EvaluationResults = append(res.Result.EvaluationResults, member{a, rs, decide(role, a, rs, ctx)})
+				d := decide(role, a, rs, ctx)
+				m.ResourceSpecificResults = append(m.ResourceSpecificResults, resourceResult{rs, d})
+				if rank[d] > rank[m.EvalDecision] {
+					m.EvalDecision = d
+				}
 			}
+			res.Result.EvaluationResults = append(res.Result.EvaluationResults, m)
 		}
 		xml.NewEncoder(w).Encode(res)
 	}))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/shopspring/decimal"
@@ -114,6 +113,11 @@ func trafficRun(ctx context.Context, opts *trafficOptions) error {
 	spec.Regions = orDefault(spec.Regions, deployment.DefaultRegions()[:1])
 	spec.Apps = orDefault(spec.Apps, deployment.DefaultApps())
 	spec.Users = orDefault(spec.Users, []string{"alice", "bob"})
+	for _, u := range spec.Users {
+		if !traffic.SessionNameRE.MatchString(u) {
+			return usageErr("--user %q: a role session name is 2 to 64 letters, digits and +=,.@_-", u)
+		}
+	}
 	spec.Models = orDefault(spec.Models, DefaultTrafficModels)
 	f := opts.f
 	book, err := opts.prices.load(ctx, f)
@@ -150,12 +154,12 @@ func trafficRun(ctx context.Context, opts *trafficOptions) error {
 	}
 	res, err := traffic.Run(ctx, calls, traffic.Options{
 		Account: account, STS: stsc, Pricer: book, Now: f.Now, MaxCost: maxCost,
-		RuntimeFor: func(ctx context.Context, region string, c traffic.Credentials) (traffic.Runtime, error) {
+		RuntimeFor: func(ctx context.Context, region string, creds aws.CredentialsProvider) (traffic.Runtime, error) {
 			rc, err := f.AWSConfig(ctx, region)
 			if err != nil {
 				return nil, err
 			}
-			rc.Credentials = credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+			rc.Credentials = creds
 			return bedrockruntime.NewFromConfig(rc), nil
 		},
 		Progress: func(done, total int, c traffic.Call, err error) {

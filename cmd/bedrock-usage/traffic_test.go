@@ -144,6 +144,16 @@ func TestTraffic(t *testing.T) {
 			t.Errorf("exit %d, %d sessions, ops %v, out %q: want the plan and no call", code, len(f.sessions), f.ops, cli.out)
 		}
 	})
+	t.Run("a session name STS would refuse", func(t *testing.T) {
+		f := &fakeRuntime{inTokens: 12}
+		srv := f.server(t)
+		defer srv.Close()
+		cli := newTestCLI(t)
+		cli.withEndpoint(srv.URL)
+		if code := cli.run("traffic", "--user", "not a name!", "--format", "json"); code != exitUsage || len(f.sessions) != 0 {
+			t.Errorf("exit %d, %d sessions: want %d before any call", code, len(f.sessions), exitUsage)
+		}
+	})
 	t.Run("a plan over the limit", func(t *testing.T) {
 		f := &fakeRuntime{inTokens: 12}
 		_, code, cli := run(t, f, "--max-cost", "0.000001")
