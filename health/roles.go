@@ -55,6 +55,10 @@ type RoleSpec struct {
 	Families []string
 	// ReportingRole is the reporting role's name (deployment.ReportingRoleName by default).
 	ReportingRole string
+	// LogPrefix is the logs' key prefix (deployment.LogPrefix by default); LogBuckets the log
+	// bucket of a region that uses an existing one (the CDK app's name otherwise).
+	LogPrefix  string
+	LogBuckets map[string]string
 }
 
 // outsideRegion is a region that is not one of regions, for the cases that must be denied.
@@ -127,7 +131,14 @@ func RoleCases(spec RoleSpec) []RoleCase {
 	}
 	inAcct := map[string]string{"s3:ResourceAccount": acct}
 	for _, r := range spec.Regions {
-		logs := "arn:aws:s3:::" + deployment.LogBucketName(acct, r) + "/" + deployment.LogPrefix + "AWSLogs/" + acct + "/BedrockModelInvocationLogs/" + r + "/2025/11/03/09/"
+		bucket, prefix := spec.LogBuckets[r], spec.LogPrefix
+		if bucket == "" {
+			bucket = deployment.LogBucketName(acct, r)
+		}
+		if prefix == "" {
+			prefix = deployment.LogPrefix
+		}
+		logs := "arn:aws:s3:::" + bucket + "/" + prefix + "AWSLogs/" + acct + "/BedrockModelInvocationLogs/" + r + "/2025/11/03/09/"
 		results := "arn:aws:s3:::" + deployment.AnalyticsBucketName(acct, r) + "/"
 		out = append(out,
 			RoleCase{Role: role, Action: "s3:GetObject", Resource: logs + "example.json.gz", What: "read the logs in " + r, Context: inAcct, Allowed: true},

@@ -39,6 +39,8 @@ type rolesVerifyOptions struct {
 	f                              *factory
 	Regions, Apps, Families        []string
 	Account, ReportingRole, Format string
+	LogPrefix                      string
+	LogBuckets                     []string // REGION=NAME
 }
 
 // NewCmdRolesVerify is `bedrock-usage roles verify`; runF runs it.
@@ -74,6 +76,8 @@ func NewCmdRolesVerify(f *factory, runF func(context.Context, *rolesVerifyOption
 	fl.StringArrayVar(&opts.Families, "family", nil, "the model families the roles may invoke (default "+strings.Join(deployment.DefaultModelFamilies(), ", ")+")")
 	fl.StringVar(&opts.Account, "account", "", "the account (default: the caller's, from sts:GetCallerIdentity)")
 	fl.StringVar(&opts.ReportingRole, "reporting-role", deployment.ReportingRoleName, "the reporting role's name")
+	fl.StringVar(&opts.LogPrefix, "log-prefix", deployment.LogPrefix, "the logs' key prefix, as bedrock-usage:logPrefix sets it")
+	fl.StringArrayVar(&opts.LogBuckets, "log-bucket", nil, "REGION=NAME: a region's log bucket, where bedrock-usage:existingLogBuckets names one (repeatable)")
 	fl.StringVarP(&opts.Format, "format", "f", "", "output format: table or json (default table on a terminal, json otherwise)")
 	return cmd
 }
@@ -89,7 +93,18 @@ func rolesVerifyRun(ctx context.Context, opts *rolesVerifyOptions) error {
 	if format != "table" && format != "json" {
 		return usageErr("--format %q: use table or json", opts.Format)
 	}
-	spec := health.RoleSpec{Regions: splitList(opts.Regions), Apps: splitList(opts.Apps), Families: splitList(opts.Families), ReportingRole: opts.ReportingRole}
+	spec := health.RoleSpec{Regions: splitList(opts.Regions), Apps: splitList(opts.Apps), Families: splitList(opts.Families), ReportingRole: opts.ReportingRole,
+		LogPrefix: opts.LogPrefix, LogBuckets: map[string]string{}}
+	for _, lb := range splitList(opts.LogBuckets) {
+		region, name, ok := strings.Cut(lb, "=")
+		if !ok || !regionRE.MatchString(region) || name == "" {
+			return usageErr("--log-bucket %q: give REGION=NAME, as in eu-west-1=acme-bedrock-logs", lb)
+		}
+		spec.LogBuckets[region] = name
+	}
+	if p := spec.LogPrefix; p != "" && !strings.HasSuffix(p, "/") {
+		return usageErr("--log-prefix %q must end in \"/\"", p)
+	}
 	for _, r := range spec.Regions {
 		if !regionRE.MatchString(r) {
 			return usageErr("--region %q is not an AWS region name (like us-east-1)", r)

@@ -18,7 +18,7 @@ import (
 // invokes the families' models and profiles in the regions, and any region's models through
 // a profile of one of them; the reporting role reads log objects but no body, and writes
 // only Athena results. leak lets one role invoke one more family (a misconfigured role).
-func fakeIAM(t *testing.T, regions, families []string, leak map[string]string, calls *int) *httptest.Server {
+func fakeIAM(t *testing.T, regions, families []string, leak map[string]string, logs map[string]string, calls *int) *httptest.Server {
 	t.Helper()
 	var mu sync.Mutex
 	inRegions := func(arn string) bool {
@@ -46,8 +46,16 @@ func fakeIAM(t *testing.T, regions, families []string, leak map[string]string, c
 			if strings.Contains(res, "/data/") {
 				return "explicitDeny"
 			}
-			if action == "s3:GetObject" && strings.HasPrefix(res, "arn:aws:s3:::bedrock-logs-123456789012-") {
-				return "allowed"
+			if action == "s3:GetObject" {
+				for _, r := range regions {
+					where := "bedrock-logs-123456789012-" + r + "/bedrock-logs/"
+					if l, ok := logs[r]; ok {
+						where = l
+					}
+					if strings.HasPrefix(res, "arn:aws:s3:::"+where) {
+						return "allowed"
+					}
+				}
 			}
 			if action == "s3:PutObject" && strings.HasPrefix(res, "arn:aws:s3:::bedrock-analytics-123456789012-") && strings.Contains(res, "/athena-results/") {
 				return "allowed"
@@ -130,21 +138,21 @@ func TestRolesVerify(t *testing.T) {
 		}
 		Unexpected int
 	}
-	run := func(leak map[string]string) (doc, int, int) {
+	run := func(leak, logs map[string]string, extra ...string) (doc, int, int) {
 		t.Helper()
 		var calls int
-		srv := fakeIAM(t, regions, families, leak, &calls)
+		srv := fakeIAM(t, regions, families, leak, logs, &calls)
 		defer srv.Close()
 		cli := newTestCLI(t)
 		cli.withEndpoint(srv.URL)
-		code := cli.run(args...)
+		code := cli.run(append(slices.Clone(args), extra...)...)
 		var d doc
 		if err := json.Unmarshal(cli.out.Bytes(), &d); err != nil {
 			t.Fatalf("exit %d, %v: %s %s", code, err, cli.out, cli.errOut)
 		}
 		return d, code, calls
 	}
-	d, code, calls := run(nil)
+	d, code, calls := run(nil, nil)
 	if code != exitOK || d.Unexpected != 0 || d.Schema != RolesSchema || d.Account != "123456789012" {
 		t.Errorf("a deployment as intended: exit %d, %d unexpected, schema %q, account %q", code, d.Unexpected, d.Schema, d.Account)
 	}
@@ -166,7 +174,7 @@ func TestRolesVerify(t *testing.T) {
 		t.Errorf("%d SimulatePrincipalPolicy calls: the questions are not batched", calls)
 	}
 
-	d, code, _ = run(map[string]string{"ChatbotApp-BedrockRole": "cohere.command"})
+	d, code, _ = run(map[string]string{"ChatbotApp-BedrockRole": "cohere.command"}, nil)
 	var bad []string
 	for _, c := range d.Cases {
 		if !c.OK {
@@ -176,5 +184,15 @@ func TestRolesVerify(t *testing.T) {
 	want := []string{"ChatbotApp-BedrockRole cohere.command (not a configured family) in us-east-1", "ChatbotApp-BedrockRole cohere.command (not a configured family) in eu-central-1"}
 	if code != exitData || d.Unexpected != 2 || !slices.Equal(bad, want) {
 		t.Errorf("a role that may invoke one family too many: exit %d, unexpected %d %q; want %d and %q", code, d.Unexpected, bad, exitData, want)
+	}
+
+	// an existing log bucket and another prefix: as the deployment was configured, or wrong
+	// (the prefix is the deployment's, in every region)
+	existing := map[string]string{"us-east-1": "acme-logs/team/", "eu-central-1": "bedrock-logs-123456789012-eu-central-1/team/"}
+	if d, code, _ := run(nil, existing, "--log-bucket", "us-east-1=acme-logs", "--log-prefix", "team/"); code != exitOK || d.Unexpected != 0 {
+		t.Errorf("with the existing bucket given: exit %d, %d unexpected", code, d.Unexpected)
+	}
+	if d, code, _ := run(nil, existing); code != exitData || d.Unexpected != 2 {
+		t.Errorf("without it: exit %d, %d unexpected; want %d and 2 (reading the logs in each region)", code, d.Unexpected, exitData)
 	}
 }
