@@ -183,7 +183,7 @@ func checkRegion(ctx context.Context, name string, c *Clients, opts Options) []C
 		}
 	}
 	r.traffic(ctx, bucket, prefix, newest, listed)
-	r.table(ctx)
+	r.table(ctx, bucket, prefix)
 	r.workgroup(ctx)
 	return r.checks
 }
@@ -558,8 +558,9 @@ func (r *region) arrival(newest time.Time, recent float64) {
 	}
 }
 
-// table checks the Glue table and its partition projection.
-func (r *region) table(ctx context.Context) {
+// table checks the Glue table, its partition projection, and that it reads where logging
+// writes (bucket and prefix; "" when logging is off).
+func (r *region) table(ctx context.Context, bucket, prefix string) {
 	out, err := r.c.Glue.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String(r.opts.Database), Name: aws.String(r.opts.Table)})
 	if err != nil {
 		r.add(CheckTable, Fail, r.opts.Database+"."+r.opts.Table+": "+errText(err), stackFix(r.name)+" (the Athena engine needs the table; the local engine does not)")
@@ -576,6 +577,12 @@ func (r *region) table(ctx context.Context) {
 	loc := ""
 	if out.Table.StorageDescriptor != nil {
 		loc = aws.ToString(out.Table.StorageDescriptor.Location)
+	}
+	template := cmp.Or(params["storage.location.template"], loc)
+	if dest := "s3://" + bucket + "/" + prefix; bucket != "" && !strings.HasPrefix(template, dest) {
+		r.add(CheckTable, Warn, fmt.Sprintf("%s.%s reads %s, but logging writes to %s: Athena reports miss the logs", r.opts.Database, r.opts.Table, template, dest),
+			stackFix(r.name)+" with the logging destination the table should read")
+		return
 	}
 	r.add(CheckTable, OK, r.opts.Database+"."+r.opts.Table+", partition projection on, over "+cmp.Or(loc, "(no location)"), "")
 }

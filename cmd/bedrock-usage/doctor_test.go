@@ -36,6 +36,8 @@ type fakeRegion struct {
 	// must try again); tableCalls counts the calls.
 	throttle   bool
 	tableCalls int
+	// tableBucket is the bucket the table reads.
+	tableBucket string
 }
 
 // signedRegion is the region a request was signed for.
@@ -92,7 +94,7 @@ func fakeAWS(t *testing.T, backend *s3mem.Backend, regions map[string]*fakeRegio
 				return
 			}
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			fmt.Fprint(w, `{"Table":{"Name":"bedrock_invocation_logs","DatabaseName":"bedrock_analytics","Parameters":{"projection.enabled":"true"},"StorageDescriptor":{"Location":"s3://logs/"}}}`)
+			fmt.Fprintf(w, `{"Table":{"Name":"bedrock_invocation_logs","DatabaseName":"bedrock_analytics","Parameters":{"projection.enabled":"true","storage.location.template":"s3://%s/bedrock-logs/AWSLogs/123456789012/BedrockModelInvocationLogs/%s/${dt}/"},"StorageDescriptor":{"Location":"s3://%[1]s/bedrock-logs/AWSLogs/123456789012/BedrockModelInvocationLogs/%[2]s/"}}}`, reg.tableBucket, signedRegion(r))
 			return
 		case target == "AmazonAthena.GetWorkGroup":
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -170,10 +172,10 @@ func TestDoctor(t *testing.T) {
 	on := `{"loggingConfig":{"s3Config":{"bucketName":"%s","keyPrefix":"bedrock-logs"},"textDataDeliveryEnabled":%v,"cloudWatchConfig":{"logGroupName":"bedrock-invocations"}}}`
 	regions := map[string]*fakeRegion{
 		"us-east-1": {logging: fmt.Sprintf(on, east, true), policy: bedrockPolicy(east, true), pab: [4]bool{true, true, true, true},
-			invocations: logged, recent: 5, table: true, throttle: true},
+			invocations: logged, recent: 5, table: true, throttle: true, tableBucket: east},
 		"eu-central-1": {logging: `{}`, invocations: 50, recent: 3, mantle: 12, table: false},
 		"ap-northeast-1": {logging: fmt.Sprintf(on, tokyo, false), location: "ap-northeast-1", policy: bedrockPolicy(tokyo, false), pab: [4]bool{true, true, false, true},
-			invocations: 10, recent: 10, table: true},
+			invocations: 10, recent: 10, table: true, tableBucket: "another-bucket"},
 	}
 	srv := fakeAWS(t, backend, regions, map[string]string{east: "us-east-1", tokyo: "ap-northeast-1"}, now)
 	defer srv.Close()
@@ -209,7 +211,7 @@ func TestDoctor(t *testing.T) {
 
 		"ap-northeast-1 logging": "ok", "ap-northeast-1 data types": "warn", "ap-northeast-1 bucket": "ok",
 		"ap-northeast-1 bucket policy": "warn", "ap-northeast-1 public access": "fail", "ap-northeast-1 logs arriving": "fail",
-		"ap-northeast-1 traffic vs logs": "warn", "ap-northeast-1 bedrock-mantle": "ok", "ap-northeast-1 glue table": "ok",
+		"ap-northeast-1 traffic vs logs": "warn", "ap-northeast-1 bedrock-mantle": "ok", "ap-northeast-1 glue table": "warn",
 		"ap-northeast-1 athena workgroup": "ok",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
