@@ -95,16 +95,14 @@ func (c *compareFlags) plan(changed func(string) bool) (*comparePlan, error) {
 		p.maxIncrease = &m
 	}
 	if c.Anomalies || c.FailOnAnomaly || changed("anomaly-threshold") || changed("anomaly-min-cost") {
-		if c.Threshold <= 0 || math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0) {
+		rule, bad := anomalyRule(strconv.FormatFloat(c.Threshold, 'g', -1, 64), c.MinCost)
+		switch bad {
+		case "threshold":
 			return nil, usageErr("--anomaly-threshold %v: give a positive number (the default is %v)", c.Threshold, analytics.DefaultAnomalyRule.Threshold)
-		}
-		minCost, err := decimal.NewFromString(strings.TrimPrefix(c.MinCost, "$"))
-		if err != nil || minCost.IsNegative() {
+		case "min-cost":
 			return nil, usageErr("--anomaly-min-cost %q: give an amount in USD, like 1 or 0.50", c.MinCost)
 		}
-		rule := analytics.DefaultAnomalyRule
-		rule.Threshold, rule.MinCost = c.Threshold, minCost
-		p.rule = &rule
+		p.rule = rule
 	}
 	return p, nil
 }
@@ -132,24 +130,38 @@ func servePlan(v url.Values) (*comparePlan, error) {
 		on = b
 	}
 	if on {
-		rule := analytics.DefaultAnomalyRule
-		if s := v.Get("anomaly-threshold"); s != "" {
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-				return nil, fmt.Errorf("anomaly-threshold=%q: want a positive number", s)
-			}
-			rule.Threshold = f
+		rule, bad := anomalyRule(v.Get("anomaly-threshold"), v.Get("anomaly-min-cost"))
+		switch bad {
+		case "threshold":
+			return nil, fmt.Errorf("anomaly-threshold=%q: want a positive number", v.Get("anomaly-threshold"))
+		case "min-cost":
+			return nil, fmt.Errorf("anomaly-min-cost=%q: want an amount in USD", v.Get("anomaly-min-cost"))
 		}
-		if s := v.Get("anomaly-min-cost"); s != "" {
-			d, err := decimal.NewFromString(s)
-			if err != nil || d.IsNegative() {
-				return nil, fmt.Errorf("anomaly-min-cost=%q: want an amount in USD", s)
-			}
-			rule.MinCost = d
-		}
-		p.rule = &rule
+		p.rule = rule
 	}
 	return p, nil
+}
+
+// anomalyRule is the default anomaly rule with threshold and minCost (USD, a leading "$"
+// allowed) as given ("" keeps the default); bad is "threshold" or "min-cost" when that one
+// is not valid.
+func anomalyRule(threshold, minCost string) (rule *analytics.AnomalyRule, bad string) {
+	r := analytics.DefaultAnomalyRule
+	if threshold != "" {
+		f, err := strconv.ParseFloat(threshold, 64)
+		if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, "threshold"
+		}
+		r.Threshold = f
+	}
+	if minCost != "" {
+		d, err := decimal.NewFromString(strings.TrimPrefix(minCost, "$"))
+		if err != nil || d.IsNegative() {
+			return nil, "min-cost"
+		}
+		r.MinCost = d
+	}
+	return &r, ""
 }
 
 // key is the plan's part of a dashboard page's cache key.

@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/bedrock-usage/bedrock-usage/deployment"
@@ -87,37 +85,22 @@ func NewCmdDoctor(f *factory, runF func(context.Context, *doctorOptions) error) 
 }
 
 func doctorRun(ctx context.Context, opts *doctorOptions) error {
-	format := opts.Format
-	if format == "" {
-		format = "json"
-		if opts.IO.OutTTY {
-			format = "table"
-		}
+	format, err := opsFormat(opts.Format, opts.IO.OutTTY)
+	if err != nil {
+		return err
 	}
-	if format != "table" && format != "json" {
-		return usageErr("--format %q: use table or json", opts.Format)
-	}
-	regions := splitList(opts.Regions)
-	for _, r := range regions {
-		if !regionRE.MatchString(r) {
-			return usageErr("--region %q is not an AWS region name (like us-east-1)", r)
-		}
-	}
-	if len(regions) == 0 {
-		regions = deployment.DefaultRegions()
+	regions, err := regionList(opts.Regions, deployment.DefaultRegions())
+	if err != nil {
+		return err
 	}
 	f := opts.f
-	account := opts.Account
-	if account == "" {
-		cfg, err := f.AWSConfig(ctx, "")
-		if err != nil {
-			return fmt.Errorf("loading AWS configuration: %w", err)
-		}
-		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return fmt.Errorf("finding the account with sts:GetCallerIdentity (or give --account): %w", err)
-		}
-		account = aws.ToString(out.Account)
+	cfg, err := f.AWSConfig(ctx, "")
+	if err != nil {
+		return fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	account, err := callerAccount(ctx, cfg, opts.Account)
+	if err != nil {
+		return err
 	}
 	hopts := health.Options{Account: account, Now: f.Now(), Database: opts.Database, Table: opts.Table, WorkGroup: opts.WorkGroup}
 	if !opts.NoCount {

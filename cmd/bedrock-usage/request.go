@@ -106,10 +106,8 @@ func (r reportRequest) query(now time.Time) (analytics.Query, []analytics.Dimens
 	if err != nil {
 		return analytics.Query{}, nil, nil, flagErr(err)
 	}
-	for _, reg := range splitList(r.Regions) {
-		if !regionRE.MatchString(reg) {
-			return analytics.Query{}, nil, nil, usageErr("--region %q is not an AWS region name (like us-east-1)", reg)
-		}
+	if _, err := regionList(r.Regions, nil); err != nil {
+		return analytics.Query{}, nil, nil, err
 	}
 	if r.Top < 0 {
 		return analytics.Query{}, nil, nil, usageErr("--top must be 0 or more")

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/bedrock-usage/bedrock-usage/deployment"
@@ -83,17 +81,15 @@ func NewCmdRolesVerify(f *factory, runF func(context.Context, *rolesVerifyOption
 }
 
 func rolesVerifyRun(ctx context.Context, opts *rolesVerifyOptions) error {
-	format := opts.Format
-	if format == "" {
-		format = "json"
-		if opts.IO.OutTTY {
-			format = "table"
-		}
+	format, err := opsFormat(opts.Format, opts.IO.OutTTY)
+	if err != nil {
+		return err
 	}
-	if format != "table" && format != "json" {
-		return usageErr("--format %q: use table or json", opts.Format)
+	regions, err := regionList(opts.Regions, deployment.DefaultRegions())
+	if err != nil {
+		return err
 	}
-	spec := health.RoleSpec{Regions: splitList(opts.Regions), Apps: splitList(opts.Apps), Families: splitList(opts.Families), ReportingRole: opts.ReportingRole,
+	spec := health.RoleSpec{Regions: regions, Apps: splitList(opts.Apps), Families: splitList(opts.Families), ReportingRole: opts.ReportingRole,
 		LogPrefix: opts.LogPrefix, LogBuckets: map[string]string{}}
 	for _, lb := range splitList(opts.LogBuckets) {
 		region, name, ok := strings.Cut(lb, "=")
@@ -104,14 +100,6 @@ func rolesVerifyRun(ctx context.Context, opts *rolesVerifyOptions) error {
 	}
 	if p := spec.LogPrefix; p != "" && !strings.HasSuffix(p, "/") {
 		return usageErr("--log-prefix %q must end in \"/\"", p)
-	}
-	for _, r := range spec.Regions {
-		if !regionRE.MatchString(r) {
-			return usageErr("--region %q is not an AWS region name (like us-east-1)", r)
-		}
-	}
-	if len(spec.Regions) == 0 {
-		spec.Regions = deployment.DefaultRegions()
 	}
 	if len(spec.Apps) == 0 {
 		spec.Apps = deployment.DefaultApps()
@@ -124,13 +112,8 @@ func rolesVerifyRun(ctx context.Context, opts *rolesVerifyOptions) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	spec.Account = opts.Account
-	if spec.Account == "" {
-		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return fmt.Errorf("finding the account with sts:GetCallerIdentity (or give --account): %w", err)
-		}
-		spec.Account = aws.ToString(out.Account)
+	if spec.Account, err = callerAccount(ctx, cfg, opts.Account); err != nil {
+		return err
 	}
 	cases, err := health.VerifyRoles(ctx, iam.NewFromConfig(cfg), spec.Account, health.RoleCases(spec))
 	if err != nil {

@@ -81,15 +81,9 @@ func NewCmdTraffic(f *factory, runF func(context.Context, *trafficOptions) error
 }
 
 func trafficRun(ctx context.Context, opts *trafficOptions) error {
-	format := opts.Format
-	if format == "" {
-		format = "json"
-		if opts.IO.OutTTY {
-			format = "table"
-		}
-	}
-	if format != "table" && format != "json" {
-		return usageErr("--format %q: use table or json", opts.Format)
+	format, err := opsFormat(opts.Format, opts.IO.OutTTY)
+	if err != nil {
+		return err
 	}
 	maxCost, err := decimal.NewFromString(strings.TrimPrefix(opts.MaxCost, "$"))
 	if err != nil || !maxCost.IsPositive() {
@@ -98,19 +92,17 @@ func trafficRun(ctx context.Context, opts *trafficOptions) error {
 	if opts.Calls < 1 || opts.Calls > 1000 {
 		return usageErr("--calls must be between 1 and 1000, got %d", opts.Calls)
 	}
-	spec := traffic.Spec{Regions: splitList(opts.Regions), Apps: splitList(opts.Apps), Users: splitList(opts.Users), Models: splitList(opts.Models),
+	regions, err := regionList(opts.Regions, deployment.DefaultRegions()[:1])
+	if err != nil {
+		return err
+	}
+	spec := traffic.Spec{Regions: regions, Apps: splitList(opts.Apps), Users: splitList(opts.Users), Models: splitList(opts.Models),
 		Ops: splitList(opts.Ops), PerCombo: opts.Calls, MaxCostUS: maxCost}
 	for _, op := range spec.Ops {
 		if !slices.Contains(traffic.Operations, op) {
 			return usageErr("--operation %q: use one of %s", op, strings.Join(traffic.Operations, ", "))
 		}
 	}
-	for _, r := range spec.Regions {
-		if !regionRE.MatchString(r) {
-			return usageErr("--region %q is not an AWS region name (like us-east-1)", r)
-		}
-	}
-	spec.Regions = orDefault(spec.Regions, deployment.DefaultRegions()[:1])
 	spec.Apps = orDefault(spec.Apps, deployment.DefaultApps())
 	spec.Users = orDefault(spec.Users, []string{"alice", "bob"})
 	for _, u := range spec.Users {
@@ -143,15 +135,11 @@ func trafficRun(ctx context.Context, opts *trafficOptions) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	stsc := sts.NewFromConfig(cfg)
-	account := opts.Account
-	if account == "" {
-		out, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return fmt.Errorf("finding the account with sts:GetCallerIdentity (or give --account): %w", err)
-		}
-		account = aws.ToString(out.Account)
+	account, err := callerAccount(ctx, cfg, opts.Account)
+	if err != nil {
+		return err
 	}
+	stsc := sts.NewFromConfig(cfg)
 	res, err := traffic.Run(ctx, calls, traffic.Options{
 		Account: account, STS: stsc, Pricer: book, Now: f.Now, MaxCost: maxCost,
 		RuntimeFor: func(ctx context.Context, region string, creds aws.CredentialsProvider) (traffic.Runtime, error) {
