@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
@@ -54,7 +52,7 @@ func (c *config) source(env engine.Env, account string) *Source {
 func (c *config) Open(ctx context.Context, env engine.Env) (analytics.Source, string, error) {
 	account := c.account
 	if account == "" {
-		a, err := callerAccount(ctx, env)
+		a, err := env.CallerAccount(ctx)
 		if err != nil {
 			return nil, "", err
 		}
@@ -74,25 +72,4 @@ func (c *config) Explain(ctx context.Context, env engine.Env, q analytics.Query)
 		fmt.Fprintf(env.Out, "-- region %s: workgroup %s, %s.%s\n%s;\n\n", r, c.workgroup, c.database, c.table, text)
 	}
 	return nil
-}
-
-// callerIdentity is the one STS call the engine needs: whose account this is.
-type callerIdentity interface {
-	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
-}
-
-var _ callerIdentity = (*sts.Client)(nil)
-
-// callerAccount returns the account of the caller's credentials.
-func callerAccount(ctx context.Context, env engine.Env) (string, error) {
-	cfg, err := env.AWSConfig(ctx, "")
-	if err != nil {
-		return "", fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	var c callerIdentity = sts.NewFromConfig(cfg)
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", fmt.Errorf("finding the account with sts:GetCallerIdentity (or give --account): %w", err)
-	}
-	return aws.ToString(out.Account), nil
 }

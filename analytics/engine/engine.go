@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
@@ -147,4 +148,19 @@ func DefaultName() string {
 		}
 	}
 	return ""
+}
+
+// CallerAccount is the account of the caller's credentials (sts:GetCallerIdentity), which
+// names the deployment's buckets: the Athena results location, the log buckets
+// --all-regions falls back to.
+func (e Env) CallerAccount(ctx context.Context) (string, error) {
+	cfg, err := e.AWSConfig(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("finding the account with sts:GetCallerIdentity (or give --account): %w", err)
+	}
+	return aws.ToString(out.Account), nil
 }

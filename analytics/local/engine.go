@@ -6,9 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics"
@@ -107,17 +105,7 @@ func (c *engineConfig) Open(ctx context.Context, env engine.Env) (analytics.Sour
 						return nil, fmt.Errorf("loading AWS configuration for %s: %w", region, err)
 					}
 					return bedrock.NewFromConfig(cfg), nil
-				}, func(ctx context.Context) (string, error) {
-					cfg, err := env.AWSConfig(ctx, "")
-					if err != nil {
-						return "", err
-					}
-					out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-					if err != nil {
-						return "", fmt.Errorf("sts:GetCallerIdentity: %w", err)
-					}
-					return aws.ToString(out.Account), nil
-				})
+				}, env.CallerAccount)
 			},
 			open: func(ctx context.Context, roots []string) (*Multi, error) { return NewMulti(ctx, roots, opts...) },
 		}, "every region's logs (--all-regions)", nil

@@ -94,11 +94,7 @@ func doctorRun(ctx context.Context, opts *doctorOptions) error {
 		return err
 	}
 	f := opts.f
-	cfg, err := f.AWSConfig(ctx, "")
-	if err != nil {
-		return fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	account, err := callerAccount(ctx, cfg, opts.Account)
+	account, err := callerAccount(ctx, f, opts.Account)
 	if err != nil {
 		return err
 	}

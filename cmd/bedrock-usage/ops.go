@@ -1,12 +1,6 @@
 package main
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-)
+import "context"
 
 // What doctor, roles verify and traffic share: a table-or-JSON --format, a checked
 // --region list, and the account from --account or the caller's credentials.
@@ -40,15 +34,10 @@ func regionList(vals, def []string) ([]string, error) {
 	return regions, nil
 }
 
-// callerAccount is account, or, when it is empty, the account of the caller's credentials
-// (sts:GetCallerIdentity through the configuration cfg).
-func callerAccount(ctx context.Context, cfg aws.Config, account string) (string, error) {
+// callerAccount is account, or, when it is empty, the account of the caller's credentials.
+func callerAccount(ctx context.Context, f *factory, account string) (string, error) {
 	if account != "" {
 		return account, nil
 	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", fmt.Errorf("finding the account with sts:GetCallerIdentity (or give --account): %w", err)
-	}
-	return aws.ToString(out.Account), nil
+	return f.engineEnv().CallerAccount(ctx)
 }

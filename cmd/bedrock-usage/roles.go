@@ -112,7 +112,7 @@ func rolesVerifyRun(ctx context.Context, opts *rolesVerifyOptions) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	if spec.Account, err = callerAccount(ctx, cfg, opts.Account); err != nil {
+	if spec.Account, err = callerAccount(ctx, f, opts.Account); err != nil {
 		return err
 	}
 	cases, err := health.VerifyRoles(ctx, iam.NewFromConfig(cfg), spec.Account, health.RoleCases(spec))

@@ -135,7 +135,7 @@ func trafficRun(ctx context.Context, opts *trafficOptions) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	account, err := callerAccount(ctx, cfg, opts.Account)
+	account, err := callerAccount(ctx, f, opts.Account)
 	if err != nil {
 		return err
 	}
