@@ -72,10 +72,8 @@ func selectViews(rep *analytics.Report, names []string, human bool) []analytics.
 				continue
 			}
 		case v.Name == analytics.GroupsView:
-		case human && (v.Name == "hourly" || v.Name == analytics.StackedView):
+		case human && (v.Name == "hourly" || quiet(v)):
 			continue
-		case human && v.Name == analytics.ResidencyView && !crossRegion(v):
-			continue // every call served where it was made: nothing to see
 		case human && rep.View(analytics.GroupsView) != nil:
 			// With --group-by, the human formats focus on the grouping.
 			continue
@@ -83,6 +81,13 @@ func selectViews(rep *analytics.Report, names []string, human bool) []analytics.
 		out = append(out, v)
 	}
 	return out
+}
+
+// quiet says whether the human formats leave a view out without naming it: the chart view
+// (the dashboard draws it), and a residency view whose calls were all served where they
+// were made (nothing to see).
+func quiet(v analytics.ViewResult) bool {
+	return v.Name == analytics.StackedView || (v.Name == analytics.ResidencyView && !crossRegion(v))
 }
 
 // crossRegion says whether a residency view has a call served outside its calling region.

@@ -312,9 +312,7 @@ func omittedLine(rep *analytics.Report, names []string) string {
 	}
 	var left []string
 	for _, v := range rep.Views {
-		// the chart view is not named: the dashboard draws it, --view daily_stacked lists it
-		// nor is a residency view of calls all served where they were made
-		if !shown[v.Name] && v.Name != analytics.StackedView && (v.Name != analytics.ResidencyView || crossRegion(v)) {
+		if !shown[v.Name] && !quiet(v) {
 			left = append(left, v.Name)
 		}
 	}
