@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -89,4 +90,41 @@ func (b *Book) Entries(t time.Time) []Listing {
 		return a.from < c.from
 	})
 	return out
+}
+
+// EntryFor is the entry that prices base model model at scope in region for tier ("" for
+// standard) at t, or an *UnpricedError saying why there is none. Reconciling a bill uses it:
+// the bill names a base model and a scope, not a logged model id.
+func (b *Book) EntryFor(model string, scope Scope, region, tier string, t time.Time) (*Entry, error) {
+	c, _, _ := b.lookup(model, scope, region, tier, t)
+	if c == nil {
+		return nil, &UnpricedError{ModelID: model, Region: region, Model: model, Scope: scope,
+			Reason: b.missReason(model, scope, region, tier, t)}
+	}
+	return c.entry, nil
+}
+
+// ModelByPriceListName maps a name the AWS Price List (and so the Cost and Usage Report)
+// gives a model, such as "Claude 3 Haiku (Amazon Bedrock Edition)" or "Nova Pro", to the base
+// model id whose price_list_names or display name it is, compared without case. It never
+// guesses: a name no model of the book declares is not found.
+func (b *Book) ModelByPriceListName(name string) (string, bool) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", false
+	}
+	var found []string
+	for id, m := range b.models {
+		match := strings.EqualFold(m.Name, name)
+		for _, n := range m.PriceListNames {
+			match = match || strings.EqualFold(n, name)
+		}
+		if match {
+			found = append(found, id)
+		}
+	}
+	if len(found) != 1 {
+		return "", false // none, or ambiguous
+	}
+	return found[0], true
 }

@@ -1,0 +1,199 @@
+// Package cur reads the AWS Cost and Usage Report 2.0 (a Data Exports export, Parquet) and
+// reconciles its Bedrock line items with what the invocation logs say was used and what the
+// price book says it cost. The logs are immediate and detailed but an estimate; the bill is
+// late and coarse but what is paid. Putting the two side by side, per day, region, model,
+// token kind, scope and IAM principal, says how far the reports can be trusted, names what
+// the logs cannot see (bedrock-mantle traffic, batch jobs, other accounts, regions and hours
+// without logging) and corrects the price book from the rates actually billed.
+//
+// The package is pure: it decodes Parquet from an io.ReaderAt and never calls AWS. The CLI
+// fetches the files (a folder, an S3 prefix) or runs the one Athena query (analytics/athena)
+// that yields the same Items.
+package cur
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/shopspring/decimal"
+)
+
+// LineItem is one row of a CUR 2.0 export, the columns reconcile reads
+// (deployment.CURColumns). Columns a file lacks read as empty; columns it has beyond these
+// are not read.
+type LineItem struct {
+	BillingPeriodStart time.Time         `parquet:"bill_billing_period_start_date,optional,timestamp(millisecond)"`
+	PayerAccount       string            `parquet:"bill_payer_account_id,optional"`
+	UsageAccount       string            `parquet:"line_item_usage_account_id,optional"`
+	LineItemType       string            `parquet:"line_item_line_item_type,optional"`
+	UsageStart         time.Time         `parquet:"line_item_usage_start_date,optional,timestamp(millisecond)"`
+	UsageEnd           time.Time         `parquet:"line_item_usage_end_date,optional,timestamp(millisecond)"`
+	ProductCode        string            `parquet:"line_item_product_code,optional"`
+	UsageType          string            `parquet:"line_item_usage_type,optional"`
+	Operation          string            `parquet:"line_item_operation,optional"`
+	Description        string            `parquet:"line_item_line_item_description,optional"`
+	ResourceID         string            `parquet:"line_item_resource_id,optional"`
+	UsageAmount        float64           `parquet:"line_item_usage_amount,optional"`
+	UnblendedRate      string            `parquet:"line_item_unblended_rate,optional"`
+	UnblendedCost      float64           `parquet:"line_item_unblended_cost,optional"`
+	NetUnblendedCost   *float64          `parquet:"line_item_net_unblended_cost,optional"`
+	IAMPrincipal       string            `parquet:"line_item_iam_principal,optional"`
+	PricingUnit        string            `parquet:"pricing_unit,optional"`
+	RegionCode         string            `parquet:"product_region_code,optional"`
+	Product            map[string]string `parquet:"product,optional"`
+}
+
+// Item is the bill at the grain reconcile works on: line items summed by everything but
+// their amounts. The in-process reader (Items.Add) and the Athena query build the same Items
+// from the same files; the equivalence test holds them equal.
+type Item struct {
+	Day          time.Time // the usage day, UTC
+	Account      string    // line_item_usage_account_id
+	LineItemType string
+	ProductCode  string
+	UsageType    string
+	Operation    string
+	Principal    string // line_item_iam_principal
+	RegionCode   string // product_region_code
+	PricingUnit  string
+	Description  string // line_item_line_item_description: says the unit when PricingUnit is "Units"
+	// ProductName is the model's name as the product attributes give it: product['model']
+	// for first-party models, else product['servicename'] or product['product_name'].
+	ProductName string
+	Quantity    decimal.Decimal // Σ line_item_usage_amount, in PricingUnit
+	Cost        decimal.Decimal // Σ line_item_unblended_cost, USD
+	Lines       int64           // line items summed
+}
+
+// ItemKey is what Items are grouped by.
+type ItemKey struct {
+	Day                                                                 time.Time
+	Account, LineItemType, ProductCode, UsageType, Operation, Principal string
+	RegionCode, PricingUnit, Description, ProductName                   string
+}
+
+func (it *Item) key() ItemKey {
+	return ItemKey{it.Day, it.Account, it.LineItemType, it.ProductCode, it.UsageType, it.Operation, it.Principal, it.RegionCode, it.PricingUnit, it.Description, it.ProductName}
+}
+
+// productName is the model name of a line item's product attributes (see Item.ProductName).
+func productName(p map[string]string) string {
+	for _, k := range []string{"model", "servicename", "product_name"} {
+		if v := strings.TrimSpace(p[k]); v != "" && !genericProductName(v) {
+			return v
+		}
+	}
+	return ""
+}
+
+// genericProductName is a product name that names the service rather than a model.
+func genericProductName(v string) bool {
+	switch strings.ToLower(v) {
+	case "amazon bedrock", "amazon bedrock service", "amazon bedrock foundation models":
+		return true
+	}
+	return false
+}
+
+// Items sums line items into Items. The zero value is not usable; use NewItems.
+type Items struct {
+	m map[ItemKey]*Item
+	// Read counts the line items read; Bedrock the ones kept (IsBedrock).
+	Read, Bedrock int64
+}
+
+// NewItems returns an empty Items.
+func NewItems() *Items { return &Items{m: map[ItemKey]*Item{}} }
+
+// Add adds one line item when it is a Bedrock line item (see IsBedrock).
+func (s *Items) Add(li *LineItem) {
+	s.Read++
+	if !IsBedrock(li.ProductCode, li.UsageType, li.Product) {
+		return
+	}
+	s.Bedrock++
+	it := Item{
+		Day: li.UsageStart.UTC().Truncate(24 * time.Hour), Account: li.UsageAccount, LineItemType: li.LineItemType,
+		ProductCode: li.ProductCode, UsageType: li.UsageType, Operation: li.Operation, Principal: li.IAMPrincipal,
+		RegionCode: li.RegionCode, PricingUnit: li.PricingUnit, Description: li.Description, ProductName: productName(li.Product),
+	}
+	s.AddItem(it, decimal.NewFromFloat(li.UsageAmount), decimal.NewFromFloat(li.UnblendedCost), 1)
+}
+
+// AddItem adds an already grouped item (an Athena result row) with its sums.
+func (s *Items) AddItem(it Item, qty, cost decimal.Decimal, lines int64) {
+	k := it.key()
+	g := s.m[k]
+	if g == nil {
+		g = &it
+		g.Quantity, g.Cost, g.Lines = decimal.Zero, decimal.Zero, 0
+		s.m[k] = g
+	}
+	g.Quantity = g.Quantity.Add(qty)
+	g.Cost = g.Cost.Add(cost)
+	g.Lines += lines
+}
+
+// All returns the items in a stable order.
+func (s *Items) All() []Item {
+	out := make([]Item, 0, len(s.m))
+	for _, it := range s.m {
+		out = append(out, *it)
+	}
+	slices.SortFunc(out, func(a, b Item) int {
+		return cmp.Or(a.Day.Compare(b.Day), cmp.Compare(a.RegionCode, b.RegionCode), cmp.Compare(a.UsageType, b.UsageType),
+			cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Account, b.Account), cmp.Compare(a.LineItemType, b.LineItemType),
+			cmp.Compare(a.Operation, b.Operation), cmp.Compare(a.ProductCode, b.ProductCode), cmp.Compare(a.ProductName, b.ProductName),
+			cmp.Compare(a.PricingUnit, b.PricingUnit), cmp.Compare(a.Description, b.Description))
+	})
+	return out
+}
+
+// IsBedrock says whether a line item is Bedrock usage: the AmazonBedrock service (first-party
+// models) or a Bedrock edition of a Marketplace model (product names "… (Amazon Bedrock
+// Edition)"), which is how Anthropic and other third-party models are billed.
+func IsBedrock(productCode, usageType string, product map[string]string) bool {
+	if strings.HasPrefix(productCode, "AmazonBedrock") {
+		return true
+	}
+	for _, k := range []string{"product_name", "servicename"} {
+		if strings.Contains(strings.ToLower(product[k]), "amazon bedrock") {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNotParquet is returned for a file that is not Parquet.
+var ErrNotParquet = errors.New("not a Parquet file")
+
+// ReadParquet reads the line items of one Parquet file of the export, calling fn for each,
+// in batches (the file is never held in memory as rows).
+func ReadParquet(r io.ReaderAt, size int64, fn func(*LineItem)) error {
+	f, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotParquet, err)
+	}
+	rd := parquet.NewGenericReader[LineItem](f)
+	defer rd.Close()
+	batch := make([]LineItem, 512)
+	for {
+		clear(batch)
+		n, err := rd.Read(batch)
+		for i := range batch[:n] {
+			fn(&batch[i])
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading Parquet rows: %w", err)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package cur
+
+import (
+	"strings"
+	"time"
+
+	"github.com/bedrock-usage/bedrock-usage/analytics"
+	"github.com/bedrock-usage/bedrock-usage/analytics/invocationlog"
+	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/shopspring/decimal"
+)
+
+// lineKey is the grain of the comparison: day × region × model × token kind × scope × tier ×
+// long context.
+type lineKey struct {
+	Day                              time.Time
+	Region, Model, Kind, Scope, Tier string
+	LongContext                      bool
+}
+
+type principalKey struct{ Account, Principal string }
+
+type sums struct {
+	tokens decimal.Decimal
+	cost   decimal.Decimal
+	known  bool // tokens known (the bill's unit was understood)
+	calls  int64
+}
+
+func (s *sums) add(tokens, cost decimal.Decimal, known bool) {
+	if s.tokens.IsZero() && s.cost.IsZero() && !s.known {
+		s.known = known
+	} else {
+		s.known = s.known && known
+	}
+	s.tokens = s.tokens.Add(tokens)
+	s.cost = s.cost.Add(cost)
+}
+
+// Logs is the logs' side of a reconciliation: the report's priced rows summed at the
+// comparison's grain, by principal, and by day and region (to tell a region or day without
+// logging from a model the logs do not have). Feed it with Add from
+// analytics.ReportOptions.Observe.
+type Logs struct {
+	lines          map[lineKey]*sums
+	principals     map[principalKey]*sums
+	dayRegions     map[[2]string]int64 // calls per day and region
+	accounts       map[string]bool
+	unpriced       int64 // calls the book could not price (their tokens are compared, not their cost)
+	unpricedModels map[string]bool
+}
+
+// NewLogs returns an empty Logs.
+func NewLogs() *Logs {
+	return &Logs{lines: map[lineKey]*sums{}, principals: map[principalKey]*sums{}, dayRegions: map[[2]string]int64{},
+		accounts: map[string]bool{}, unpricedModels: map[string]bool{}}
+}
+
+// Add adds one priced row of the report.
+func (l *Logs) Add(pr *analytics.PricedRow) {
+	day := pr.Hour.UTC().Truncate(24 * time.Hour)
+	l.dayRegions[[2]string{day.Format(time.DateOnly), pr.Region}] += pr.Calls
+	if pr.Account != "" {
+		l.accounts[pr.Account] = true
+	}
+	if !pr.Priced {
+		l.unpriced += pr.Calls
+		l.unpricedModels[pr.Row.Model] = true
+	}
+	scope := ScopeRegional
+	if pr.Scope == pricing.ScopeGlobal || (!pr.Priced && strings.HasPrefix(pr.Row.Model, "global.")) {
+		scope = ScopeGlobal
+	}
+	tier := pr.ServiceTier
+	if tier == pricing.TierDefault {
+		tier = TierStandard
+	}
+	long := pr.Cost.LongContext || (!pr.Priced && pr.LongContext)
+	cw5 := pr.CacheWriteTokens - pr.CacheWrite1hTokens
+	per := [...]struct {
+		kind   string
+		tokens int64
+		cost   decimal.Decimal
+	}{
+		{KindInput, pr.InputTokens, pr.Cost.Input},
+		{KindOutput, pr.OutputTokens, pr.Cost.Output},
+		{KindCacheRead, pr.CacheReadTokens, pr.Cost.CacheRead},
+		{KindCacheWrite, cw5, pr.Cost.CacheWrite},
+		{KindCacheWrite1h, pr.CacheWrite1hTokens, pr.Cost.CacheWrite1h},
+	}
+	pk := principalKey{pr.Account, principalLabel(pr.PrincipalKind, pr.App, pr.User, pr.Principal)}
+	ps := l.principals[pk]
+	if ps == nil {
+		ps = &sums{known: true}
+		l.principals[pk] = ps
+	}
+	ps.calls += pr.Calls
+	for _, k := range per {
+		if k.tokens == 0 && k.cost.IsZero() {
+			continue
+		}
+		key := lineKey{Day: day, Region: pr.Region, Model: pr.Model, Kind: k.kind, Scope: scope, Tier: tier, LongContext: long}
+		s := l.lines[key]
+		if s == nil {
+			s = &sums{known: true}
+			l.lines[key] = s
+		}
+		t := decimal.NewFromInt(k.tokens)
+		s.tokens = s.tokens.Add(t)
+		s.cost = s.cost.Add(k.cost)
+		ps.tokens = ps.tokens.Add(t)
+		ps.cost = ps.cost.Add(k.cost)
+	}
+}
+
+// principalLabel names a caller the same way for the logs and the bill: the role and session
+// of an assumed role ("ChatApp/session-1"), otherwise the principal (an IAM user's name).
+func principalLabel(kind, app, user, principal string) string {
+	if app != "" {
+		if user == "" {
+			return app
+		}
+		return app + "/" + user
+	}
+	if principal == "" {
+		return "(not attributed)"
+	}
+	return principal
+}
+
+// billPrincipal is principalLabel of a line_item_iam_principal ARN, and its account.
+func billPrincipal(arn string) principalKey {
+	if strings.TrimSpace(arn) == "" {
+		return principalKey{Principal: "(not attributed)"}
+	}
+	c := invocationlog.ParseARN(arn)
+	return principalKey{c.Account, principalLabel(string(c.Kind), c.App(), c.User(), c.Principal())}
+}
