@@ -401,6 +401,9 @@ type ReportOptions struct {
 	// Daily, when set, is given the cost of every priced row, for anomaly detection: the
 	// same DailyCosts may be given the rows of several reports (a history and the report).
 	Daily *DailyCosts
+	// Observe, when set, is given every row the report counts, priced, after the filters
+	// (reconcile sums the logs' side of a bill with it).
+	Observe func(*PricedRow)
 }
 
 // BuildReport prices every row and computes the views. Pricing happens here, once, in Go,
@@ -494,6 +497,9 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 		}
 		if opts.Daily != nil {
 			opts.Daily.add(&pr)
+		}
+		if opts.Observe != nil {
+			opts.Observe(&pr)
 		}
 		models[pr.Model] = true
 	})

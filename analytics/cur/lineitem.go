@@ -123,8 +123,13 @@ func (s *Items) Add(li *LineItem) {
 		ProductCode: li.ProductCode, UsageType: li.UsageType, Operation: li.Operation, Principal: li.IAMPrincipal,
 		RegionCode: li.RegionCode, PricingUnit: li.PricingUnit, Description: li.Description, ProductName: productName(li.Product),
 	}
-	s.AddItem(it, decimal.NewFromFloat(li.UsageAmount), decimal.NewFromFloat(li.UnblendedCost), 1)
+	s.AddItem(it, amount(li.UsageAmount), amount(li.UnblendedCost), 1)
 }
+
+// amount is a CUR double as an exact decimal: its shortest representation, rounded to the
+// 10 decimals CUR amounts carry (as the Athena query's CAST(… AS decimal(38,10)) does), so
+// that both readings sum the same numbers exactly.
+func amount(v float64) decimal.Decimal { return decimal.NewFromFloat(v).Round(10) }
 
 // AddItem adds an already grouped item (an Athena result row) with its sums.
 func (s *Items) AddItem(it Item, qty, cost decimal.Decimal, lines int64) {

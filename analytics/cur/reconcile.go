@@ -77,6 +77,9 @@ type Reconciliation struct {
 	// LineItems counts the export's line items read and the Bedrock ones among them.
 	LineItems, BedrockLineItems int64
 	Warnings                    []string
+	// Skipped lists the export's files that could not be read, and why: their line items
+	// are missing from the bill side.
+	Skipped []string
 	// MaxDrift and OverDrift are set by CheckDrift.
 	MaxDrift  *decimal.Decimal
 	OverDrift bool

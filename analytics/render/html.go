@@ -123,6 +123,7 @@ func HTML(w io.Writer, rep *analytics.Report, opts Options) error {
 		data["Static"] = "Stacked by " + stack + "; heatmap of calls"
 	}
 	data["Charts"] = charts(rep, heat)
+	data["Style"] = template.CSS(pageStyle)
 	return htmlPage.Execute(w, data)
 }
 
@@ -215,11 +216,8 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Bedrock usage, {{.Period}}</title>
-<style>
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1f24;background:#fff}
+// pageStyle is the style sheet of every HTML page (the report, the dashboard, reconcile).
+const pageStyle = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1f24;background:#fff}
 #page{max-width:1200px;margin:0 auto;padding:1.5rem}
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.05rem;margin:1.6rem 0 .4rem}
 .meta{color:#57606a;margin:.2rem 0 .8rem}
@@ -248,7 +246,12 @@ nav a{margin-right:.7rem}
 body[data-loading] #page{opacity:.6}
 footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 @media (max-width:600px){#page{padding:.8rem}form.filters input[type=text],form.filters select{max-width:none;width:100%}form.filters label{flex:1 1 45%}}
-</style></head><body>
+`
+
+var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Bedrock usage, {{.Period}}</title>
+<style>{{.Style}}</style></head><body>
 <div id="page">
 <h1>Bedrock usage, {{.Period}}</h1>
 <p class="meta">Source: {{.Source}}{{range .Context}}<br>{{.}}{{end}}</p>
