@@ -251,7 +251,8 @@ footer{color:#57606a;margin-top:2rem;font-size:.85rem}
 var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Bedrock usage, {{.Period}}</title>
-<style>{{.Style}}</style></head><body>
+<style>
+{{.Style}}</style></head><body>
 <div id="page">
 <h1>Bedrock usage, {{.Period}}</h1>
 <p class="meta">Source: {{.Source}}{{range .Context}}<br>{{.}}{{end}}</p>
