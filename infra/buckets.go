@@ -53,6 +53,32 @@ func hardenedData(name string, key awskms.IKey, accessLogs awss3.IBucket) *awss3
 	return p
 }
 
+// versionedData is hardenedData for a bucket of records that must leave a trace when they
+// change (the log buckets, the CUR bucket): versioned, an object rewritten or deleted keeps
+// its previous version for NoncurrentVersionDays; one lifecycle rule (ruleID) moves objects
+// to Intelligent-Tiering after transitionDays and expires them after expirationDays (0:
+// never, for either) and aborts incomplete uploads after 7 days.
+func versionedData(name, ruleID string, key awskms.IKey, accessLogs awss3.IBucket, transitionDays, expirationDays int) *awss3.BucketProps {
+	p := hardenedData(name, key, accessLogs)
+	p.Versioned = jsii.Bool(true)
+	rule := &awss3.LifecycleRule{
+		Id:                                  jsii.String(ruleID),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(NoncurrentVersionDays)),
+	}
+	if transitionDays > 0 {
+		rule.Transitions = &[]*awss3.Transition{{
+			StorageClass:    awss3.StorageClass_INTELLIGENT_TIERING(),
+			TransitionAfter: awscdk.Duration_Days(jsii.Number(float64(transitionDays))),
+		}}
+	}
+	if expirationDays > 0 {
+		rule.Expiration = awscdk.Duration_Days(jsii.Number(float64(expirationDays)))
+	}
+	p.LifecycleRules = &[]*awss3.LifecycleRule{rule}
+	return p
+}
+
 // LogKeyProps configures NewLogKey.
 type LogKeyProps struct {
 	Account, Region string
@@ -140,7 +166,8 @@ type LogBucket struct {
 	Policy awss3.BucketPolicy
 }
 
-// NoncurrentVersionDays is how long a log bucket keeps an object's previous versions.
+// NoncurrentVersionDays is how long a log bucket (and the CUR bucket) keeps an object's
+// previous versions.
 const NoncurrentVersionDays = 90
 
 // NewLogBucket creates (or imports) the log bucket and grants Bedrock s3:PutObject under
@@ -153,25 +180,7 @@ func NewLogBucket(scope constructs.Construct, id string, props LogBucketProps) *
 		lb.Bucket = awss3.Bucket_FromBucketName(c, jsii.String("Bucket"), jsii.String(props.BucketName))
 		return lb
 	}
-	p := hardenedData(props.BucketName, props.Key, props.AccessLogs)
-	// Versioned: a log rewritten or deleted keeps its previous version (for
-	// NoncurrentVersionDays), so the change leaves a trace.
-	p.Versioned = jsii.Bool(true)
-	rule := &awss3.LifecycleRule{
-		Id:                                  jsii.String("log-storage"),
-		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(NoncurrentVersionDays)),
-	}
-	if props.TransitionDays > 0 {
-		rule.Transitions = &[]*awss3.Transition{{
-			StorageClass:    awss3.StorageClass_INTELLIGENT_TIERING(),
-			TransitionAfter: awscdk.Duration_Days(jsii.Number(float64(props.TransitionDays))),
-		}}
-	}
-	if props.ExpirationDays > 0 {
-		rule.Expiration = awscdk.Duration_Days(jsii.Number(float64(props.ExpirationDays)))
-	}
-	p.LifecycleRules = &[]*awss3.LifecycleRule{rule}
+	p := versionedData(props.BucketName, "log-storage", props.Key, props.AccessLogs, props.TransitionDays, props.ExpirationDays)
 	if props.ObjectLockDays > 0 {
 		// Governance mode: an object version cannot be overwritten or deleted before its
 		// retention ends, except by a principal allowed s3:BypassGovernanceRetention (so a
