@@ -45,6 +45,7 @@ const (
 	ReportingPrincipalsKey    = "bedrock-usage:reportingPrincipals"
 	ReplaceExistingLoggingKey = "bedrock-usage:replaceExistingLogging"
 	ObjectLockKey             = "bedrock-usage:objectLock"
+	CURKey                    = "bedrock-usage:cur"
 	contextNamespace          = "bedrock-usage:"
 	minBytesScannedCutoff     = 10 * 1024 * 1024 // Athena's minimum
 	defaultBytesScannedCutoff = 10 * 1024 * 1024 * 1024
@@ -140,6 +141,10 @@ type Config struct {
 	// ReplaceExistingLogging lets a region's logging configuration replace a different one
 	// that is already set (it is restored when the stack is deleted); false refuses the create.
 	ReplaceExistingLogging bool
+	// CUR adds the CUR 2.0 data export that `bedrock-usage reconcile` reads, its bucket and
+	// its Glue table, to the home region's stack; it needs the home region us-east-1
+	// (deployment.CURExportRegion), where AWS Data Exports runs.
+	CUR bool
 }
 
 // Stack names.
@@ -178,6 +183,24 @@ func (c Config) ResultsLocation(region string) string {
 // AppRoleName is an application's role name.
 func AppRoleName(app string) string { return deployment.AppRoleName(app) }
 
+// CURBucketName is the bucket of the CUR 2.0 export, in the home region.
+func (c Config) CURBucketName() string { return deployment.CURBucketName(c.Account, c.HomeRegion) }
+
+// CURDataLocation is the S3 location of the export's billing-period folders.
+func (c Config) CURDataLocation() string {
+	return deployment.CURDataLocation(c.Account, c.HomeRegion)
+}
+
+// CURProjectionStart is the first billing period (yyyy-MM) the CUR table projects: the month
+// of ProjectionStart, the first hour of the log table's projection.
+func (c Config) CURProjectionStart() string {
+	t, err := time.Parse(invocationlog.HourFolderLayout, c.ProjectionStart)
+	if err != nil { // Validate rejects such a configuration
+		return ""
+	}
+	return t.Format("2006-01")
+}
+
 // Known regions: the commercial-partition (aws) regions where Bedrock is offered. An unknown
 // name is almost always a typo, and would otherwise surface only as a failed deployment; the
 // app writes aws-partition ARNs, so GovCloud and China regions are not supported.
@@ -206,7 +229,7 @@ var (
 	oidcARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$`)
 	roleNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	errNoAccount  = errors.New("no account: set the context key \"account\" (cdk -c account=123456789012) or run with AWS credentials so CDK_DEFAULT_ACCOUNT is set")
-	knownContexts = []string{AccountKey, HomeRegionKey, RegionsKey, LogPrefixKey, AppsKey, AppPrincipalsKey, ModelFamiliesKey, DeliveryKey, LogTransitionDaysKey, LogExpirationDaysKey, AccessLogExpirationKey, ResultsExpirationDaysKey, ProjectionStartKey, BytesScannedCutoffKey, KMSKey, CloudWatchKey, GitHubKey, ExistingLogBucketsKey, ReportingRoleNameKey, ReportingPrincipalsKey, ReplaceExistingLoggingKey, ObjectLockKey}
+	knownContexts = []string{AccountKey, HomeRegionKey, RegionsKey, LogPrefixKey, AppsKey, AppPrincipalsKey, ModelFamiliesKey, DeliveryKey, LogTransitionDaysKey, LogExpirationDaysKey, AccessLogExpirationKey, ResultsExpirationDaysKey, ProjectionStartKey, BytesScannedCutoffKey, KMSKey, CloudWatchKey, GitHubKey, ExistingLogBucketsKey, ReportingRoleNameKey, ReportingPrincipalsKey, ReplaceExistingLoggingKey, ObjectLockKey, CURKey}
 )
 
 // ContextKeys lists every context key the app reads.
@@ -274,7 +297,7 @@ func LoadConfig(get func(key string) any, defaultAccount string) (Config, error)
 	if _, err := readInt(get(BytesScannedCutoffKey), &c.BytesScannedCutoff); err != nil {
 		fail(BytesScannedCutoffKey, err)
 	}
-	bools := map[string]*bool{KMSKey: &c.KMS, ReplaceExistingLoggingKey: &c.ReplaceExistingLogging}
+	bools := map[string]*bool{KMSKey: &c.KMS, ReplaceExistingLoggingKey: &c.ReplaceExistingLogging, CURKey: &c.CUR}
 	for k, p := range bools {
 		if err := readBool(get(k), p); err != nil {
 			fail(k, err)
@@ -322,6 +345,10 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(c.Regions, c.HomeRegion) {
 		bad(HomeRegionKey, "home region %q is not one of the configured regions %v: pick one of them, or add it to %s", c.HomeRegion, c.Regions, RegionsKey)
+	}
+	if c.CUR && c.HomeRegion != deployment.CURExportRegion {
+		bad(CURKey, "the CUR 2.0 export needs the home region %s, but it is %q: AWS Data Exports is a %s API (CloudFormation offers AWS::BCMDataExports::Export only there), and the export, its bucket and its Glue table are created in the home region's stack; set %s to %q (and list it in %s), or leave %s off",
+			deployment.CURExportRegion, c.HomeRegion, deployment.CURExportRegion, HomeRegionKey, deployment.CURExportRegion, RegionsKey, CURKey)
 	}
 	if !prefixRE.MatchString(c.LogPrefix) {
 		bad(LogPrefixKey, "%q must be one or more path segments each ending in \"/\" (e.g. %q)", c.LogPrefix, deployment.LogPrefix)

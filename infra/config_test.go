@@ -71,6 +71,20 @@ func TestLoadConfigValueForms(t *testing.T) {
 			func(c Config) string { return want(c.ReplaceExistingLogging, true) }},
 		{"replaceExistingLogging as string from -c", map[string]any{ReplaceExistingLoggingKey: "true"},
 			func(c Config) string { return want(c.ReplaceExistingLogging, true) }},
+		{"cur from cdk.json", map[string]any{CURKey: true},
+			func(c Config) string { return want(c.CUR, true) }},
+		{"cur as string from -c", map[string]any{CURKey: "true"},
+			func(c Config) string { return want(c.CUR, true) }},
+		{"cur off as string from -c", map[string]any{CURKey: "false"},
+			func(c Config) string { return want(c.CUR, false) }},
+		{"cur off leaves the home region free", map[string]any{HomeRegionKey: "eu-central-1"},
+			func(c Config) string { return want(c.HomeRegion, "eu-central-1") + want(c.CUR, false) }},
+		{"cur names", map[string]any{CURKey: true, ProjectionStartKey: "2025/03/15/07"},
+			func(c Config) string {
+				return want(c.CURBucketName(), "bedrock-usage-cur-123456789012-us-east-1") +
+					want(c.CURDataLocation(), "s3://bedrock-usage-cur-123456789012-us-east-1/cur/bedrock-usage-cur/data/") +
+					want(c.CURProjectionStart(), "2025-03")
+			}},
 		{"delivery object keeps unset defaults", map[string]any{DeliveryKey: map[string]any{"video": true}},
 			func(c Config) string {
 				return want(c.Delivery, Delivery{Text: true, Image: true, Embedding: true, Video: true})
@@ -145,6 +159,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"every delivery off", map[string]any{DeliveryKey: `{"text":false,"image":false,"embedding":false}`}, "123456789012", []string{"Bedrock would log nothing"}},
 		{"wrong type", map[string]any{KMSKey: 3.0}, "123456789012", []string{"kms: want true or false"}},
 		{"replaceExistingLogging not a bool", map[string]any{ReplaceExistingLoggingKey: "yes"}, "123456789012", []string{`replaceExistingLogging: want true or false, got "yes"`}},
+		{"cur not a bool", map[string]any{CURKey: "yes"}, "123456789012", []string{`bedrock-usage:cur: want true or false, got "yes"`}},
+		{"cur as a number", map[string]any{CURKey: 1.0}, "123456789012", []string{"bedrock-usage:cur: want true or false, got float64 1"}},
+		{"cur outside us-east-1", map[string]any{CURKey: true, HomeRegionKey: "eu-central-1"}, "123456789012", []string{
+			`bedrock-usage:cur: the CUR 2.0 export needs the home region us-east-1, but it is "eu-central-1"`,
+			"AWS Data Exports is a us-east-1 API (CloudFormation offers AWS::BCMDataExports::Export only there)",
+			`set bedrock-usage:homeRegion to "us-east-1"`, "or leave bedrock-usage:cur off"}},
 		{"all problems reported together", map[string]any{AccountKey: "x", ModelFamiliesKey: []any{}, ProjectionStartKey: "soon"}, "",
 			[]string{"12-digit", "no model family", `"soon" is not an hour`}},
 	}
