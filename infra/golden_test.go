@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,23 +27,39 @@ func scrubAssetHashes(b []byte) []byte {
 // rewrites them. The logging handler's asset hash (see scrubAssetHashes) is the one exception:
 // it is compared as a placeholder, while the files keep the hash of the toolchain that wrote
 // them.
+//
+// The stacks that bedrock-usage:cur changes (the account stack, for the reporting role's
+// grants, and the home region's stack, which holds the export) have a second golden file in
+// infra/testdata/cur/, synthesized from cdk.json with the export on, so that a reviewer sees
+// what switching it on deploys; every other stack of that app must equal the default one.
 func TestGoldenTemplates(t *testing.T) {
-	s := app(t, "default")
+	s, cur := app(t, "default"), app(t, "cur")
 	update := golden.Update()
+	curStacks := []string{AccountStackName, RegionalStackName(cur.cfg.HomeRegion)}
 	for _, name := range s.names() {
 		t.Run(name, func(t *testing.T) {
 			golden.Assert(t, filepath.Join("testdata", name+".template.json"), s.raw[name], scrubAssetHashes)
 		})
 	}
+	for _, name := range cur.names() {
+		t.Run("cur/"+name, func(t *testing.T) {
+			if slices.Contains(curStacks, name) {
+				golden.Assert(t, filepath.Join("testdata", "cur", name+".template.json"), cur.raw[name], scrubAssetHashes)
+			} else if got, want := string(scrubAssetHashes(cur.raw[name])), string(scrubAssetHashes(s.raw[name])); got != want {
+				t.Errorf("bedrock-usage:cur changed %s, a stack without the export:\n%s", name, diffHint(want, got))
+			}
+		})
+	}
 	if update {
 		return
 	}
-	// No stale golden file: each one belongs to a stack of the app.
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.template.json"))
-	for _, f := range files {
-		stack := strings.TrimSuffix(filepath.Base(f), ".template.json")
-		if _, ok := s.raw[stack]; !ok {
-			t.Errorf("golden file %s has no stack in the app; delete it", f)
+	// No stale golden file: each one belongs to a stack of its app.
+	for dir, stacks := range map[string][]string{"testdata": s.names(), filepath.Join("testdata", "cur"): curStacks} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+		for _, f := range files {
+			if stack := strings.TrimSuffix(filepath.Base(f), ".template.json"); !slices.Contains(stacks, stack) {
+				t.Errorf("golden file %s has no stack in the app; delete it", f)
+			}
 		}
 	}
 }

@@ -41,7 +41,7 @@ func TestStackCount(t *testing.T) {
 // stack's handler role by ARN (and the delivery role likewise), and each regional stack
 // depends on the account stack so it is deployed first.
 func TestRegionalStacksHoldNoIAM(t *testing.T) {
-	for _, name := range []string{"default", "full"} {
+	for _, name := range []string{"default", "full", "cur"} {
 		s := app(t, name)
 		for _, r := range s.cfg.Regions {
 			stack := RegionalStackName(r)
@@ -79,6 +79,8 @@ func TestAccountStackRoles(t *testing.T) {
 	}{
 		{"default", []string{"BedrockUsage-InvocationLoggingHandler", "BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "CustomerServiceApp-BedrockRole", "DataAnalysisApp-BedrockRole", "DocumentProcessorApp-BedrockRole"}, 0},
 		{"full", []string{"BedrockUsage-InvocationLogDelivery", "BedrockUsage-InvocationLoggingHandler", "BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "ReportApp-BedrockRole"}, 1},
+		// The CUR export lives in the home region's stack; the account stack stays IAM only.
+		{"cur", []string{"BedrockUsage-InvocationLoggingHandler", "BedrockUsage-Reporting", "ChatbotApp-BedrockRole", "CustomerServiceApp-BedrockRole", "DataAnalysisApp-BedrockRole", "DocumentProcessorApp-BedrockRole"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.app, func(t *testing.T) {
@@ -93,7 +95,7 @@ func TestAccountStackRoles(t *testing.T) {
 			if n := len(resources(tmpl, "AWS::IAM::OIDCProvider")); n != tt.wantOIDC {
 				t.Errorf("got %d OIDC providers, want %d", n, tt.wantOIDC)
 			}
-			for _, typ := range []string{"AWS::S3::Bucket", "AWS::Glue::Table", "AWS::Athena::WorkGroup", "AWS::Lambda::Function"} {
+			for _, typ := range []string{"AWS::S3::Bucket", "AWS::Glue::Table", "AWS::Athena::WorkGroup", "AWS::Lambda::Function", "AWS::BCMDataExports::Export"} {
 				if n := len(resources(tmpl, typ)); n > 0 {
 					t.Errorf("got %d %s in the account stack, want none (regional resources)", n, typ)
 				}
@@ -294,6 +296,8 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 		// full: us-east-1: bucket policy, key policy; eu-central-1 (existing bucket, no
 		// policy managed): key policy; account stack: the delivery role's trust.
 		{"full", 4},
+		// cur: the default app's, and the CUR bucket's grant to Data Exports.
+		{"cur", 6},
 	} {
 		t.Run(tt.app, func(t *testing.T) {
 			s := app(t, tt.app)
@@ -324,6 +328,14 @@ func TestServiceGrantsCarryConfusedDeputyConditions(t *testing.T) {
 							want := `{"ArnLike":{"aws:SourceArn":` + sourceArns("arn:aws:bedrock:{region}:123456789012:*") + `},"StringEquals":{"aws:SourceAccount":"123456789012"}}`
 							if cond != want {
 								t.Errorf("%s/%s: Bedrock grant conditions: got %s, want %s", name, id, cond, want)
+							}
+						case DataExportsServicePrincipal, BillingReportsServicePrincipal:
+							// AWS's documented policy for a data export's bucket: both services,
+							// for this account's exports and CUR definitions (us-east-1) only.
+							want := `{"StringLike":{"aws:SourceAccount":"123456789012","aws:SourceArn":["arn:aws:cur:us-east-1:123456789012:definition/*","arn:aws:bcm-data-exports:us-east-1:123456789012:export/*"]}}`
+							typ := tmpl["Resources"].(map[string]any)[id].(map[string]any)["Type"]
+							if cond != want || typ != "AWS::S3::BucketPolicy" || name != RegionalStackName("us-east-1") {
+								t.Errorf("%s/%s: grant to %s: got %s in a %v, want conditions %s in the home region's CUR bucket policy", name, id, svc, cond, typ, want)
 							}
 						case "logging.s3.amazonaws.com":
 							c := st["Condition"].(map[string]any)
@@ -512,6 +524,13 @@ func TestBuckets(t *testing.T) {
 			"bedrock-analytics-123456789012-us-east-1":         {true, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"ExpirationInDays":30,"Id":"expire-results","Status":"Enabled"}]`, true},
 			"bedrock-usage-access-logs-123456789012-us-east-1": {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"ExpirationInDays":365,"Id":"expire-access-logs","Status":"Enabled"}]`, false},
 		}},
+		{"cur", "us-east-1", map[string]want{
+			"bedrock-logs-123456789012-us-east-1":              {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Id":"log-storage","NoncurrentVersionExpiration":{"NoncurrentDays":90},"Status":"Enabled","Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":30}]}]`, true},
+			"bedrock-analytics-123456789012-us-east-1":         {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"ExpirationInDays":30,"Id":"expire-results","Status":"Enabled"}]`, true},
+			"bedrock-usage-access-logs-123456789012-us-east-1": {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"ExpirationInDays":365,"Id":"expire-access-logs","Status":"Enabled"}]`, false},
+			// the CUR bucket: the log buckets' hardening, versioning and lifecycle
+			"bedrock-usage-cur-123456789012-us-east-1": {false, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Id":"cur-storage","NoncurrentVersionExpiration":{"NoncurrentDays":90},"Status":"Enabled","Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":30}]}]`, true},
+		}},
 		{"full", "eu-central-1", map[string]want{
 			// the log bucket exists already: not managed here
 			"bedrock-analytics-123456789012-eu-central-1":         {true, `[{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"ExpirationInDays":30,"Id":"expire-results","Status":"Enabled"}]`, true},
@@ -563,8 +582,10 @@ func TestBuckets(t *testing.T) {
 				if got, want := p["ObjectLockEnabled"] == true, wantLock != "null"; got != want {
 					t.Errorf("%s: ObjectLockEnabled: got %v, want %v", name, p["ObjectLockEnabled"], want)
 				}
-				// Log buckets keep previous versions, so a rewritten or deleted log leaves a trace.
-				if got, want := jsonString(p["VersioningConfiguration"]), map[bool]string{true: `{"Status":"Enabled"}`, false: "null"}[strings.HasPrefix(name, "bedrock-logs-")]; got != want {
+				// Log buckets (and the CUR bucket) keep previous versions, so a rewritten or
+				// deleted object leaves a trace.
+				versioned := strings.HasPrefix(name, "bedrock-logs-") || strings.HasPrefix(name, "bedrock-usage-cur-")
+				if got, want := jsonString(p["VersioningConfiguration"]), map[bool]string{true: `{"Status":"Enabled"}`, false: "null"}[versioned]; got != want {
 					t.Errorf("%s: versioning: got %s, want %s", name, got, want)
 				}
 				if _, got := p["LoggingConfiguration"]; got != w.accessLogs {
@@ -859,6 +880,20 @@ func TestOutputs(t *testing.T) {
 			"ResultsLocation":     "s3://bedrock-analytics-123456789012-eu-central-1/athena-results/",
 			"KeyArn":              "",
 			"LogGroupName":        "/bedrock-usage/model-invocations",
+		}},
+		{"cur", "BedrockUsage-us-east-1", map[string]string{
+			"LogBucketName":       "bedrock-logs-123456789012-us-east-1",
+			"LogPrefix":           "bedrock-logs/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/",
+			"AnalyticsBucketName": "bedrock-analytics-123456789012-us-east-1",
+			"AccessLogBucketName": "bedrock-usage-access-logs-123456789012-us-east-1",
+			"DatabaseName":        "bedrock_analytics",
+			"TableName":           "bedrock_invocation_logs",
+			"WorkGroupName":       "bedrock-usage",
+			"ResultsLocation":     "s3://bedrock-analytics-123456789012-us-east-1/athena-results/",
+			"CURBucketName":       "bedrock-usage-cur-123456789012-us-east-1",
+			"CURDataLocation":     "s3://bedrock-usage-cur-123456789012-us-east-1/cur/bedrock-usage-cur/data/",
+			"CURTableName":        "cur_bedrock",
+			"CURExportArn":        "",
 		}},
 		{"default", "BedrockUsage-Account", map[string]string{
 			"CustomerServiceAppRoleArn": "", "DataAnalysisAppRoleArn": "", "ChatbotAppRoleArn": "", "DocumentProcessorAppRoleArn": "", "ReportingRoleArn": "",

@@ -40,7 +40,7 @@ type synthesized struct {
 	tmpl   map[string]map[string]any // stack name → parsed template
 }
 
-var synths = map[string]*synthesized{"default": {}, "full": {}}
+var synths = map[string]*synthesized{"default": {}, "full": {}, "cur": {}}
 
 // cdkJSONContext is the context of the repository's cdk.json: the default app is exactly
 // what `cdk synth -c account=123456789012` produces.
@@ -74,17 +74,21 @@ var fullOverrides = map[string]any{
 	ObjectLockKey:             `{"enabled": true, "retentionDays": 45}`,
 }
 
-// app synthesizes the named app once per test binary and returns it.
+// curOverrides switch the CUR 2.0 export on and nothing else, so that the "cur" app differs
+// from the default app (cdk.json) by the export alone.
+var curOverrides = map[string]any{CURKey: true}
+
+// app synthesizes the named app once per test binary and returns it: "default" is cdk.json,
+// "full" has every optional feature but the CUR export on, "cur" is cdk.json with the CUR
+// export on.
 func app(t *testing.T, name string) *synthesized {
 	t.Helper()
 	s := synths[name]
 	s.once.Do(func() {
 		ctx := cdkJSONContext(t)
 		ctx[AccountKey] = testAccount
-		if name == "full" {
-			for k, v := range fullOverrides {
-				ctx[k] = v
-			}
+		for k, v := range map[string]map[string]any{"full": fullOverrides, "cur": curOverrides}[name] {
+			ctx[k] = v
 		}
 		s.err = s.synth(ctx)
 	})

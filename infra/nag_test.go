@@ -10,9 +10,9 @@ import (
 )
 
 // TestNagAwsSolutions fails on any unsuppressed cdk-nag AwsSolutions error or warning, in
-// every stack of both the default and the all-features app.
+// every stack of the default, the all-features and the CUR-export app.
 func TestNagAwsSolutions(t *testing.T) {
-	for _, name := range []string{"default", "full"} {
+	for _, name := range []string{"default", "full", "cur"} {
 		s := app(t, name)
 		stacks := []awscdk.Stack{s.stacks.Account}
 		for _, r := range s.cfg.Regions {
@@ -38,7 +38,7 @@ func TestNagAwsSolutions(t *testing.T) {
 // suppressions name the exact findings they cover instead of silencing the whole rule.
 func TestNagSuppressionsAreJustified(t *testing.T) {
 	count := 0
-	for _, name := range []string{"default", "full"} {
+	for _, name := range []string{"default", "full", "cur"} {
 		s := app(t, name)
 		for stack, tmpl := range s.tmpl {
 			for id, r := range tmpl["Resources"].(map[string]any) {

@@ -2,9 +2,13 @@ package infra
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbcmdataexports"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/bedrock-usage/bedrock-usage/deployment"
 )
 
 // RegionalStackProps configures NewRegionalStack.
@@ -14,10 +18,12 @@ type RegionalStackProps struct {
 }
 
 // NewRegionalStack creates BedrockUsage-{region}: the key (optional), the access-log, log and
-// analytics buckets, the Glue table, the Athena workgroup and the logging configuration. It
-// holds no IAM resource at all: IAM is global, so the custom resource function's role and the
-// CloudWatch delivery role are the account stack's (NewInvocationLoggingRoles), imported here
-// by name; the stack depends on BedrockUsage-Account (see Build).
+// analytics buckets, the Glue table, the Athena workgroup and the logging configuration; in
+// the home region with bedrock-usage:cur, the CUR 2.0 export, its bucket and its Glue table
+// too (see newCUR). It holds no IAM resource at all: IAM is global, so the custom resource
+// function's role and the CloudWatch delivery role are the account stack's
+// (NewInvocationLoggingRoles), imported here by name; the stack depends on
+// BedrockUsage-Account (see Build).
 func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awscdk.Stack {
 	cfg, region := props.Config, props.Region
 	stack := awscdk.NewStack(scope, jsii.String(RegionalStackName(region)), &awscdk.StackProps{
@@ -52,7 +58,7 @@ func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awsc
 		AccessLogs:     accessLogs,
 		ExpirationDays: cfg.ResultsExpirationDays,
 	})
-	NewLogTable(stack, "Catalog", LogTableProps{
+	catalog := NewLogTable(stack, "Catalog", LogTableProps{
 		Account:         cfg.Account,
 		Bucket:          cfg.LogBucketName(region),
 		RegionPrefix:    cfg.RegionLogPrefix(region),
@@ -102,7 +108,42 @@ func NewRegionalStack(scope constructs.Construct, props RegionalStackProps) awsc
 	if logging.LogGroup != nil {
 		out("LogGroupName", CloudWatchLogGroupName, "CloudWatch Logs group of the second delivery")
 	}
+	if cfg.CUR && region == cfg.HomeRegion {
+		export := newCUR(stack, cfg, accessLogs, catalog.Database)
+		out("CURBucketName", cfg.CURBucketName(), "Bucket of the CUR 2.0 data export")
+		out("CURDataLocation", cfg.CURDataLocation(), "Where Data Exports delivers the export's Parquet files (one BILLING_PERIOD=yyyy-MM folder each)")
+		out("CURTableName", deployment.CURTableName, "Glue table over the CUR 2.0 export (partition projection on billing_period)")
+		awscdk.NewCfnOutput(stack, jsii.String("CURExportArn"), &awscdk.CfnOutputProps{Value: export.AttrExportArn(), Description: jsii.String("AWS Data Exports export that bedrock-usage reconcile reads")})
+	}
 	return stack
+}
+
+// newCUR adds the CUR 2.0 export (bedrock-usage:cur) to the home region's stack: its bucket,
+// logging its access like the log buckets, the export once the bucket policy lets Data
+// Exports write, and the Glue table in the stack's database. They live here rather than in
+// the account stack, which holds only IAM: the table needs the home region's database and
+// the bucket its access-log bucket, both created by this stack, while this stack must follow
+// the account stack (its logging roles), so the account stack cannot follow it in turn.
+func newCUR(stack awscdk.Stack, cfg Config, accessLogs awss3.IBucket, database constructs.IConstruct) awsbcmdataexports.CfnExport {
+	bucket := NewCURBucket(stack, "CURBucket", CURBucketProps{
+		Account:        cfg.Account,
+		BucketName:     cfg.CURBucketName(),
+		AccessLogs:     accessLogs,
+		TransitionDays: cfg.LogTransitionDays,
+		ExpirationDays: cfg.LogExpirationDays,
+	})
+	export := NewCURExport(stack, "CURExport", CURExportProps{
+		Bucket:    cfg.CURBucketName(),
+		Region:    cfg.HomeRegion,
+		DependsOn: []constructs.IConstruct{bucket.Policy},
+	})
+	NewCURTable(stack, "CURTable", CURTableProps{
+		Account:         cfg.Account,
+		Location:        cfg.CURDataLocation(),
+		ProjectionStart: cfg.CURProjectionStart(),
+		Database:        database,
+	})
+	return export
 }
 
 // AccountStackProps configures NewAccountStack.
@@ -157,6 +198,7 @@ func NewAccountStack(scope constructs.Construct, props AccountStackProps) awscdk
 		GitHub:        cfg.GitHub,
 		OIDCProvider:  provider,
 		Apps:          cfg.Apps,
+		CUR:           reportingCUR(cfg),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("ReportingRoleArn"), &awscdk.CfnOutputProps{Value: reporting.RoleArn(), Description: jsii.String("Read-only reporting role (CI)")})
 	logging := NewInvocationLoggingRoles(stack, InvocationLoggingRolesProps{
@@ -195,6 +237,14 @@ func Build(app awscdk.App, cfg Config) Stacks {
 // defaultAccount is CDK_DEFAULT_ACCOUNT.
 func ConfigFromApp(app awscdk.App, defaultAccount string) (Config, error) {
 	return LoadConfig(func(k string) any { return app.Node().TryGetContext(jsii.String(k)) }, defaultAccount)
+}
+
+// reportingCUR is what the reporting role reads of the CUR export; nil when it is off.
+func reportingCUR(cfg Config) *ReportingCUR {
+	if !cfg.CUR {
+		return nil
+	}
+	return &ReportingCUR{Region: cfg.HomeRegion, Bucket: cfg.CURBucketName()}
 }
 
 // objectLockDays is the log buckets' Object Lock retention, 0 when off.
