@@ -73,26 +73,26 @@ func CURQuery() string {
 // configurations"): daily line items, one per resource (INCLUDE_RESOURCES adds
 // line_item_resource_id), no split cost allocation data, no manual discount compatibility.
 //
-// IAM principal data is deliberately not configured here: the key that switches it on is
-// unsourced. AWS documents the line_item_iam_principal column (AWS Billing User Guide,
-// "Using IAM principal for cost allocation",
-// https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/iam-principal-cost-allocation.html)
-// and the console's "Include caller identity (IAM principal) allocation data" setting, but no
-// AWS page we could read names the table configuration behind it. Third-party code spells it
-// INCLUDE_IAM_PRINCIPAL_DATA = "TRUE"; we could not trace that to a citable source, and a key
-// Data Exports does not know fails the deployment. The query still selects
-// line_item_iam_principal (deployment.CURColumns). Before relying on the column, confirm the
-// key with `aws bcm-data-exports list-tables --region us-east-1` (each table's properties,
-// with their valid values) and add it here, or switch the setting on in the Data Exports
-// console (Edit the export, Additional export content). Should Data Exports reject the
-// column while the setting is off, the export's creation fails with Data Exports' error and
-// CloudFormation rolls the stack update back.
+// INCLUDE_IAM_PRINCIPAL_DATA = "TRUE" switches on the caller-identity (IAM principal)
+// allocation data that fills line_item_iam_principal, which reconcile compares per principal.
+// AWS documents the column and the feature (AWS Billing User Guide, "Using IAM principal for
+// cost allocation",
+// https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/iam-principal-cost-allocation.html;
+// What's New 2026-04-09, "Amazon Bedrock now supports cost allocation by IAM user and role")
+// and the console setting ("Include caller identity (IAM principal) allocation data"); the
+// stored copy of the table-configurations list ends before the key, whose spelling comes from
+// independent third-party export definitions (a Terraform example, SDK test payloads and
+// articles), which all agree. `aws bcm-data-exports get-table --table-name
+// COST_AND_USAGE_REPORT --region us-east-1` lists the table's properties to confirm it; a key
+// Data Exports did not know would fail the export's creation, and CloudFormation would roll the
+// stack update back, leaving logging as it was.
 func CURTableConfigurations() map[string]string {
 	return map[string]string{
 		"TIME_GRANULARITY":                      "DAILY",
 		"INCLUDE_RESOURCES":                     "TRUE",
 		"INCLUDE_SPLIT_COST_ALLOCATION_DATA":    "FALSE",
 		"INCLUDE_MANUAL_DISCOUNT_COMPATIBILITY": "FALSE",
+		"INCLUDE_IAM_PRINCIPAL_DATA":            "TRUE",
 	}
 }
 

@@ -120,9 +120,8 @@ func TestCURExport(t *testing.T) {
 	if !slices.Contains(strings.Split(cols, ", "), "line_item_iam_principal") {
 		t.Error("the query does not select line_item_iam_principal")
 	}
-	// Daily, per resource; IAM principal data's key is unsourced and left out (see
-	// CURTableConfigurations).
-	if got, want := jsonString(q["TableConfigurations"]), `{"COST_AND_USAGE_REPORT":{"INCLUDE_MANUAL_DISCOUNT_COMPATIBILITY":"FALSE","INCLUDE_RESOURCES":"TRUE","INCLUDE_SPLIT_COST_ALLOCATION_DATA":"FALSE","TIME_GRANULARITY":"DAILY"}}`; got != want {
+	// Daily, per resource, with IAM principal data (see CURTableConfigurations).
+	if got, want := jsonString(q["TableConfigurations"]), `{"COST_AND_USAGE_REPORT":{"INCLUDE_IAM_PRINCIPAL_DATA":"TRUE","INCLUDE_MANUAL_DISCOUNT_COMPATIBILITY":"FALSE","INCLUDE_RESOURCES":"TRUE","INCLUDE_SPLIT_COST_ALLOCATION_DATA":"FALSE","TIME_GRANULARITY":"DAILY"}}`; got != want {
 		t.Errorf("table configurations:\ngot  %s\nwant %s", got, want)
 	}
 	if got, want := jsonString(e["DestinationConfigurations"]), `{"S3Destination":{"S3Bucket":"`+curBucket+`","S3OutputConfigurations":{"Compression":"PARQUET","Format":"PARQUET","OutputType":"CUSTOM","Overwrite":"OVERWRITE_REPORT"},"S3Prefix":"cur","S3Region":"us-east-1"}}`; got != want {
