@@ -180,7 +180,14 @@ var ErrNotParquet = errors.New("not a Parquet file")
 
 // ReadParquet reads the line items of one Parquet file of the export, calling fn for each,
 // in batches (the file is never held in memory as rows).
-func ReadParquet(r io.ReaderAt, size int64, fn func(*LineItem)) error {
+func ReadParquet(r io.ReaderAt, size int64, fn func(*LineItem)) (err error) {
+	// A corrupt file must not take the run down with it: the decoder's panics on malformed
+	// pages become this file's error.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt Parquet data: %v", p)
+		}
+	}()
 	f, err := parquet.OpenFile(r, size)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotParquet, err)

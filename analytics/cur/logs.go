@@ -25,6 +25,8 @@ type sums struct {
 	cost   decimal.Decimal
 	known  bool // tokens known (the bill's unit was understood)
 	calls  int64
+	// unpriced: logged calls the book could not price are in these sums
+	unpriced bool
 }
 
 func (s *sums) add(tokens, cost decimal.Decimal, known bool) {
@@ -105,6 +107,7 @@ func (l *Logs) Add(pr *analytics.PricedRow) {
 			s = &sums{known: true}
 			l.lines[key] = s
 		}
+		s.unpriced = s.unpriced || !pr.Priced
 		t := decimal.NewFromInt(k.tokens)
 		s.tokens = s.tokens.Add(t)
 		s.cost = s.cost.Add(k.cost)

@@ -32,6 +32,7 @@ const (
 	ReasonUnmapped     = "a model the price book does not name, so the logs' calls to it cannot be matched"
 	ReasonNotBilledYet = "not billed yet: CUR 2.0 data arrives a day or two late"
 	ReasonReserved     = "reserved capacity, billed per hour or month rather than per token"
+	ReasonUnpriced     = "calls the logs cannot price (an unknown model, or an application inference profile not resolved: see --profile-map), so they cannot be matched with the bill"
 	ReasonNotBilled    = "logged but not billed: a free or credited use, a failed call billed as nothing, or usage another account pays for"
 )
 
@@ -331,6 +332,8 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 				ln.Reason = ReasonNotBilledYet
 			case k.Tier == TierReserved:
 				ln.Reason = ReasonReserved
+			case l.unpriced:
+				ln.Reason = ReasonUnpriced
 			}
 		case l == nil:
 			ln.Status = StatusBilledOnly

@@ -3,6 +3,7 @@ package pricing
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -128,3 +129,6 @@ func (b *Book) ModelByPriceListName(name string) (string, bool) {
 	}
 	return found[0], true
 }
+
+// Models lists the book's models (every layer's), by base model id.
+func (b *Book) Models() map[string]ModelInfo { return maps.Clone(b.models) }

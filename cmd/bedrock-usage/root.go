@@ -302,6 +302,7 @@ profiles, instance and container roles).`,
 		NewCmdPricing(f),
 		NewCmdServe(f, serveRun),
 		NewCmdDoctor(f, doctorRun),
+		NewCmdReconcile(f, reconcileRun),
 		NewCmdRoles(f),
 		NewCmdTraffic(f, trafficRun),
 	)
