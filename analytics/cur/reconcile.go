@@ -94,6 +94,10 @@ type Totals struct {
 	BilledTokens, LoggedTokens decimal.Decimal
 	// OtherCost is the billed Bedrock cost that is not token usage (Other), not compared.
 	OtherCost decimal.Decimal
+	// NotBilledYet is the logged cost of the days after the bill's last day (the bill lags a
+	// day or two): listed as lines, but left out of the totals compared, which end with the
+	// bill.
+	NotBilledYet decimal.Decimal
 }
 
 // Line is one day × region × model × token kind × scope × tier of both sides.
@@ -328,7 +332,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 			ln.Status = StatusLoggedOnly
 			ln.Reason = ReasonNotBilled
 			switch {
-			case rc.LastBilledDay.IsZero() || k.Day.After(rc.LastBilledDay):
+			case !rc.LastBilledDay.IsZero() && k.Day.After(rc.LastBilledDay):
 				ln.Reason = ReasonNotBilledYet
 			case k.Tier == TierReserved:
 				ln.Reason = ReasonReserved
@@ -344,6 +348,10 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 			ln.Status = StatusDrift
 		}
 		rc.Lines = append(rc.Lines, ln)
+		if ln.Reason == ReasonNotBilledYet {
+			rc.Totals.NotBilledYet = rc.Totals.NotBilledYet.Add(ln.LoggedCost)
+			continue
+		}
 		rc.Totals.BilledCost = rc.Totals.BilledCost.Add(ln.BilledCost)
 		rc.Totals.LoggedCost = rc.Totals.LoggedCost.Add(ln.LoggedCost)
 		rc.Totals.BilledTokens = rc.Totals.BilledTokens.Add(ln.BilledTokens)

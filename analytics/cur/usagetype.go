@@ -119,8 +119,20 @@ func ParseUsageType(ut string) (Usage, bool) {
 		}
 		return u, u.suffixes(strings.Split(strings.TrimPrefix(m[5], "-"), "-"))
 	}
+	// Bedrock usage billed by time or by other units: provisioned throughput (model units
+	// per hour), guardrail text units, images. Known not to be tokens; not read further.
+	if m := reRegionPrefix.FindStringSubmatch(ut); m != nil {
+		l := strings.ToLower(ut)
+		for _, w := range []string{"provisioned", "modelunit", "guardrail", "image", "video", "customization", "storage"} {
+			if strings.Contains(l, w) {
+				return Usage{RegionCode: m[1], Region: RegionOfCode(m[1])}, true
+			}
+		}
+	}
 	return Usage{}, false
 }
+
+var reRegionPrefix = regexp.MustCompile(`^([A-Z]{2,4}\d)-`)
 
 func camelKind(cache, dir string) string {
 	switch {

@@ -44,6 +44,8 @@ func TestParseUsageType(t *testing.T) {
 			Usage{RegionCode: "USE1", Region: "us-east-1", Marketplace: true, Tokens: true, Kind: KindCacheWrite1h, Scope: ScopeRegional}, true},
 		{"reserved is not token usage", "USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units",
 			Usage{RegionCode: "USE1", Region: "us-east-1", Marketplace: true, Scope: ScopeRegional, Tier: TierReserved}, true},
+		{"provisioned throughput is not token usage", "USE1-ProvisionedThroughput-ModelUnits",
+			Usage{RegionCode: "USE1", Region: "us-east-1"}, true},
 		{"unknown suffix word", "USE1-NovaLite-input-tokens-turbo", Usage{}, false},
 		{"not bedrock shaped", "USE1-BoxUsage:t3.micro", Usage{}, false},
 		{"unknown region code keeps its code", "XYZ9-NovaLite-input-tokens",

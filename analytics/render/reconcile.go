@@ -78,6 +78,7 @@ type rcTotals struct {
 	BilledTokens decimal.Decimal  `json:"billed_tokens"`
 	LoggedTokens decimal.Decimal  `json:"logged_tokens"`
 	OtherCost    decimal.Decimal  `json:"other_billed_cost_usd"`
+	NotBilledYet decimal.Decimal  `json:"logged_cost_not_billed_yet_usd"`
 }
 
 type rcVerdict struct {
@@ -167,7 +168,7 @@ func toJSON(rc *cur.Reconciliation) rcJSON {
 		GeneratedAt: rc.GeneratedAt.UTC().Format(time.RFC3339), BillSource: rc.BillSource, LogSource: rc.LogSource,
 		TolerancePct: rc.Tolerance.String(), LineItems: rcCounts{rc.LineItems, rc.BedrockLineItems},
 		Totals: rcTotals{rc.Totals.BilledCost, rc.Totals.LoggedCost, rc.Totals.CostDrift, rc.Totals.CostDriftPct,
-			rc.Totals.BilledTokens, rc.Totals.LoggedTokens, rc.Totals.OtherCost},
+			rc.Totals.BilledTokens, rc.Totals.LoggedTokens, rc.Totals.OtherCost, rc.Totals.NotBilledYet},
 		DiscountPct: rc.Discount.String(), Gaps: []rcGap{}, Lines: []rcLine{}, Principals: []rcPrincipal{}, Rates: []rcRate{},
 		Other: []rcOther{}, Warnings: append([]string{}, rc.Warnings...), Skipped: append([]string{}, rc.Skipped...)}
 	if !rc.LastBilledDay.IsZero() {
@@ -272,6 +273,22 @@ func tokensText(d decimal.Decimal, known bool) string {
 	return d.StringFixed(2)
 }
 
+// billedTokens is a line's billed tokens: "—" when the bill has none of it, "?" when its
+// unit is not understood.
+func billedTokens(l cur.Line) string {
+	if l.Status == cur.StatusLoggedOnly {
+		return "—"
+	}
+	return tokensText(l.BilledTokens, l.TokensKnown)
+}
+
+func loggedTokens(l cur.Line) string {
+	if l.Status == cur.StatusBilledOnly {
+		return "—"
+	}
+	return tokensText(l.LoggedTokens, true)
+}
+
 func lineWhat(l cur.Line) string {
 	var b strings.Builder
 	b.WriteString(l.Kind)
@@ -294,7 +311,11 @@ func lineWhat(l cur.Line) string {
 // headline is the verdict sentence every human format starts with.
 func headline(rc *cur.Reconciliation) string {
 	t := rc.Totals
-	s := fmt.Sprintf("Billed %s, logged %s: drift %s (%s).", usd(t.BilledCost), usd(t.LoggedCost), signedUSD(t.CostDrift), signedPct(t.CostDriftPct))
+	s := fmt.Sprintf("Billed %s, logged %s: drift %s (%s)", usd(t.BilledCost), usd(t.LoggedCost), signedUSD(t.CostDrift), signedPct(t.CostDriftPct))
+	if !t.NotBilledYet.IsZero() {
+		s += fmt.Sprintf(", through %s, the bill's last day (%s logged since, not billed yet)", rc.LastBilledDay.Format(time.DateOnly), usd(t.NotBilledYet))
+	}
+	s += "."
 	if rc.MaxDrift != nil {
 		if rc.OverDrift {
 			s += fmt.Sprintf(" Over the %s%% limit.", rc.MaxDrift.String())
@@ -379,7 +400,7 @@ func reconcileTable(w io.Writer, rc *cur.Reconciliation, opts ReconcileOptions) 
 		fmt.Fprintf(tw, "Date\tRegion\tModel\tKind\tBilled tokens\tLogged tokens\tBilled\tLogged\tDrift\tStatus\t\n")
 		for _, l := range lines {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Day.Format(time.DateOnly), l.Region, l.Model, lineWhat(l),
-				tokensText(l.BilledTokens, l.TokensKnown), tokensText(l.LoggedTokens, true), usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status)
+				billedTokens(l), loggedTokens(l), usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status)
 		}
 		tw.Flush()
 		if more > 0 {
@@ -476,7 +497,7 @@ func reconcileMarkdown(w io.Writer, rc *cur.Reconciliation, opts ReconcileOption
 		p.printf("### Lines that differ (largest first)\n\n| Date | Region | Model | Kind | Billed tokens | Logged tokens | Billed | Logged | Drift | Status |\n|---|---|---|---|---:|---:|---:|---:|---:|---|\n")
 		for _, l := range lines {
 			p.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Day.Format(time.DateOnly), l.Region, mdCell(l.Model), mdCell(lineWhat(l)),
-				tokensText(l.BilledTokens, l.TokensKnown), tokensText(l.LoggedTokens, true), usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status)
+				billedTokens(l), loggedTokens(l), usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status)
 		}
 		if more > 0 {
 			p.printf("\n… %d more lines in the JSON or CSV output.\n", more)
@@ -558,7 +579,7 @@ func reconcileHTML(w io.Writer, rc *cur.Reconciliation, opts ReconcileOptions) e
 	lines, more := cut(problemLines(rc), opts.Top)
 	d.More = more
 	for _, l := range lines {
-		d.Lines = append(d.Lines, rcHTMLLine{l, lineWhat(l), l.Day.Format(time.DateOnly), tokensText(l.BilledTokens, l.TokensKnown), tokensText(l.LoggedTokens, true)})
+		d.Lines = append(d.Lines, rcHTMLLine{l, lineWhat(l), l.Day.Format(time.DateOnly), billedTokens(l), loggedTokens(l)})
 	}
 	d.Principals, _ = cut(rc.Principals, opts.Top)
 	rates, _ := cut(rc.Rates, opts.Top)

@@ -339,7 +339,7 @@ func TestReconcileShowsWhatDiffers(t *testing.T) {
 			t.Errorf("rate %+v: want +20%% over the book", r)
 		}
 	}
-	if diff := cmp.Diff([]string{"not understood"}, kindsOf(d)); diff != "" {
+	if diff := cmp.Diff([]string{"not token usage"}, kindsOf(d)); diff != "" {
 		t.Errorf("other lines (-want +got):\n%s", diff)
 	}
 
