@@ -20,7 +20,7 @@ type Aggregator struct {
 	q Query
 	// index maps a group's compact key to its measures in ms.
 	index map[ckey]uint32
-	ms    []Measures
+	ms    measureChunks
 	dict  dict
 	// last caches, per key string, the last string seen and its number: the records of a
 	// file mostly share their region, account, caller, model and operation.
@@ -68,11 +68,21 @@ func (d *dict) id(s string) uint32 {
 	if id, ok := d.ids[s]; ok {
 		return id
 	}
+	return d.own(strings.Clone(s)) // the record's copy may share a line buffer's memory
+}
+
+// own numbers s, a string nothing else will change (another aggregator's copy).
+func (d *dict) own(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if id, ok := d.ids[s]; ok {
+		return id
+	}
 	if d.ids == nil {
 		d.ids = make(map[string]uint32)
 		d.strs = append(d.strs, "")
 	}
-	s = strings.Clone(s) // the record's copy may share a line buffer's memory
 	id := uint32(len(d.strs))
 	d.strs = append(d.strs, s)
 	d.ids[s] = id
@@ -170,14 +180,34 @@ func (a *Aggregator) AddRow(r Row) {
 	a.add(a.compact(&r.Key), &r.Measures, &r.Key)
 }
 
+// measureChunks hold the groups' measures in fixed-size chunks: a million groups grow the
+// store one chunk at a time, never by copying it into a larger slice (which costs the copy,
+// and for a moment the old and the new slice both).
+type measureChunks struct {
+	chunks [][]Measures
+	n      uint32
+}
+
+const measureChunk = 4096
+
+func (s *measureChunks) at(i uint32) *Measures { return &s.chunks[i/measureChunk][i%measureChunk] }
+
+// grow adds a zero group and returns its number.
+func (s *measureChunks) grow() uint32 {
+	if s.n%measureChunk == 0 {
+		s.chunks = append(s.chunks, make([]Measures, measureChunk))
+	}
+	s.n++
+	return s.n - 1
+}
+
 func (a *Aggregator) add(c ckey, m *Measures, k *Key) {
 	i, ok := a.index[c]
 	if !ok {
-		i = uint32(len(a.ms))
+		i = a.ms.grow()
 		a.index[c] = i
-		a.ms = append(a.ms, Measures{})
 	}
-	if a.ms[i].Add(*m) && a.overflow == nil {
+	if a.ms.at(i).Add(*m) && a.overflow == nil {
 		var key Key
 		if k != nil {
 			key = *k
@@ -192,15 +222,16 @@ func (a *Aggregator) add(c ckey, m *Measures, k *Key) {
 func (a *Aggregator) Merge(b *Aggregator) {
 	// b's strings get a's numbers once each, then every group of b is renumbered.
 	// Number 0 (the empty string) is 0 in both, also when b has no dictionary yet.
+	// b's strings are its own copies already: a takes them as they are.
 	remap := make([]uint32, max(len(b.dict.strs), 1))
 	for id, s := range b.dict.strs {
-		remap[id] = a.dict.id(s)
+		remap[id] = a.dict.own(s)
 	}
 	for c, i := range b.index {
 		for j, id := range c.s {
 			c.s[j] = remap[id]
 		}
-		a.add(c, &b.ms[i], nil)
+		a.add(c, b.ms.at(i), nil)
 	}
 	a.OutOfRange += b.OutOfRange
 	a.Filtered += b.Filtered
@@ -218,7 +249,7 @@ func (a *Aggregator) Len() int { return len(a.index) }
 func (a *Aggregator) Each(fn func(*Row)) {
 	var r Row
 	for c, i := range a.index {
-		r.Key, r.Measures = a.expand(c), a.ms[i]
+		r.Key, r.Measures = a.expand(c), *a.ms.at(i)
 		fn(&r)
 	}
 }

@@ -644,12 +644,23 @@ func priceGuardrail(pr *PricedRow, p Pricer) {
 
 // viewAcc computes a view row by row.
 type viewAcc struct {
-	view  View
-	idx   map[string]int
-	lines []Line
+	view View
+	idx  map[string]int
+	// lines are held in fixed-size chunks while the view grows (a view can have a line per
+	// group: a million, when every call has its own session name), so that growing never
+	// copies them, nor holds an old and a new slice at once; result makes them one slice.
+	chunks [][]Line
+	n      int
+	// arena holds the lines' key values, lineChunk lines' worth at a time, so a line's Keys
+	// is a slice of it rather than an allocation of its own.
+	arena []string
 	keys  []string // the row's key values (scratch)
 	id    []byte   // their join (scratch)
 }
+
+const lineChunk = 2048
+
+func (a *viewAcc) line(n int) *Line { return &a.chunks[n/lineChunk][n%lineChunk] }
 
 func newViewAcc(v View) *viewAcc {
 	return &viewAcc{view: v, idx: map[string]int{}, keys: make([]string, len(v.Dims))}
@@ -680,16 +691,31 @@ func (a *viewAcc) add(r *PricedRow, vc *viewCtx) {
 		if len(a.keys) > 1 {
 			id = string(a.id)
 		}
-		n = len(a.lines)
+		n = a.n
 		a.idx[id] = n
-		a.lines = append(a.lines, Line{Keys: slices.Clone(a.keys)})
+		if n%lineChunk == 0 {
+			a.chunks = append(a.chunks, make([]Line, 0, lineChunk))
+		}
+		if len(a.arena) < len(a.keys) {
+			a.arena = make([]string, lineChunk*len(a.keys))
+		}
+		k := a.arena[:len(a.keys):len(a.keys)]
+		a.arena = a.arena[len(a.keys):]
+		copy(k, a.keys)
+		c := &a.chunks[len(a.chunks)-1]
+		*c = append(*c, Line{Keys: k})
+		a.n++
 	}
-	a.lines[n].add(r.Totals)
+	a.line(n).add(r.Totals)
 }
 
 func (a *viewAcc) result() ViewResult {
-	lines := a.lines
-	a.idx, a.lines = nil, nil
+	lines := make([]Line, 0, a.n)
+	for i, c := range a.chunks {
+		lines = append(lines, c...)
+		a.chunks[i] = nil // each chunk can go as soon as it is copied
+	}
+	a.idx, a.chunks, a.arena = nil, nil, nil
 	sortLines(lines, a.view.ByTime)
 	return ViewResult{View: a.view, Lines: lines}
 }
