@@ -120,6 +120,7 @@ func addBillRow(items *cur.Items, cols []Column, vals []*string) error {
 	}
 	items.AddItem(cur.Item{Day: day, Account: str(1), LineItemType: str(2), ProductCode: str(3), UsageType: str(4), Operation: str(5),
 		Principal: str(6), RegionCode: str(7), PricingUnit: str(8), Description: str(9), ProductName: str(10)}, qty, cost, lines)
+	items.Read += lines // the query sees only Bedrock line items: they are what it read
 	items.Bedrock += lines
 	return nil
 }

@@ -32,7 +32,37 @@ func WantFile(key string, since, until time.Time) bool {
 	return m[1] >= first && m[1] <= last
 }
 
-// ReadFolder reads the Parquet files of the export below root (WantFile) into items. A file
+// SelectFiles are the keys or paths of an export to read for [since, until) (WantFile):
+// when some are in billing-period folders, only those, so that files beside an export's
+// data (a copy, an earlier delivery) are not counted twice.
+func SelectFiles(keys []string, since, until time.Time) []string {
+	var inPeriod, other []string
+	for _, k := range keys {
+		if !WantFile(k, since, until) {
+			continue
+		}
+		if billingPeriodRE.MatchString(filepath.ToSlash(k)) {
+			inPeriod = append(inPeriod, k)
+		} else {
+			other = append(other, k)
+		}
+	}
+	if len(inPeriod) > 0 || hasPeriodFolder(keys) {
+		return inPeriod
+	}
+	return other
+}
+
+func hasPeriodFolder(keys []string) bool {
+	for _, k := range keys {
+		if billingPeriodRE.MatchString(filepath.ToSlash(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadFolder reads the Parquet files of the export below root (SelectFiles) into items. A file
 // that cannot be read is skipped and said why; the others are still read.
 func ReadFolder(ctx context.Context, root string, since, until time.Time, items *Items) (files int, skipped []string, err error) {
 	var paths []string
@@ -40,7 +70,7 @@ func ReadFolder(ctx context.Context, root string, since, until time.Time, items 
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && WantFile(p, since, until) {
+		if !d.IsDir() {
 			paths = append(paths, p)
 		}
 		return nil
@@ -48,6 +78,7 @@ func ReadFolder(ctx context.Context, root string, since, until time.Time, items 
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading the export at %s: %w", root, err)
 	}
+	paths = SelectFiles(paths, since, until)
 	slices.Sort(paths)
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {

@@ -104,8 +104,9 @@ func genericProductName(v string) bool {
 // Items sums line items into Items. The zero value is not usable; use NewItems.
 type Items struct {
 	m map[ItemKey]*Item
-	// Read counts the line items read; Bedrock the ones kept (IsBedrock).
-	Read, Bedrock int64
+	// Read counts the line items read; Bedrock the ones kept (IsBedrock); NoDate the Bedrock
+	// ones without a usage start date, which no period can hold (they are left out and said).
+	Read, Bedrock, NoDate int64
 }
 
 // NewItems returns an empty Items.
@@ -118,6 +119,10 @@ func (s *Items) Add(li *LineItem) {
 		return
 	}
 	s.Bedrock++
+	if li.UsageStart.IsZero() {
+		s.NoDate++
+		return
+	}
 	it := Item{
 		Day: li.UsageStart.UTC().Truncate(24 * time.Hour), Account: li.UsageAccount, LineItemType: li.LineItemType,
 		ProductCode: li.ProductCode, UsageType: li.UsageType, Operation: li.Operation, Principal: li.IAMPrincipal,
@@ -175,6 +180,11 @@ func IsBedrock(productCode, usageType string, product map[string]string) bool {
 	return false
 }
 
+// RequiredColumns are the columns a file of the export must have; the others read as empty
+// when a file lacks them (an export without IAM principal data has no principals).
+var RequiredColumns = []string{"line_item_line_item_type", "line_item_usage_start_date", "line_item_product_code", "line_item_usage_type",
+	"line_item_usage_amount", "line_item_unblended_cost"}
+
 // ErrNotParquet is returned for a file that is not Parquet.
 var ErrNotParquet = errors.New("not a Parquet file")
 
@@ -191,6 +201,17 @@ func ReadParquet(r io.ReaderAt, size int64, fn func(*LineItem)) (err error) {
 	f, err := parquet.OpenFile(r, size)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotParquet, err)
+	}
+	// A column the file lacks would read as empty in every row: a bill without its line item
+	// types or costs must be refused, not compared as zero.
+	var lacks []string
+	for _, c := range RequiredColumns {
+		if _, ok := f.Schema().Lookup(c); !ok {
+			lacks = append(lacks, c)
+		}
+	}
+	if len(lacks) > 0 {
+		return fmt.Errorf("not a CUR 2.0 export file: no column %s", strings.Join(lacks, ", "))
 	}
 	rd := parquet.NewGenericReader[LineItem](f)
 	defer rd.Close()

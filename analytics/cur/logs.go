@@ -20,6 +20,13 @@ type lineKey struct {
 
 type principalKey struct{ Account, Principal string }
 
+// dayPrincipal is a principal's logged usage of one day: the comparison keeps only the days
+// the bill has.
+type dayPrincipal struct {
+	Day time.Time
+	principalKey
+}
+
 type sums struct {
 	tokens decimal.Decimal
 	cost   decimal.Decimal
@@ -45,8 +52,9 @@ func (s *sums) add(tokens, cost decimal.Decimal, known bool) {
 // analytics.ReportOptions.Observe.
 type Logs struct {
 	lines          map[lineKey]*sums
-	principals     map[principalKey]*sums
-	dayRegions     map[[2]string]int64 // calls per day and region
+	principals     map[dayPrincipal]*sums
+	dayRegions     map[[2]string]int64  // calls per day and region
+	hours          map[[2]string]uint32 // the hours of the day with calls, a bit each, per day and region
 	accounts       map[string]bool
 	unpriced       int64 // calls the book could not price (their tokens are compared, not their cost)
 	unpricedModels map[string]bool
@@ -54,14 +62,16 @@ type Logs struct {
 
 // NewLogs returns an empty Logs.
 func NewLogs() *Logs {
-	return &Logs{lines: map[lineKey]*sums{}, principals: map[principalKey]*sums{}, dayRegions: map[[2]string]int64{},
+	return &Logs{lines: map[lineKey]*sums{}, principals: map[dayPrincipal]*sums{}, dayRegions: map[[2]string]int64{}, hours: map[[2]string]uint32{},
 		accounts: map[string]bool{}, unpricedModels: map[string]bool{}}
 }
 
 // Add adds one priced row of the report.
 func (l *Logs) Add(pr *analytics.PricedRow) {
 	day := pr.Hour.UTC().Truncate(24 * time.Hour)
-	l.dayRegions[[2]string{day.Format(time.DateOnly), pr.Region}] += pr.Calls
+	dr := [2]string{day.Format(time.DateOnly), pr.Region}
+	l.dayRegions[dr] += pr.Calls
+	l.hours[dr] |= 1 << uint(pr.Hour.UTC().Hour())
 	if pr.Account != "" {
 		l.accounts[pr.Account] = true
 	}
@@ -90,7 +100,7 @@ func (l *Logs) Add(pr *analytics.PricedRow) {
 		{KindCacheWrite, cw5, pr.Cost.CacheWrite},
 		{KindCacheWrite1h, pr.CacheWrite1hTokens, pr.Cost.CacheWrite1h},
 	}
-	pk := principalKey{pr.Account, principalLabel(pr.PrincipalKind, pr.App, pr.User, pr.Principal)}
+	pk := dayPrincipal{day, principalKey{pr.Account, principalLabel(pr.PrincipalKind, pr.App, pr.User, pr.Principal)}}
 	ps := l.principals[pk]
 	if ps == nil {
 		ps = &sums{known: true}

@@ -1,6 +1,7 @@
 package cur
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -132,10 +133,13 @@ func signature(s string) string {
 }
 
 // unitTokens is how many tokens one unit of a line item's usage amount is: from its pricing
-// unit ("1K tokens", "1M tokens", "Tokens") or, for the generic unit "Units", from its
-// description ("$3.00 per million input tokens …"). ok is false when neither says: the item's
-// tokens are then not known, and only its cost is compared.
-func unitTokens(pricingUnit, description string) (decimal.Decimal, bool) {
+// unit ("1K tokens", "1M tokens", "Tokens") or, for the generic unit "Units", from the price
+// its description states ("$3.00 per million input tokens …") checked against the item's own
+// rate (cost ÷ quantity): a rate equal to the stated price makes a unit the price's
+// denominator (a million tokens), a rate of the price per token makes it one token. ok is
+// false when nothing says, or the rate fits neither: the item's tokens are then not known,
+// and only its cost is compared. The size of a unit is never assumed.
+func unitTokens(pricingUnit, description string, qty, cost decimal.Decimal) (decimal.Decimal, bool) {
 	u := strings.ToLower(strings.TrimSpace(pricingUnit))
 	switch u {
 	case "token", "tokens", "count":
@@ -145,13 +149,33 @@ func unitTokens(pricingUnit, description string) (decimal.Decimal, bool) {
 	case "1m tokens", "1m token", "million tokens", "1,000,000 tokens", "1000000 tokens":
 		return decimal.NewFromInt(1_000_000), true
 	case "units", "unit", "":
-		d := strings.ToLower(description)
+		m := priceRE.FindStringSubmatch(strings.ToLower(description))
+		if m == nil || qty.IsZero() || cost.IsZero() {
+			return decimal.Decimal{}, false
+		}
+		price, err := decimal.NewFromString(m[1])
+		if err != nil || price.IsZero() {
+			return decimal.Decimal{}, false
+		}
+		per := decimal.NewFromInt(1_000_000)
+		if strings.Contains(m[2], "k") || strings.Contains(m[2], "thousand") || m[2] == "1,000" || m[2] == "1000" {
+			per = decimal.NewFromInt(1000)
+		}
+		rate := cost.Div(qty)
 		switch {
-		case strings.Contains(d, "per million") || strings.Contains(d, "per 1m ") || strings.Contains(d, "per 1,000,000") || strings.Contains(d, "per 1 million"):
-			return decimal.NewFromInt(1_000_000), true
-		case strings.Contains(d, "per thousand") || strings.Contains(d, "per 1k ") || strings.Contains(d, "per 1,000 ") || strings.Contains(d, "per 1000 "):
-			return decimal.NewFromInt(1000), true
+		case near(rate, price):
+			return per, true
+		case near(rate, price.Div(per)):
+			return decimal.NewFromInt(1), true
 		}
 	}
 	return decimal.Decimal{}, false
+}
+
+// priceRE reads the price a line item's description states.
+var priceRE = regexp.MustCompile(`\$\s*([0-9]+(?:\.[0-9]+)?)\s*(?:usd\s*)?per\s+(1,000,000|1000000|1 million|million|1m|1,000|1000|thousand|1k)\b`)
+
+// near says whether a is within 1 % of b.
+func near(a, b decimal.Decimal) bool {
+	return a.Sub(b).Abs().LessThanOrEqual(b.Abs().Div(decimal.NewFromInt(100)))
 }

@@ -8,14 +8,19 @@ import (
 	"time"
 
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
+	"github.com/shopspring/decimal"
 )
 
 // PriceFile builds a price file in the book's format from the rates the bill shows (Rates):
-// one entry per model, region, scope and tier that has both an input and an output rate,
-// effective from the period's first day, its source naming the export. Rates it cannot write
-// (no output billed, say) are returned as notes. Load the file with --prices: its entries win
-// over the book's for what they cover.
-func (rc *Reconciliation) PriceFile(exportName string, now time.Time) (*pricing.File, []string) {
+// one entry per model, region, scope and tier, effective from the period's first day, its
+// source naming the export. Where the book has an entry for the same model, scope, region and
+// tier, the written entry is that entry with the billed rates in place of the book's, so
+// what the period did not bill (a cache rate, the long-context tier, its threshold) stays as
+// the book has it and a report priced with the file prices everything the book did; without
+// one, an entry needs both an input and an output rate billed. Rates it cannot write are
+// returned as notes. Load the file with --prices: its entries win over the book's for what
+// they cover, so reconciling again with it gives no drift on those rates.
+func (rc *Reconciliation) PriceFile(exportName string, now time.Time, book RateBook) (*pricing.File, []string) {
 	type ek struct{ Model, Region, Scope, Tier string }
 	type acc struct {
 		std, long pricing.Rates
@@ -67,29 +72,85 @@ func (rc *Reconciliation) PriceFile(exportName string, now time.Time) (*pricing.
 	for _, k := range keys {
 		a := m[k]
 		what := fmt.Sprintf("%s in %s (%s%s)", k.Model, k.Region, k.Scope, tierSuffix(k.Tier))
-		if a.std.Input == nil || a.std.Output == nil {
-			notes = append(notes, what+": not written, the bill has no "+missing(a.std)+" for it")
-			continue
-		}
-		e := pricing.Entry{Model: k.Model, Region: []string{k.Region}, From: rc.Since.Format(time.DateOnly), Tier: k.Tier, Rates: a.std,
-			Source:  fmt.Sprintf("CUR 2.0 export %s, billing period %s: unblended cost ÷ usage", exportName, period),
-			Checked: now.UTC().Format(time.DateOnly)}
-		if k.Scope == ScopeGlobal {
-			e.Scopes = []pricing.Scope{pricing.ScopeGlobal}
+		var e pricing.Entry
+		if base := bookEntry(book, k.Model, k.Scope, k.Region, k.Tier, rc.Since); base != nil {
+			e = pricing.Entry{Model: base.Model, Scopes: billScopes(base.Scopes, k.Scope), Tier: base.Tier, Rates: base.Rates,
+				LongContextThreshold: base.LongContextThreshold, FlatLongContext: base.FlatLongContext}
+			if base.LongContext != nil {
+				lc := *base.LongContext
+				e.LongContext = &lc
+			}
 		} else {
+			e = pricing.Entry{Model: k.Model, Tier: k.Tier}
 			e.Scopes = []pricing.Scope{pricing.ScopeInRegion, pricing.ScopeGeo}
-		}
-		if a.hasLong {
-			if a.long.Input != nil && a.long.Output != nil {
-				long := a.long
-				e.LongContext = &long
-			} else {
-				notes = append(notes, what+": long-context rates not written, the bill has no "+missing(a.long)+" at them")
+			if k.Scope == ScopeGlobal {
+				e.Scopes = []pricing.Scope{pricing.ScopeGlobal}
 			}
 		}
+		overlay(&e.Rates, a.std)
+		if a.hasLong {
+			if e.LongContext == nil {
+				e.LongContext = &pricing.Rates{}
+				e.FlatLongContext = false
+			}
+			overlay(e.LongContext, a.long)
+			if e.LongContext.Input == nil || e.LongContext.Output == nil {
+				notes = append(notes, what+": long-context rates not written, the bill has no "+missing(*e.LongContext)+" at them")
+				e.LongContext, e.LongContextThreshold = nil, 0
+			}
+		}
+		if e.Input == nil || e.Output == nil {
+			notes = append(notes, what+": not written, the bill has no "+missing(e.Rates)+" for it and the book no entry")
+			continue
+		}
+		e.Region, e.From, e.Until = []string{k.Region}, rc.Since.Format(time.DateOnly), ""
+		e.Source = fmt.Sprintf("CUR 2.0 export %s, billing period %s: unblended cost ÷ usage", exportName, period)
+		e.Checked, e.Note = now.UTC().Format(time.DateOnly), ""
 		f.Entries = append(f.Entries, e)
 	}
 	return f, notes
+}
+
+// billScopes are the scopes of a book entry that a reconciliation scope covers: regional is
+// in-region and geo, global is global; so the entries written for one model and region never
+// overlap.
+func billScopes(book []pricing.Scope, scope string) []pricing.Scope {
+	var out []pricing.Scope
+	for _, s := range book {
+		if (s == pricing.ScopeGlobal) == (scope == ScopeGlobal) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// overlay sets the rates the bill showed over base's.
+func overlay(base *pricing.Rates, billed pricing.Rates) {
+	for _, p := range []struct{ dst, src **decimal.Decimal }{
+		{&base.Input, &billed.Input}, {&base.Output, &billed.Output}, {&base.CacheRead, &billed.CacheRead},
+		{&base.CacheWrite, &billed.CacheWrite}, {&base.CacheWrite1h, &billed.CacheWrite1h},
+	} {
+		if *p.src != nil {
+			*p.dst = *p.src
+		}
+	}
+}
+
+// bookEntry is the book's entry for a reconciliation scope (regional: in-region, else geo).
+func bookEntry(book RateBook, model, scope, region, tier string, t time.Time) *pricing.Entry {
+	if book == nil {
+		return nil
+	}
+	scopes := []pricing.Scope{pricing.ScopeInRegion, pricing.ScopeGeo}
+	if scope == ScopeGlobal {
+		scopes = []pricing.Scope{pricing.ScopeGlobal}
+	}
+	for _, s := range scopes {
+		if e, err := book.EntryFor(model, s, region, tier, t); err == nil {
+			return e
+		}
+	}
+	return nil
 }
 
 func tierSuffix(t string) string {

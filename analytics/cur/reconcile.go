@@ -3,6 +3,7 @@ package cur
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ const (
 	StatusDrift      = "drift"       // both sides have it, beyond the tolerance
 	StatusBilledOnly = "billed only" // the bill has it, the logs do not
 	StatusLoggedOnly = "logged only" // the logs have it, the bill does not
+	// StatusPending is a line of the bill's last day while the bill is still filling it in
+	// (the period goes on after it), or of a day after it: listed, not in the totals.
+	StatusPending = "pending"
 )
 
 // Reasons a line is on one side only: what it probably is.
@@ -31,10 +35,23 @@ const (
 	ReasonNotInLogs    = "the logs have calls in that region that day, but none of this model, kind and scope: calls through another account, profile or endpoint, or hours without logging"
 	ReasonUnmapped     = "a model the price book does not name, so the logs' calls to it cannot be matched"
 	ReasonNotBilledYet = "not billed yet: CUR 2.0 data arrives a day or two late"
+	ReasonPartialDay   = "the bill's last day, which the export may still be filling in: compared once the next day is billed"
+	ReasonUnmappedPeer = "the bill has usage that day in that region under a model name the price book does not map (see the billed-only lines): probably this usage"
 	ReasonReserved     = "reserved capacity, billed per hour or month rather than per token"
 	ReasonUnpriced     = "calls the logs cannot price (an unknown model, or an application inference profile not resolved: see --profile-map), so they cannot be matched with the bill"
 	ReasonNotBilled    = "logged but not billed: a free or credited use, a failed call billed as nothing, or usage another account pays for"
 )
+
+// explained are the reasons of billed-only usage that no invocation log can have: the
+// unexplained drift leaves them out.
+var explained = map[string]bool{ReasonMantle: true, ReasonBatch: true, ReasonOtherAccount: true}
+
+// reducesPrice says whether an adjustment line takes off the price (a credit, a refund, a
+// discount): what --discount would apply. Tax and fees do not.
+func reducesPrice(lineItemType string) bool {
+	l := strings.ToLower(lineItemType)
+	return strings.Contains(l, "credit") || strings.Contains(l, "refund") || strings.Contains(l, "discount")
+}
 
 // RateBook is what reconcile needs of the price book.
 type RateBook interface {
@@ -81,8 +98,9 @@ type Reconciliation struct {
 	// Skipped lists the export's files that could not be read, and why: their line items
 	// are missing from the bill side.
 	Skipped []string
-	// MaxDrift and OverDrift are set by CheckDrift.
+	// MaxDrift, DriftGate ("total" or "unexplained") and OverDrift are set by CheckDrift.
 	MaxDrift  *decimal.Decimal
+	DriftGate string
 	OverDrift bool
 }
 
@@ -94,10 +112,16 @@ type Totals struct {
 	BilledTokens, LoggedTokens decimal.Decimal
 	// OtherCost is the billed Bedrock cost that is not token usage (Other), not compared.
 	OtherCost decimal.Decimal
-	// NotBilledYet is the logged cost of the days after the bill's last day (the bill lags a
-	// day or two): listed as lines, but left out of the totals compared, which end with the
-	// bill.
-	NotBilledYet decimal.Decimal
+	// NotBilledYet and PendingBilled are the logged and billed cost of the pending lines:
+	// the bill's last day while the period goes on after it (the export refreshes during the
+	// day), and the days after it (the bill lags a day or two). They are listed as lines and
+	// left out of the totals compared, which end with the bill's last complete day.
+	NotBilledYet, PendingBilled decimal.Decimal
+	// Explained is the billed cost no invocation log can show (bedrock-mantle, batch, other
+	// accounts); UnexplainedDrift is CostDrift without it, in percent of the billed cost
+	// without it.
+	Explained, UnexplainedDrift decimal.Decimal
+	UnexplainedDriftPct         *decimal.Decimal
 }
 
 // Line is one day × region × model × token kind × scope × tier of both sides.
@@ -190,7 +214,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	usageTypes := map[lineKey]map[string]bool{}
 	mantle := map[lineKey]bool{}
 	account := map[lineKey]string{}
-	billPrincipals := map[principalKey]*sums{}
+	billPrincipals := map[dayPrincipal]*sums{}
 	others := map[[4]string]*Other{}
 	var usageCost, adjustCost decimal.Decimal
 	addOther := func(kind string, it *Item, region string) {
@@ -224,7 +248,9 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 			region = u.Region
 		}
 		if !usageLineTypes[it.LineItemType] {
-			adjustCost = adjustCost.Add(it.Cost)
+			if reducesPrice(it.LineItemType) {
+				adjustCost = adjustCost.Add(it.Cost)
+			}
 			addOther("adjustment", it, region)
 			continue
 		}
@@ -248,7 +274,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		if !mapped {
 			model = "?" + name
 		}
-		per, known := unitTokens(it.PricingUnit, it.Description)
+		per, known := unitTokens(it.PricingUnit, it.Description, it.Quantity, it.Cost)
 		tokens := decimal.Zero
 		if known {
 			tokens = it.Quantity.Mul(per)
@@ -270,13 +296,16 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		}
 		s.add(tokens, it.Cost, known)
 		usageTypes[k][it.UsageType] = true
-		bp := billPrincipal(it.Principal)
-		ps := billPrincipals[bp]
-		if ps == nil {
-			ps = &sums{}
-			billPrincipals[bp] = ps
+		if !u.Mantle && u.Tier != TierBatch && account[k] == "" {
+			// Only usage the logs can see: mantle, batch and other accounts are gaps.
+			bp := dayPrincipal{it.Day, billPrincipal(it.Principal)}
+			ps := billPrincipals[bp]
+			if ps == nil {
+				ps = &sums{}
+				billPrincipals[bp] = ps
+			}
+			ps.add(tokens, it.Cost, known)
 		}
-		ps.add(tokens, it.Cost, known)
 		if known && mapped && !tokens.IsZero() {
 			rk := rateKey{model, region, u.Scope, u.Tier, u.Kind, u.LongContext}
 			if u.Mantle {
@@ -292,6 +321,20 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	}
 	if !usageCost.IsZero() && adjustCost.IsNegative() {
 		rc.Discount = adjustCost.Neg().Div(usageCost).Mul(hundred).Round(2)
+	}
+	// The bill is refreshed during the day: its last day is complete only when the period
+	// ends with it. Otherwise that day and the days after it are pending, listed but not in
+	// the totals compared.
+	pendingFrom := time.Time{}
+	if !rc.LastBilledDay.IsZero() && rc.LastBilledDay.Add(24*time.Hour).Before(opts.Until) {
+		pendingFrom = rc.LastBilledDay
+	}
+	pending := func(day time.Time) bool { return !pendingFrom.IsZero() && !day.Before(pendingFrom) }
+	unmappedAt := map[[2]string]bool{}
+	for k := range billed {
+		if strings.HasPrefix(k.Model, "?") {
+			unmappedAt[[2]string{k.Day.Format(time.DateOnly), k.Region}] = true
+		}
 	}
 	// The lines: every key of either side.
 	keys := map[lineKey]bool{}
@@ -328,16 +371,21 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		}
 		ln.CostDriftPct = pct(ln.CostDrift, ln.BilledCost)
 		switch {
+		case pending(k.Day):
+			ln.Status, ln.Reason = StatusPending, ReasonPartialDay
+			if k.Day.After(rc.LastBilledDay) {
+				ln.Reason = ReasonNotBilledYet
+			}
 		case b == nil:
 			ln.Status = StatusLoggedOnly
 			ln.Reason = ReasonNotBilled
 			switch {
-			case !rc.LastBilledDay.IsZero() && k.Day.After(rc.LastBilledDay):
-				ln.Reason = ReasonNotBilledYet
 			case k.Tier == TierReserved:
 				ln.Reason = ReasonReserved
 			case l.unpriced:
 				ln.Reason = ReasonUnpriced
+			case unmappedAt[[2]string{k.Day.Format(time.DateOnly), k.Region}]:
+				ln.Reason = ReasonUnmappedPeer
 			}
 		case l == nil:
 			ln.Status = StatusBilledOnly
@@ -346,19 +394,31 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 			ln.Status = StatusMatch
 		default:
 			ln.Status = StatusDrift
+			dr := [2]string{k.Day.Format(time.DateOnly), k.Region}
+			if h := bits.OnesCount32(logs.hours[dr]); ln.CostDrift.IsNegative() && h < 24 {
+				ln.Reason = fmt.Sprintf("the logs of that day in that region have calls in %d of its 24 hours: hours without logging may explain what the logs lack", h)
+			}
 		}
 		rc.Lines = append(rc.Lines, ln)
-		if ln.Reason == ReasonNotBilledYet {
+		if ln.Status == StatusPending {
 			rc.Totals.NotBilledYet = rc.Totals.NotBilledYet.Add(ln.LoggedCost)
+			rc.Totals.PendingBilled = rc.Totals.PendingBilled.Add(ln.BilledCost)
 			continue
 		}
 		rc.Totals.BilledCost = rc.Totals.BilledCost.Add(ln.BilledCost)
 		rc.Totals.LoggedCost = rc.Totals.LoggedCost.Add(ln.LoggedCost)
-		rc.Totals.BilledTokens = rc.Totals.BilledTokens.Add(ln.BilledTokens)
-		rc.Totals.LoggedTokens = rc.Totals.LoggedTokens.Add(ln.LoggedTokens)
+		if ln.TokensKnown { // a line whose billed tokens are unknown adds to neither side
+			rc.Totals.BilledTokens = rc.Totals.BilledTokens.Add(ln.BilledTokens)
+			rc.Totals.LoggedTokens = rc.Totals.LoggedTokens.Add(ln.LoggedTokens)
+		}
+		if ln.Status == StatusBilledOnly && explained[ln.Reason] {
+			rc.Totals.Explained = rc.Totals.Explained.Add(ln.BilledCost)
+		}
 	}
 	rc.Totals.CostDrift = rc.Totals.LoggedCost.Sub(rc.Totals.BilledCost)
 	rc.Totals.CostDriftPct = pct(rc.Totals.CostDrift, rc.Totals.BilledCost)
+	rc.Totals.UnexplainedDrift = rc.Totals.CostDrift.Add(rc.Totals.Explained)
+	rc.Totals.UnexplainedDriftPct = pct(rc.Totals.UnexplainedDrift, rc.Totals.BilledCost.Sub(rc.Totals.Explained))
 	slices.SortFunc(rc.Lines, func(a, b Line) int {
 		return cmp.Or(a.Day.Compare(b.Day), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Model, b.Model),
 			cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Tier, b.Tier),
@@ -366,7 +426,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 			cmp.Compare(a.Account, b.Account))
 	})
 	rc.Gaps = gaps(rc.Lines)
-	rc.Principals = principals(billPrincipals, logs, tol)
+	rc.Principals = principals(billPrincipals, logs, tol, func(day time.Time) bool { return !pending(day) && !day.Before(opts.Since) && day.Before(opts.Until) })
 	for k, s := range rates {
 		r := Rate{Model: k.Model, Region: k.Region, Scope: k.Scope, Tier: k.Tier, Kind: k.Kind, LongContext: k.Long,
 			Tokens: s.tokens, Cost: s.cost, Billed: s.cost.Div(s.tokens).Mul(million).Round(6)}
@@ -401,7 +461,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	if rc.LastBilledDay.IsZero() {
 		rc.Warnings = append(rc.Warnings, "the export has no Bedrock usage in the period: is the export delivered, and the period billed yet?")
 	} else if last := opts.Until.Add(-24 * time.Hour); rc.LastBilledDay.Before(last) {
-		rc.Warnings = append(rc.Warnings, fmt.Sprintf("the bill ends on %s, before the period does: logged usage after it is not billed yet", rc.LastBilledDay.Format(time.DateOnly)))
+		rc.Warnings = append(rc.Warnings, fmt.Sprintf("the bill ends on %s, before the period does: that day (which the export may still be filling in) and the days after it are pending, not compared", rc.LastBilledDay.Format(time.DateOnly)))
 	}
 	return rc
 }
@@ -484,18 +544,36 @@ func gaps(lines []Line) []Gap {
 	return out
 }
 
-func principals(billed map[principalKey]*sums, logs *Logs, tol decimal.Decimal) []PrincipalLine {
+// principals sets the billed cost of each principal against the logged, over the days
+// keep accepts (the bill's complete days of the period).
+func principals(billedByDay map[dayPrincipal]*sums, logs *Logs, tol decimal.Decimal, keep func(time.Time) bool) []PrincipalLine {
+	billed, logged := map[principalKey]*sums{}, map[principalKey]*sums{}
+	fold := func(into map[principalKey]*sums, from map[dayPrincipal]*sums) {
+		for k, s := range from {
+			if !keep(k.Day) {
+				continue
+			}
+			t := into[k.principalKey]
+			if t == nil {
+				t = &sums{}
+				into[k.principalKey] = t
+			}
+			t.tokens, t.cost, t.calls = t.tokens.Add(s.tokens), t.cost.Add(s.cost), t.calls+s.calls
+		}
+	}
+	fold(billed, billedByDay)
+	fold(logged, logs.principals)
 	keys := map[principalKey]bool{}
 	for k := range billed {
 		keys[k] = true
 	}
-	for k := range logs.principals {
+	for k := range logged {
 		keys[k] = true
 	}
 	var out []PrincipalLine
 	for k := range keys {
 		p := PrincipalLine{Account: k.Account, Principal: k.Principal}
-		b, l := billed[k], logs.principals[k]
+		b, l := billed[k], logged[k]
 		if b != nil {
 			p.BilledCost = b.cost
 		}
@@ -530,6 +608,11 @@ func bookRate(book RateBook, r Rate, t time.Time) (*decimal.Decimal, string) {
 		scope = pricing.ScopeGlobal
 	}
 	e, err := book.EntryFor(r.Model, scope, r.Region, r.Tier, t)
+	if err != nil && scope == pricing.ScopeInRegion {
+		// Regional usage is in-region and geographic calls at one rate; a model the book
+		// prices for geographic profiles only has it there.
+		e, err = book.EntryFor(r.Model, pricing.ScopeGeo, r.Region, r.Tier, t)
+	}
 	if err != nil {
 		return nil, ""
 	}
@@ -566,10 +649,16 @@ func sortedSet(m map[string]bool) []string {
 }
 
 // CheckDrift records the --max-drift verdict: over when the total's cost drift, in percent
-// of the billed cost, is larger than max (either way).
-func (rc *Reconciliation) CheckDrift(max decimal.Decimal) bool {
-	rc.MaxDrift = &max
-	p := rc.Totals.CostDriftPct
-	rc.OverDrift = p != nil && p.Abs().GreaterThan(max) || (p == nil && !rc.Totals.LoggedCost.IsZero())
+// of the billed cost, is larger than max either way, or when the logs cost something and the
+// bill nothing. With unexplained, the drift is the unexplained one: without the billed usage
+// no invocation log can show (bedrock-mantle, batch, other accounts).
+func (rc *Reconciliation) CheckDrift(max decimal.Decimal, unexplained bool) bool {
+	rc.MaxDrift, rc.DriftGate = &max, "total"
+	p, logged := rc.Totals.CostDriftPct, rc.Totals.LoggedCost
+	if unexplained {
+		rc.DriftGate = "unexplained"
+		p = rc.Totals.UnexplainedDriftPct
+	}
+	rc.OverDrift = (p != nil && p.Abs().GreaterThan(max)) || (p == nil && !logged.IsZero())
 	return rc.OverDrift
 }

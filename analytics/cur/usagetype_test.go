@@ -106,23 +106,26 @@ func TestModelIndex(t *testing.T) {
 
 func TestUnitTokens(t *testing.T) {
 	tests := []struct {
-		name, unit, desc string
-		want             int64
-		ok               bool
+		name, unit, desc, qty, cost string
+		want                        int64
+		ok                          bool
 	}{
-		{"tokens", "Tokens", "", 1, true},
-		{"thousands", "1K tokens", "", 1000, true},
-		{"millions", "1M tokens", "", 1_000_000, true},
-		{"units per million", "Units", "$3.00 per million input tokens for Claude Sonnet 4.6 in US East (N. Virginia)", 1_000_000, true},
-		{"units per thousand", "Units", "$0.003 per 1K input tokens", 1000, true},
-		{"units without a word", "Units", "Claude usage", 0, false},
-		{"hours", "Hrs", "", 0, false},
+		{"tokens", "Tokens", "", "1000", "0.003", 1, true},
+		{"thousands", "1K tokens", "", "1", "0.003", 1000, true},
+		{"millions", "1M tokens", "", "1", "3", 1_000_000, true},
+		{"units of a million, as the rate says", "Units", "$3.00 per million input tokens for Claude Sonnet 4.6 in US East (N. Virginia)", "2", "6", 1_000_000, true},
+		{"units of one token, as the rate says", "Units", "$3.00 per million input tokens", "2000000", "6", 1, true},
+		{"units per thousand", "Units", "$0.003 per 1K input tokens", "10", "0.03", 1000, true},
+		{"a rate that fits neither", "Units", "$3.00 per million input tokens", "2", "5", 0, false},
+		{"a price not stated", "Units", "Claude usage, per million tokens", "2", "6", 0, false},
+		{"free: nothing to check the unit with", "Units", "$3.00 per million input tokens", "2", "0", 0, false},
+		{"hours", "Hrs", "", "24", "480", 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := unitTokens(tt.unit, tt.desc)
+			got, ok := unitTokens(tt.unit, tt.desc, decimal.RequireFromString(tt.qty), decimal.RequireFromString(tt.cost))
 			if ok != tt.ok || (ok && !got.Equal(decimal.NewFromInt(tt.want))) {
-				t.Errorf("unitTokens(%q, %q) = %s, %v; want %d, %v", tt.unit, tt.desc, got, ok, tt.want, tt.ok)
+				t.Errorf("unitTokens(%q, %q, %s, %s) = %s, %v; want %d, %v", tt.unit, tt.desc, tt.qty, tt.cost, got, ok, tt.want, tt.ok)
 			}
 		})
 	}

@@ -79,10 +79,15 @@ type rcTotals struct {
 	LoggedTokens decimal.Decimal  `json:"logged_tokens"`
 	OtherCost    decimal.Decimal  `json:"other_billed_cost_usd"`
 	NotBilledYet decimal.Decimal  `json:"logged_cost_not_billed_yet_usd"`
+	Pending      decimal.Decimal  `json:"billed_cost_pending_usd"`
+	Explained    decimal.Decimal  `json:"explained_billed_cost_usd"`
+	Unexplained  decimal.Decimal  `json:"cost_drift_unexplained_usd"`
+	UnexplPct    *decimal.Decimal `json:"cost_drift_unexplained_pct"`
 }
 
 type rcVerdict struct {
 	MaxDriftPct decimal.Decimal `json:"max_drift_pct"`
+	Of          string          `json:"of"`
 	Over        bool            `json:"over"`
 }
 
@@ -168,7 +173,8 @@ func toJSON(rc *cur.Reconciliation) rcJSON {
 		GeneratedAt: rc.GeneratedAt.UTC().Format(time.RFC3339), BillSource: rc.BillSource, LogSource: rc.LogSource,
 		TolerancePct: rc.Tolerance.String(), LineItems: rcCounts{rc.LineItems, rc.BedrockLineItems},
 		Totals: rcTotals{rc.Totals.BilledCost, rc.Totals.LoggedCost, rc.Totals.CostDrift, rc.Totals.CostDriftPct,
-			rc.Totals.BilledTokens, rc.Totals.LoggedTokens, rc.Totals.OtherCost, rc.Totals.NotBilledYet},
+			rc.Totals.BilledTokens, rc.Totals.LoggedTokens, rc.Totals.OtherCost, rc.Totals.NotBilledYet, rc.Totals.PendingBilled,
+			rc.Totals.Explained, rc.Totals.UnexplainedDrift, rc.Totals.UnexplainedDriftPct},
 		DiscountPct: rc.Discount.String(), Gaps: []rcGap{}, Lines: []rcLine{}, Principals: []rcPrincipal{}, Rates: []rcRate{},
 		Other: []rcOther{}, Warnings: append([]string{}, rc.Warnings...), Skipped: append([]string{}, rc.Skipped...)}
 	if !rc.LastBilledDay.IsZero() {
@@ -176,7 +182,7 @@ func toJSON(rc *cur.Reconciliation) rcJSON {
 		out.LastBilledDay = &d
 	}
 	if rc.MaxDrift != nil {
-		out.Verdict = &rcVerdict{*rc.MaxDrift, rc.OverDrift}
+		out.Verdict = &rcVerdict{*rc.MaxDrift, rc.DriftGate, rc.OverDrift}
 	}
 	for _, g := range rc.Gaps {
 		out.Gaps = append(out.Gaps, rcGap{g.Side, g.Reason, g.Lines, g.Cost, g.Tokens, g.Regions, g.Models})
@@ -276,14 +282,14 @@ func tokensText(d decimal.Decimal, known bool) string {
 // billedTokens is a line's billed tokens: "—" when the bill has none of it, "?" when its
 // unit is not understood.
 func billedTokens(l cur.Line) string {
-	if l.Status == cur.StatusLoggedOnly {
+	if len(l.UsageTypes) == 0 {
 		return "—"
 	}
 	return tokensText(l.BilledTokens, l.TokensKnown)
 }
 
 func loggedTokens(l cur.Line) string {
-	if l.Status == cur.StatusBilledOnly {
+	if l.LoggedTokens.IsZero() && l.LoggedCost.IsZero() {
 		return "—"
 	}
 	return tokensText(l.LoggedTokens, true)
@@ -312,15 +318,22 @@ func lineWhat(l cur.Line) string {
 func headline(rc *cur.Reconciliation) string {
 	t := rc.Totals
 	s := fmt.Sprintf("Billed %s, logged %s: drift %s (%s)", usd(t.BilledCost), usd(t.LoggedCost), signedUSD(t.CostDrift), signedPct(t.CostDriftPct))
-	if !t.NotBilledYet.IsZero() {
-		s += fmt.Sprintf(", through %s, the bill's last day (%s logged since, not billed yet)", rc.LastBilledDay.Format(time.DateOnly), usd(t.NotBilledYet))
+	if !t.NotBilledYet.IsZero() || !t.PendingBilled.IsZero() {
+		s += fmt.Sprintf(", before %s, the bill's last day, which is still being billed (%s logged from then on)", rc.LastBilledDay.Format(time.DateOnly), usd(t.NotBilledYet))
 	}
 	s += "."
+	if !t.Explained.IsZero() {
+		s += fmt.Sprintf(" Without the %s billed that no log can show (bedrock-mantle, batch, other accounts): %s (%s).", usd(t.Explained), signedUSD(t.UnexplainedDrift), signedPct(t.UnexplainedDriftPct))
+	}
 	if rc.MaxDrift != nil {
+		of := ""
+		if rc.DriftGate == "unexplained" {
+			of = " (unexplained drift)"
+		}
 		if rc.OverDrift {
-			s += fmt.Sprintf(" Over the %s%% limit.", rc.MaxDrift.String())
+			s += fmt.Sprintf(" Over the %s%% limit%s.", rc.MaxDrift.String(), of)
 		} else {
-			s += fmt.Sprintf(" Within the %s%% limit.", rc.MaxDrift.String())
+			s += fmt.Sprintf(" Within the %s%% limit%s.", rc.MaxDrift.String(), of)
 		}
 	}
 	return s

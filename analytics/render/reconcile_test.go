@@ -31,16 +31,17 @@ func reconcileFixture(t *testing.T) *cur.Reconciliation {
 	const sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 	claude := "Claude Sonnet 4.5 (Amazon Bedrock Edition)"
 	items := cur.NewItems()
-	add := func(d int, ut, principal, product string, qty, cost string) {
+	add := func(d int, ut, principal, product string, qty, cost, desc string) {
 		items.AddItem(cur.Item{Day: day(d), Account: "123456789012", LineItemType: "Usage", ProductCode: "AmazonBedrockFoundationModels",
-			UsageType: ut, Principal: principal, RegionCode: "us-east-1", PricingUnit: "Units", Description: "per million tokens", ProductName: product},
+			UsageType: ut, Principal: principal, RegionCode: "us-east-1", PricingUnit: "Units", Description: desc, ProductName: product},
 			dec(qty), dec(cost), 1)
 	}
 	alice := "arn:aws:sts::123456789012:assumed-role/ChatbotApp/alice"
-	add(3, "USE1-MP:USE1_InputTokenCount-Units", alice, claude, "1", "3")
-	add(3, "USE1-MP:USE1_OutputTokenCount-Units", alice, claude, "0.1", "1.65")
-	add(3, "USE1-MP:USE1_CacheReadInputTokenCount_Global-Units", "", claude, "2", "0.6")
-	add(4, "USE1-anthropic.claude-sonnet-4-5-mantle-input-tokens-standard", "arn:aws:iam::123456789012:user/bob", "", "0", "0.25")
+	add(3, "USE1-MP:USE1_InputTokenCount-Units", alice, claude, "1", "3", "$3.00 per million input tokens")
+	add(3, "USE1-MP:USE1_OutputTokenCount-Units", alice, claude, "0.1", "1.65", "$16.50 per million output tokens")
+	add(3, "USE1-MP:USE1_CacheReadInputTokenCount_Global-Units", "", claude, "2", "0.6", "$0.30 per million cache read tokens")
+	add(3, "USE1-anthropic.claude-sonnet-4-5-mantle-input-tokens-standard", "arn:aws:iam::123456789012:user/bob", "", "50000", "0.25", "$5.00 per million input tokens")
+	add(4, "USE1-MP:USE1_InputTokenCount-Units", alice, claude, "0.2", "0.6", "$3.00 per million input tokens")
 	items.AddItem(cur.Item{Day: day(3), Account: "123456789012", LineItemType: "Tax", ProductCode: "AmazonBedrock"}, decimal.Zero, dec("0.42"), 1)
 	items.AddItem(cur.Item{Day: day(3), Account: "123456789012", LineItemType: "Usage", ProductCode: "AmazonBedrock", UsageType: "USE1-ProvisionedThroughput-ModelUnits", RegionCode: "us-east-1", PricingUnit: "Hrs"}, dec("24"), dec("480"), 24)
 
@@ -56,12 +57,13 @@ func reconcileFixture(t *testing.T) *cur.Reconciliation {
 	}
 	row(3, "alice", 1_000_000, 100_000, 0, "3", "1.5", "0", pricing.ScopeGeo)
 	row(3, "carol", 0, 0, 2_000_000, "0", "0", "0.6", pricing.ScopeGlobal)
+	row(4, "alice", 100_000, 0, 0, "0.3", "0", "0", pricing.ScopeInRegion)
 	row(5, "alice", 500_000, 0, 0, "1.5", "0", "0", pricing.ScopeInRegion)
 	ix := cur.NewModelIndex([]cur.ModelInfo{{ID: sonnet, Name: "Claude Sonnet 4.5", PriceListNames: []string{claude}}})
 	rc := cur.Reconcile(items.All(), logs, cur.Options{Since: day(1), Until: day(6), Models: ix, Book: fixedBook{},
 		BillSource: "./cur (2 Parquet files)", LogSource: "./logs", GeneratedAt: time.Date(2025, 11, 7, 8, 0, 0, 0, time.UTC)})
-	rc.LineItems, rc.BedrockLineItems = 6, 6
-	rc.CheckDrift(decimal.NewFromInt(5))
+	rc.LineItems, rc.BedrockLineItems = 7, 7
+	rc.CheckDrift(decimal.NewFromInt(5), false)
 	return rc
 }
 

@@ -41,6 +41,7 @@ type reconcileOptions struct {
 	Outs         []string
 	Top          int
 	MaxDrift     string
+	DriftOf      string
 	Tolerance    string
 	WritePrices  string
 	Strict       bool
@@ -92,8 +93,9 @@ func NewCmdReconcile(f *factory, runF func(context.Context, *reconcileOptions) e
 			by one query on its Glue table; the logs are read by the same engine as report's.
 			Days are UTC, as the bill's are. The default period is last month.
 
-			Exit codes: 0 ok, 1 error, 2 usage, 3 drift over --max-drift (or, with --strict,
-			a file of the export that could not be read).
+			Exit codes: 0 ok, 1 error, 2 usage, 3 drift over --max-drift, a file of the
+			export that could not be read while --max-drift is given, or with --strict any
+			part that could not be read.
 		`),
 		Example: heredoc.Doc(`
 			# Last month, the CDK app's export against the logs in S3
@@ -124,6 +126,7 @@ func NewCmdReconcile(f *factory, runF func(context.Context, *reconcileOptions) e
 	fl.StringArrayVarP(&opts.Outs, "output", "o", nil, "write to this file instead of standard output (repeatable); the format follows the extension unless --format is given")
 	fl.IntVar(&opts.Top, "top", 20, "lines, principals and rates in table, markdown and html output (0: all)")
 	fl.StringVar(&opts.MaxDrift, "max-drift", "", "exit 3 when the total cost drift (logged against billed) is more than this many percent either way")
+	fl.StringVar(&opts.DriftOf, "drift-of", "total", "what --max-drift gates: total (every billed line) or unexplained (without bedrock-mantle, batch and other accounts' usage, which no invocation log can show)")
 	fl.StringVar(&opts.Tolerance, "tolerance", "1", "percent of drift within which a line counts as a match")
 	fl.StringVar(&opts.WritePrices, "write-prices", "", "write the effective rates billed as a price file (the book's format) to this path, for --prices")
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 when a file of the export or a part of the logs could not be read")
@@ -162,6 +165,9 @@ func reconcileRun(ctx context.Context, opts *reconcileOptions) error {
 	}
 	if opts.Top < 0 {
 		return usageErr("--top must be 0 or more")
+	}
+	if opts.DriftOf != "total" && opts.DriftOf != "unexplained" {
+		return usageErr("--drift-of %q: use total or unexplained", opts.DriftOf)
 	}
 	regions, err := regionList(opts.Regions, nil)
 	if err != nil {
@@ -233,11 +239,14 @@ func reconcileRun(ctx context.Context, opts *reconcileOptions) error {
 	if n := rep.Skipped.Total(); n > 0 {
 		rc.Warnings = append(rc.Warnings, fmt.Sprintf("%d log lines or files could not be read (see report --strict)", n))
 	}
+	if items.NoDate > 0 {
+		rc.Warnings = append(rc.Warnings, fmt.Sprintf("%d Bedrock line items have no usage start date and are left out", items.NoDate))
+	}
 	if maxDrift != nil {
-		rc.CheckDrift(*maxDrift)
+		rc.CheckDrift(*maxDrift, opts.DriftOf == "unexplained")
 	}
 	if opts.WritePrices != "" {
-		pf, notes := rc.PriceFile(billWhere, opts.f.Now())
+		pf, notes := rc.PriceFile(billWhere, opts.f.Now(), book)
 		data, err := pf.Marshal()
 		if err != nil {
 			return fmt.Errorf("--write-prices: %w", err)
@@ -257,7 +266,13 @@ func reconcileRun(ctx context.Context, opts *reconcileOptions) error {
 	}
 	switch {
 	case rc.OverDrift:
-		return withCode(exitData, fmt.Errorf("the logs' cost drifts %s%% from the bill's, more than --max-drift %s%%", pctOrNA(rc.Totals.CostDriftPct), maxDrift.String()))
+		p := rc.Totals.CostDriftPct
+		if opts.DriftOf == "unexplained" {
+			p = rc.Totals.UnexplainedDriftPct
+		}
+		return withCode(exitData, fmt.Errorf("the logs' cost drifts %s%% from the bill's (%s), more than --max-drift %s%%", pctOrNA(p), rc.DriftGate, maxDrift.String()))
+	case maxDrift != nil && len(rc.Skipped) > 0:
+		return withCode(exitData, fmt.Errorf("%d parts could not be read: the drift is of partial totals, so --max-drift cannot pass", len(rc.Skipped)))
 	case opts.Strict && len(rc.Skipped) > 0:
 		return withCode(exitData, fmt.Errorf("%d parts could not be read (--strict)", len(rc.Skipped)))
 	}
@@ -353,29 +368,33 @@ func readBillS3(ctx context.Context, client billS3, bucket, prefix string, since
 			return 0, nil, fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
 		}
 		for _, o := range page.Contents {
-			if k := aws.ToString(o.Key); cur.WantFile(k, since, until) {
-				keys = append(keys, k)
-			}
+			keys = append(keys, aws.ToString(o.Key))
 		}
 	}
+	keys = cur.SelectFiles(keys, since, until)
 	var skipped []string
 	n := 0
 	for _, k := range keys {
-		err := fetchAndRead(ctx, client, bucket, k, items)
-		var nf interface{ ErrorCode() string }
-		switch {
-		case err == nil:
-			n++
-		case ctx.Err() != nil:
-			return n, skipped, ctx.Err()
-		case errors.As(err, &nf) && nf.ErrorCode() == "AccessDenied":
-			return n, skipped, fmt.Errorf("reading s3://%s/%s: %w", bucket, k, err)
-		default:
-			skipped = append(skipped, fmt.Sprintf("s3://%s/%s: %v", bucket, k, err))
+		// A file that cannot be fetched (after the SDK's retries) fails the run: a bill read
+		// in part would drift for no reason. A file that is not a readable export file is
+		// skipped and said.
+		if err := fetchAndRead(ctx, client, bucket, k, items); err != nil {
+			var bad *badFile
+			if !errors.As(err, &bad) {
+				return n, skipped, fmt.Errorf("reading s3://%s/%s: %w", bucket, k, err)
+			}
+			skipped = append(skipped, fmt.Sprintf("s3://%s/%s: %v", bucket, k, bad.err))
+			continue
 		}
+		n++
 	}
 	return n, skipped, nil
 }
+
+// badFile is a fetched file that is not a readable export file.
+type badFile struct{ err error }
+
+func (b *badFile) Error() string { return b.err.Error() }
 
 func fetchAndRead(ctx context.Context, client billS3, bucket, key string, items *cur.Items) error {
 	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
@@ -392,5 +411,8 @@ func fetchAndRead(ctx context.Context, client billS3, bucket, key string, items 
 	if _, err := io.Copy(tmp, out.Body); err != nil {
 		return err
 	}
-	return cur.ReadFile(tmp.Name(), items)
+	if err := cur.ReadFile(tmp.Name(), items); err != nil {
+		return &badFile{err}
+	}
+	return nil
 }

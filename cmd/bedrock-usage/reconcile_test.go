@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,9 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/loggen"
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 )
+
+// statedPrice is the price in a line item's description.
+var statedPrice = regexp.MustCompile(`\$[0-9.]+`)
 
 var (
 	billSince = time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -113,6 +118,8 @@ type rcDoc struct {
 		BilledTokens decimal.Decimal  `json:"billed_tokens"`
 		LoggedTokens decimal.Decimal  `json:"logged_tokens"`
 		Other        decimal.Decimal  `json:"other_billed_cost_usd"`
+		Explained    decimal.Decimal  `json:"explained_billed_cost_usd"`
+		Unexplained  decimal.Decimal  `json:"cost_drift_unexplained_usd"`
 	}
 	Verdict *struct{ Over bool }
 	Gaps    []struct {
@@ -211,12 +218,36 @@ func TestReconcileExactBill(t *testing.T) {
 		t.Errorf("other lines (-want +got):\n%s, other cost %s, want the tax line's 1.25", diff, d.Totals.Other)
 	}
 
-	// Every format renders the same reconciliation.
-	for _, f := range []string{"table", "csv", "markdown", "html"} {
-		if code := cli.run("reconcile", "--offline", "--format", f, "--since", "2025-11-01", "--until", "2025-11-14", "--profile-map", profileMap(t), "--bill", billDir, "--source", logs); code != exitOK || !strings.Contains(cli.out.String(), "match") && f != "csv" {
-			t.Errorf("--format %s: exit %d:\n%s", f, code, cli.out)
+	// Every format renders the same reconciliation: the verdict, and in CSV every line.
+	verdict := "Billed " + usdText(d.Totals.Billed) + ", logged " + usdText(d.Totals.Logged) + ": drift $0.00"
+	for _, f := range []struct{ format, want string }{
+		{"table", verdict}, {"markdown", "✅ **" + verdict}, {"html", verdict},
+		{"csv", "date,region,model,kind,scope,tier,long_context,mantle,account,usage_types,billed_tokens,logged_tokens"},
+	} {
+		code := cli.run("reconcile", "--offline", "--format", f.format, "--since", "2025-11-01", "--until", "2025-11-14", "--profile-map", profileMap(t), "--bill", billDir, "--source", logs)
+		if code != exitOK || !strings.Contains(cli.out.String(), f.want) {
+			t.Errorf("--format %s: exit %d, want %q in:\n%.2000s", f.format, code, f.want, cli.out)
+		}
+		if f.format == "csv" {
+			if n := strings.Count(cli.out.String(), "\n"); n != len(d.Lines)+1 {
+				t.Errorf("csv: %d rows, want a header and %d lines", n, len(d.Lines))
+			}
 		}
 	}
+}
+
+// usdText is an amount as the human formats write it: "$1,234.56".
+func usdText(d decimal.Decimal) string {
+	whole, frac, _ := strings.Cut(d.StringFixed(2), ".")
+	return "$" + thousands(mustInt(whole)) + "." + frac
+}
+
+func mustInt(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
 
 func kindsOf(d rcDoc) []string {
@@ -242,6 +273,10 @@ func TestReconcileShowsWhatDiffers(t *testing.T) {
 		if items[i].Product["product_name"] == pricierName {
 			c := decimal.NewFromFloat(items[i].UnblendedCost)
 			items[i].UnblendedCost, _ = c.Mul(decimal.RequireFromString("1.2")).Float64()
+			// The description states the price billed.
+			items[i].Description = statedPrice.ReplaceAllStringFunc(items[i].Description, func(p string) string {
+				return "$" + decimal.RequireFromString(p[1:]).Mul(decimal.RequireFromString("1.2")).String()
+			})
 			raised = raised.Add(c.Mul(decimal.RequireFromString("0.2")))
 		}
 	}
@@ -334,10 +369,18 @@ func TestReconcileShowsWhatDiffers(t *testing.T) {
 	if driftLines == 0 {
 		t.Errorf("no drift line for %s, billed 20%% above the book", pricier)
 	}
+	compared := 0
 	for _, r := range d.Rates {
-		if r.Model == pricier && r.DiffPct != nil && !r.DiffPct.Equal(decimal.NewFromInt(20)) {
+		if r.Model != pricier {
+			continue
+		}
+		if r.DiffPct == nil || !r.DiffPct.Equal(decimal.NewFromInt(20)) {
 			t.Errorf("rate %+v: want +20%% over the book", r)
 		}
+		compared++
+	}
+	if compared == 0 {
+		t.Errorf("no billed rate of %s set against the book", pricier)
 	}
 	if diff := cmp.Diff([]string{"not token usage"}, kindsOf(d)); diff != "" {
 		t.Errorf("other lines (-want +got):\n%s", diff)
@@ -353,11 +396,25 @@ func TestReconcileShowsWhatDiffers(t *testing.T) {
 		t.Fatalf("the written price file does not load: %v", err)
 	}
 	again := cli.reconcile(t, exitOK, "--bill", billDir, "--source", partial, "--prices", prices)
+	matched := 0
 	for _, l := range again.Lines {
-		if l.Model == pricier && l.Status == cur.StatusDrift {
-			t.Errorf("with the billed prices, line %+v still drifts", l)
+		if l.Model != pricier || l.Region == "ap-northeast-1" {
+			continue
 		}
+		if l.Status != cur.StatusMatch || l.LoggedCost.Sub(l.BilledCost).Abs().GreaterThan(decimal.New(1, -6)) {
+			t.Errorf("with the billed prices, line %+v does not match", l)
+		}
+		matched++
 	}
+	if matched == 0 {
+		t.Errorf("with the billed prices, no line of %s", pricier)
+	}
+	if again.Totals.Unexplained.Add(missingCost.Add(missingBilled)).Abs().GreaterThan(decimal.New(1, -6)) {
+		t.Errorf("with the billed prices, the unexplained drift is %s; want only the missing region's -%s", again.Totals.Unexplained, missingCost.Add(missingBilled))
+	}
+	// --drift-of unexplained leaves out what no log can show: the missing region remains.
+	cli.reconcile(t, exitData, "--bill", billDir, "--source", partial, "--prices", prices, "--max-drift", "1", "--drift-of", "unexplained")
+	cli.reconcile(t, exitOK, "--bill", billDir, "--source", logs, "--prices", prices, "--max-drift", "0.01", "--drift-of", "unexplained")
 }
 
 // TestReconcileFromS3: the export read from the in-process S3 server at the CDK app's

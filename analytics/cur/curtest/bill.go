@@ -123,7 +123,7 @@ func (b Bill) item(k billKey, tokens, cost decimal.Decimal) cur.LineItem {
 		li.Product = map[string]string{"product_name": pl, "servicename": pl, "region": k.region}
 		li.PricingUnit = "Units"
 		li.UsageAmount, _ = tokens.Div(decimal.NewFromInt(1_000_000)).Float64()
-		li.Description = fmt.Sprintf("AWS Marketplace software usage|%s per million %s tokens", pl, strings.ReplaceAll(k.kind, "_", " "))
+		li.Description = fmt.Sprintf("AWS Marketplace software usage|$%s per million %s tokens of %s", cost.Div(tokens).Mul(decimal.NewFromInt(1_000_000)).Round(6), strings.ReplaceAll(k.kind, "_", " "), pl)
 	} else {
 		ut := code + "-" + strings.ReplaceAll(name, " ", "") + "-" + dashed[k.kind]
 		if k.scope == cur.ScopeGlobal {
