@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -252,6 +253,37 @@ func (a *Aggregator) Each(fn func(*Row)) {
 		r.Key, r.Measures = a.expand(c), *a.ms.at(i)
 		fn(&r)
 	}
+}
+
+// Drain calls fn with every group, as Each, and empties the aggregator as it goes: the index
+// goes first, then the groups a chunk at a time once fn has seen them, so that what a report
+// builds from the groups (its views) can take their place in memory instead of adding to
+// them. The dictionary's strings stay, shared with what fn keeps. The aggregator is empty
+// afterwards.
+func (a *Aggregator) Drain(fn func(*Row)) {
+	keys := make([][]ckey, len(a.ms.chunks))
+	for i := range keys {
+		keys[i] = make([]ckey, measureChunk)
+	}
+	for c, i := range a.index {
+		keys[i/measureChunk][i%measureChunk] = c
+	}
+	a.index, a.dict.ids = nil, nil
+	if n := a.ms.n; n > 1<<16 {
+		debug.FreeOSMemory() // the index of a large aggregator goes now, before the views grow into its place
+	}
+	var r Row
+	n := a.ms.n
+	for ci := range keys {
+		m := min(uint32(measureChunk), n-uint32(ci)*measureChunk)
+		for j := range m {
+			r.Key, r.Measures = a.expand(keys[ci][j]), a.ms.chunks[ci][j]
+			fn(&r)
+		}
+		keys[ci], a.ms.chunks[ci] = nil, nil
+	}
+	a.ms = measureChunks{}
+	a.dict.strs = nil
 }
 
 // Rows returns the groups as rows in SortRows order.

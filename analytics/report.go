@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -401,6 +402,10 @@ type ReportOptions struct {
 	// Daily, when set, is given the cost of every priced row, for anomaly detection: the
 	// same DailyCosts may be given the rows of several reports (a history and the report).
 	Daily *DailyCosts
+	// Consume lets BuildReport release the result's rows as it prices them (Result.Drain):
+	// for a result read once, so that a report of a million groups does not hold the groups
+	// and its views at once. The result has no rows afterwards.
+	Consume bool
 	// Observe, when set, is given every row the report counts, priced, after the filters
 	// (reconcile sums the logs' side of a bill with it).
 	Observe func(*PricedRow)
@@ -459,7 +464,11 @@ func BuildReport(ctx context.Context, q Query, res *Result, p Pricer, opts Repor
 	// The rows are priced and added to the totals and every view one at a time: a report
 	// holds its views' lines, never its rows.
 	var pr PricedRow // one for every row: the views' dimension functions make it escape
-	res.Each(func(row *Row) {
+	each := res.Each
+	if opts.Consume {
+		each = res.Drain
+	}
+	each(func(row *Row) {
 		if err != nil {
 			return
 		}
@@ -649,6 +658,8 @@ type viewAcc struct {
 	// lines are held in fixed-size chunks while the view grows (a view can have a line per
 	// group: a million, when every call has its own session name), so that growing never
 	// copies them, nor holds an old and a new slice at once; result makes them one slice.
+	// (Moving a fast-growing view to one slice sized by projection was measured: it holds the
+	// groups and the full-size slice at once, a higher peak than the copy at the end.)
 	chunks [][]Line
 	n      int
 	// arena holds the lines' key values, lineChunk lines' worth at a time, so a line's Keys
@@ -661,6 +672,9 @@ type viewAcc struct {
 const lineChunk = 2048
 
 func (a *viewAcc) line(n int) *Line { return &a.chunks[n/lineChunk][n%lineChunk] }
+
+// bigView is the number of lines past which a view's result makes room before it copies.
+const bigView = 16 * lineChunk
 
 func newViewAcc(v View) *viewAcc {
 	return &viewAcc{view: v, idx: map[string]int{}, keys: make([]string, len(v.Dims))}
@@ -710,6 +724,13 @@ func (a *viewAcc) add(r *PricedRow, vc *viewCtx) {
 }
 
 func (a *viewAcc) result() ViewResult {
+	if a.n > bigView {
+		// A large view is about to be copied into one slice: let its index (a string and
+		// an entry per line) go first, so that the copy reuses that memory rather than
+		// adding to it.
+		a.idx, a.arena = nil, nil
+		debug.FreeOSMemory()
+	}
 	lines := make([]Line, 0, a.n)
 	for i, c := range a.chunks {
 		lines = append(lines, c...)

@@ -58,6 +58,21 @@ func (r *Result) Each(fn func(*Row)) {
 	}
 }
 
+// Drain is Each for a result read once: it releases the rows as fn sees them (see
+// Aggregator.Drain), and leaves r without rows.
+func (r *Result) Drain(fn func(*Row)) {
+	if r.groups != nil {
+		r.groups.Drain(fn)
+		r.groups = NewAggregator(Query{})
+		return
+	}
+	for i := range r.Rows {
+		fn(&r.Rows[i])
+		r.Rows[i] = Row{}
+	}
+	r.Rows = nil
+}
+
 // AllRows returns every row, in SortRows order.
 func (r *Result) AllRows() []Row {
 	if r.groups != nil {

@@ -201,7 +201,7 @@ func (in *reportInputs) build(ctx context.Context, q analytics.Query, daily *ana
 	}
 	return analytics.BuildReport(ctx, q, res, in.book, analytics.ReportOptions{
 		Source: in.where, GeneratedAt: in.f.Now(), GroupBy: in.dims, MetadataKeys: in.metaKeys, Location: in.loc,
-		StackBy: in.stack, Daily: daily,
+		StackBy: in.stack, Daily: daily, Consume: true,
 	})
 }
 

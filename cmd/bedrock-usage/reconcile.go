@@ -210,7 +210,7 @@ func reconcileRun(ctx context.Context, opts *reconcileOptions) error {
 		return usageFrom(err)
 	}
 	logs := cur.NewLogs()
-	rep, err := analytics.BuildReport(ctx, q, res, book, analytics.ReportOptions{Source: where, GeneratedAt: opts.f.Now(), Observe: logs.Add})
+	rep, err := analytics.BuildReport(ctx, q, res, book, analytics.ReportOptions{Source: where, GeneratedAt: opts.f.Now(), Observe: logs.Add, Consume: true})
 	if err != nil {
 		return err
 	}
