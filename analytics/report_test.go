@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/shopspring/decimal"
 
@@ -255,5 +257,42 @@ func TestResidencyView(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("residency lines, input tokens (-want +got):\n%s", diff)
+	}
+}
+
+// TestConsumeGivesTheSameReport: a report that drains its groups (a million-session month's
+// path: chunked measures, chunked view lines, the room made before a large view is copied)
+// equals one that reads them, on enough groups and users to cross every chunk and the large
+// view threshold.
+func TestConsumeGivesTheSameReport(t *testing.T) {
+	q := Query{Since: time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 4, 0, 0, 0, 0, time.UTC)}
+	n := bigView + 3*measureChunk + 17
+	build := func(consume bool) *Report {
+		agg := NewAggregator(q)
+		for i := range n {
+			r := testRecord(time.Date(2025, 11, 3, i%24, 0, 0, 0, time.UTC).Format(time.RFC3339),
+				fmt.Sprintf("arn:aws:sts::123456789012:assumed-role/App%d/botocore-session-%d", i%3, i/2), haikuID, int64(i), 1, nil)
+			agg.Add(r)
+		}
+		res := &Result{}
+		res.SetGroups(agg)
+		rep, err := BuildReport(context.Background(), q, res, profilePricer{}, ReportOptions{Consume: consume})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if consume && res.Len() != 0 {
+			t.Errorf("a drained result still has %d rows", res.Len())
+		}
+		return rep
+	}
+	read, drained := build(false), build(true)
+	if got := len(drained.View("by_app_user").Lines); got <= bigView {
+		t.Fatalf("%d app × user lines: the test should cross the large-view threshold %d", got, bigView)
+	}
+	if diff := cmp.Diff(read.Views, drained.Views, cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) }), cmpopts.IgnoreUnexported(Totals{}, Dimension{})); diff != "" {
+		t.Errorf("views (-read +drained):\n%.3000s", diff)
+	}
+	if !read.Totals.Cost.Equal(drained.Totals.Cost) || read.Totals.Calls != drained.Totals.Calls || drained.Totals.Calls != int64(n) {
+		t.Errorf("totals: read %+v, drained %+v; want %d calls in both", read.Totals, drained.Totals, n)
 	}
 }
