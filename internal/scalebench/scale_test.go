@@ -328,26 +328,54 @@ func buildCLI(dir string, tags string) (string, error) {
 	return bin, nil
 }
 
-// reportTotals reads the totals of a JSON report.
+// reportTotals reads the totals of a JSON report and counts its application × user lines,
+// streaming: a report of ten million users is gigabytes, never decoded whole.
 func reportTotals(path string) (sums, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return sums{}, 0, err
 	}
 	defer f.Close()
-	var rep struct {
-		Totals struct {
-			Calls        int64 `json:"calls"`
-			InputTokens  int64 `json:"input_tokens"`
-			OutputTokens int64 `json:"output_tokens"`
-		} `json:"totals"`
-		ByAppUser []json.RawMessage `json:"by_app_user"`
+	fail := func(err error) (sums, int64, error) { return sums{}, 0, fmt.Errorf("%s: %w", path, err) }
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	if _, err := dec.Token(); err != nil { // {
+		return fail(err)
 	}
-	if err := json.NewDecoder(f).Decode(&rep); err != nil {
-		return sums{}, 0, fmt.Errorf("%s: %w", path, err)
+	var totals struct {
+		Calls        int64 `json:"calls"`
+		InputTokens  int64 `json:"input_tokens"`
+		OutputTokens int64 `json:"output_tokens"`
 	}
-	t := rep.Totals
-	return sums{Calls: t.Calls, Input: t.InputTokens, Output: t.OutputTokens}, int64(len(rep.ByAppUser)), nil
+	var users int64
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		switch key {
+		case "totals":
+			err = dec.Decode(&totals)
+		case "by_app_user":
+			if _, err = dec.Token(); err != nil { // [
+				return fail(err)
+			}
+			for dec.More() {
+				var line json.RawMessage
+				if err = dec.Decode(&line); err != nil {
+					return fail(err)
+				}
+				users++
+			}
+			_, err = dec.Token() // ]
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	return sums{Calls: totals.Calls, Input: totals.InputTokens, Output: totals.OutputTokens}, users, nil
 }
 
 func (m measurement) ratio(of func(measurement) time.Duration, base measurement) string {
