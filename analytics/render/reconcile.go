@@ -381,86 +381,116 @@ func matches(rc *cur.Reconciliation) int {
 	return n
 }
 
-func reconcileTable(w io.Writer, rc *cur.Reconciliation, opts ReconcileOptions) error {
-	p := &errWriter{w: w}
-	p.printf("Bill against logs, %s\n", rcPeriodText(rc))
-	p.printf("Bill: %s\nLogs: %s\n\n", rc.BillSource, rc.LogSource)
-	p.printf("%s\n", headline(rc))
-	p.printf("%d of %d lines match within %s%%.", matches(rc), len(rc.Lines), rc.Tolerance.String())
-	if !rc.Totals.OtherCost.IsZero() {
-		p.printf(" Other billed Bedrock cost, not compared per token: %s.", usd(rc.Totals.OtherCost))
-	}
-	p.printf("\n")
-	for _, wn := range rc.Warnings {
-		p.printf("warning: %s\n", wn)
-	}
-	for _, s := range rc.Skipped {
-		p.printf("skipped: %s\n", s)
-	}
+// rcSection is one table of a reconciliation's human formats: the table, Markdown and
+// HTML render the same sections, so a column is written once.
+type rcSection struct {
+	ID, Title string
+	Head      []string
+	Num       []bool // right-aligned (numeric) columns
+	Rows      [][]string
+	More      int // rows left out by --top
+}
+
+// rcSections are the human formats' tables, what differs most first.
+func rcSections(rc *cur.Reconciliation, top int) []rcSection {
+	var out []rcSection
 	if len(rc.Gaps) > 0 {
-		p.printf("\nWhat one side has and the other does not\n")
-		tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "Side\tCost\tLines\tRegions\tReason\t\n")
+		sec := rcSection{ID: "gaps", Title: "What one side has and the other does not",
+			Head: []string{"Side", "Cost", "Lines", "Regions", "Probably"}, Num: []bool{false, true, true, false, false}}
 		for _, g := range rc.Gaps {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", g.Side, usd(g.Cost), g.Lines, strings.Join(g.Regions, " "), g.Reason)
+			sec.Rows = append(sec.Rows, []string{g.Side, usd(g.Cost), fmt.Sprint(g.Lines), strings.Join(g.Regions, ", "), g.Reason})
 		}
-		tw.Flush()
+		out = append(out, sec)
 	}
-	lines, more := cut(problemLines(rc), opts.Top)
+	lines, more := cut(problemLines(rc), top)
 	if len(lines) > 0 {
-		p.printf("\nLines that differ (largest first)\n")
-		tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "Date\tRegion\tModel\tKind\tBilled tokens\tLogged tokens\tBilled\tLogged\tDrift\tStatus\t\n")
+		sec := rcSection{ID: "lines", Title: "Lines that differ (largest first)", More: more,
+			Head: []string{"Date", "Region", "Model", "Kind", "Billed tokens", "Logged tokens", "Billed", "Logged", "Drift", "Status"},
+			Num:  []bool{false, false, false, false, true, true, true, true, true, false}}
 		for _, l := range lines {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Day.Format(time.DateOnly), l.Region, l.Model, lineWhat(l),
-				billedTokens(l), loggedTokens(l), usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status)
+			sec.Rows = append(sec.Rows, []string{l.Day.Format(time.DateOnly), l.Region, l.Model, lineWhat(l), billedTokens(l), loggedTokens(l),
+				usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status})
 		}
-		tw.Flush()
-		if more > 0 {
-			p.printf("… %d more (--top 0 for all)\n", more)
-		}
+		out = append(out, sec)
 	}
-	prs, more := cut(rc.Principals, opts.Top)
+	prs, more := cut(rc.Principals, top)
 	if len(prs) > 0 {
-		p.printf("\nBy IAM principal\n")
-		tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "Principal\tAccount\tBilled\tLogged\tDrift\tStatus\t\n")
-		for _, pr := range prs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s)\t%s\t\n", pr.Principal, pr.Account, usd(pr.BilledCost), usd(pr.LoggedCost), signedUSD(pr.CostDrift), signedPct(pr.CostDriftPct), pr.Status)
+		sec := rcSection{ID: "principals", Title: "By IAM principal", More: more,
+			Head: []string{"Principal", "Account", "Billed", "Logged", "Drift", "Status"}, Num: []bool{false, false, true, true, true, false}}
+		for _, p := range prs {
+			sec.Rows = append(sec.Rows, []string{p.Principal, p.Account, usd(p.BilledCost), usd(p.LoggedCost),
+				signedUSD(p.CostDrift) + " (" + signedPct(p.CostDriftPct) + ")", p.Status})
 		}
-		tw.Flush()
-		if more > 0 {
-			p.printf("… %d more\n", more)
-		}
+		out = append(out, sec)
 	}
-	rates, more := cut(rc.Rates, opts.Top)
+	rates, more := cut(rc.Rates, top)
 	if len(rates) > 0 {
-		p.printf("\nEffective rates billed (USD per million tokens)\n")
-		tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "Model\tRegion\tKind\tBilled\tBook\tDiff\t\n")
+		sec := rcSection{ID: "rates", Title: "Effective rates billed (USD per million tokens)", More: more,
+			Head: []string{"Model", "Region", "Kind", "Billed", "Book", "Diff"}, Num: []bool{false, false, false, true, true, true}}
 		for _, r := range rates {
 			book := "none"
 			if r.Book != nil {
 				book = r.Book.String()
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Model, r.Region, rateWhat(r), r.Billed.String(), book, signedPct(r.DiffPct))
+			sec.Rows = append(sec.Rows, []string{r.Model, r.Region, rateWhat(r), r.Billed.String(), book, signedPct(r.DiffPct)})
 		}
-		tw.Flush()
-		if more > 0 {
-			p.printf("… %d more\n", more)
-		}
+		out = append(out, sec)
 	}
 	if len(rc.Other) > 0 {
-		p.printf("\nOther billed Bedrock lines (not compared per token)\n")
-		tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "Kind\tLine item type\tUsage type\tRegion\tCost\t\n")
+		sec := rcSection{ID: "other", Title: "Other billed Bedrock lines (not compared per token)",
+			Head: []string{"Kind", "Line item type", "Usage type", "Region", "Cost"}, Num: []bool{false, false, false, false, true}}
 		for _, o := range rc.Other {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", o.Kind, o.LineItemType, o.UsageType, o.Region, signedUSD(o.Cost))
+			sec.Rows = append(sec.Rows, []string{o.Kind, o.LineItemType, o.UsageType, o.Region, signedUSD(o.Cost)})
 		}
-		tw.Flush()
+		out = append(out, sec)
+	}
+	return out
+}
+
+// rcNotes are the lines every human format shows under the verdict.
+func rcNotes(rc *cur.Reconciliation) []string {
+	var out []string
+	for _, w := range rc.Warnings {
+		out = append(out, "warning: "+w)
+	}
+	for _, s := range rc.Skipped {
+		out = append(out, "skipped: "+s)
 	}
 	if !rc.Discount.IsZero() {
-		p.printf("\nDiscounts and credits took %s%% off the usage cost: report --discount %s applies it to the logs.\n", rc.Discount.String(), rc.Discount.String())
+		out = append(out, fmt.Sprintf("Credits, refunds and discounts took %s%% off the usage cost: report --discount %s applies it to the logs.", rc.Discount, rc.Discount))
+	}
+	return out
+}
+
+func rcSummary(rc *cur.Reconciliation) string {
+	s := fmt.Sprintf("%d of %d lines match within %s%%.", matches(rc), len(rc.Lines), rc.Tolerance.String())
+	if !rc.Totals.OtherCost.IsZero() {
+		s += fmt.Sprintf(" Other billed Bedrock cost, not compared per token: %s.", usd(rc.Totals.OtherCost))
+	}
+	return s
+}
+
+func moreText(n int) string {
+	return fmt.Sprintf("… %d more (--top 0 for all; JSON and CSV have every line)", n)
+}
+
+func reconcileTable(w io.Writer, rc *cur.Reconciliation, opts ReconcileOptions) error {
+	p := &errWriter{w: w}
+	p.printf("Bill against logs, %s\nBill: %s\nLogs: %s\n\n%s\n%s\n", rcPeriodText(rc), rc.BillSource, rc.LogSource, headline(rc), rcSummary(rc))
+	for _, n := range rcNotes(rc) {
+		p.printf("%s\n", n)
+	}
+	for _, sec := range rcSections(rc, opts.Top) {
+		p.printf("\n%s\n", sec.Title)
+		tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "%s\t\n", strings.Join(sec.Head, "\t"))
+		for _, r := range sec.Rows {
+			fmt.Fprintf(tw, "%s\t\n", strings.Join(r, "\t"))
+		}
+		tw.Flush()
+		if sec.More > 0 {
+			p.printf("%s\n", moreText(sec.More))
+		}
 	}
 	return p.err
 }
@@ -488,65 +518,37 @@ func reconcileMarkdown(w io.Writer, rc *cur.Reconciliation, opts ReconcileOption
 	if rc.OverDrift || (rc.MaxDrift == nil && rc.Totals.CostDriftPct != nil && rc.Totals.CostDriftPct.Abs().GreaterThan(rc.Tolerance)) {
 		mark = "⚠️"
 	}
-	p.printf("%s **%s** %d of %d lines match within %s%%.\n\n", mark, headline(rc), matches(rc), len(rc.Lines), rc.Tolerance.String())
-	for _, wn := range rc.Warnings {
-		p.printf("> ⚠️ %s\n", mdCell(wn))
+	p.printf("%s **%s** %s\n\n", mark, headline(rc), rcSummary(rc))
+	notes := rcNotes(rc)
+	for _, n := range notes {
+		p.printf("> %s\n", mdCell(n))
 	}
-	for _, s := range rc.Skipped {
-		p.printf("> skipped: %s\n", mdCell(s))
-	}
-	if len(rc.Warnings)+len(rc.Skipped) > 0 {
+	if len(notes) > 0 {
 		p.printf("\n")
 	}
-	if len(rc.Gaps) > 0 {
-		p.printf("### What one side has and the other does not\n\n| Side | Cost | Lines | Regions | Probably |\n|---|---:|---:|---|---|\n")
-		for _, g := range rc.Gaps {
-			p.printf("| %s | %s | %d | %s | %s |\n", g.Side, usd(g.Cost), g.Lines, mdCell(strings.Join(g.Regions, ", ")), mdCell(g.Reason))
+	for _, sec := range rcSections(rc, opts.Top) {
+		p.printf("### %s\n\n|", sec.Title)
+		for _, h := range sec.Head {
+			p.printf(" %s |", h)
 		}
-		p.printf("\n")
-	}
-	lines, more := cut(problemLines(rc), opts.Top)
-	if len(lines) > 0 {
-		p.printf("### Lines that differ (largest first)\n\n| Date | Region | Model | Kind | Billed tokens | Logged tokens | Billed | Logged | Drift | Status |\n|---|---|---|---|---:|---:|---:|---:|---:|---|\n")
-		for _, l := range lines {
-			p.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Day.Format(time.DateOnly), l.Region, mdCell(l.Model), mdCell(lineWhat(l)),
-				billedTokens(l), loggedTokens(l), usd(l.BilledCost), usd(l.LoggedCost), signedUSD(l.CostDrift), l.Status)
-		}
-		if more > 0 {
-			p.printf("\n… %d more lines in the JSON or CSV output.\n", more)
-		}
-		p.printf("\n")
-	}
-	prs, more := cut(rc.Principals, opts.Top)
-	if len(prs) > 0 {
-		p.printf("### By IAM principal\n\n| Principal | Account | Billed | Logged | Drift | Status |\n|---|---|---:|---:|---:|---|\n")
-		for _, pr := range prs {
-			p.printf("| %s | %s | %s | %s | %s (%s) | %s |\n", mdCell(pr.Principal), pr.Account, usd(pr.BilledCost), usd(pr.LoggedCost), signedUSD(pr.CostDrift), signedPct(pr.CostDriftPct), pr.Status)
-		}
-		if more > 0 {
-			p.printf("\n… %d more principals.\n", more)
-		}
-		p.printf("\n")
-	}
-	rates, more := cut(rc.Rates, opts.Top)
-	if len(rates) > 0 {
-		p.printf("### Effective rates billed (USD per million tokens)\n\n| Model | Region | Kind | Billed | Book | Diff |\n|---|---|---|---:|---:|---:|\n")
-		for _, r := range rates {
-			book := "none"
-			if r.Book != nil {
-				book = r.Book.String()
+		p.printf("\n|")
+		for _, n := range sec.Num {
+			if n {
+				p.printf("---:|")
+			} else {
+				p.printf("---|")
 			}
-			p.printf("| %s | %s | %s | %s | %s | %s |\n", mdCell(r.Model), r.Region, rateWhat(r), r.Billed.String(), book, signedPct(r.DiffPct))
-		}
-		if more > 0 {
-			p.printf("\n… %d more rates.\n", more)
 		}
 		p.printf("\n")
-	}
-	if len(rc.Other) > 0 {
-		p.printf("### Other billed Bedrock lines (not compared per token)\n\n| Kind | Line item type | Usage type | Region | Cost |\n|---|---|---|---|---:|\n")
-		for _, o := range rc.Other {
-			p.printf("| %s | %s | %s | %s | %s |\n", o.Kind, mdCell(o.LineItemType), mdCell(o.UsageType), o.Region, signedUSD(o.Cost))
+		for _, r := range sec.Rows {
+			p.printf("|")
+			for _, c := range r {
+				p.printf(" %s |", mdCell(c))
+			}
+			p.printf("\n")
+		}
+		if sec.More > 0 {
+			p.printf("\n%s\n", moreText(sec.More))
 		}
 		p.printf("\n")
 	}
@@ -562,46 +564,31 @@ type rcHTMLData struct {
 	Summary    string
 	BillSource string
 	LogSource  string
-	Warnings   []string
-	Gaps       []cur.Gap
-	Lines      []rcHTMLLine
-	More       int
-	Principals []cur.PrincipalLine
-	Rates      []rcHTMLRate
-	Other      []cur.Other
-	USD        func(decimal.Decimal) string
-	Signed     func(decimal.Decimal) string
-	Pct        func(*decimal.Decimal) string
+	Notes      []string
+	Sections   []rcHTMLSection
 }
 
-type rcHTMLLine struct {
-	cur.Line
-	What, Date, BilledTokens, LoggedTokens string
+type rcHTMLSection struct {
+	rcSection
+	MoreText string
 }
 
-type rcHTMLRate struct {
-	cur.Rate
-	What, Book string
+func (s rcHTMLSection) Class(i int) string {
+	if s.Num[i] {
+		return "n"
+	}
+	return ""
 }
 
 func reconcileHTML(w io.Writer, rc *cur.Reconciliation, opts ReconcileOptions) error {
 	d := rcHTMLData{Style: template.CSS(pageStyle), Period: rcPeriodText(rc), Headline: headline(rc), Over: rc.OverDrift,
-		Summary:    fmt.Sprintf("%d of %d lines match within %s%%.", matches(rc), len(rc.Lines), rc.Tolerance.String()),
-		BillSource: rc.BillSource, LogSource: rc.LogSource, Warnings: append(append([]string{}, rc.Warnings...), rc.Skipped...),
-		Gaps: rc.Gaps, Other: rc.Other, USD: usd, Signed: signedUSD, Pct: signedPct}
-	lines, more := cut(problemLines(rc), opts.Top)
-	d.More = more
-	for _, l := range lines {
-		d.Lines = append(d.Lines, rcHTMLLine{l, lineWhat(l), l.Day.Format(time.DateOnly), billedTokens(l), loggedTokens(l)})
-	}
-	d.Principals, _ = cut(rc.Principals, opts.Top)
-	rates, _ := cut(rc.Rates, opts.Top)
-	for _, r := range rates {
-		book := "none"
-		if r.Book != nil {
-			book = r.Book.String()
+		Summary: rcSummary(rc), BillSource: rc.BillSource, LogSource: rc.LogSource, Notes: rcNotes(rc)}
+	for _, sec := range rcSections(rc, opts.Top) {
+		h := rcHTMLSection{rcSection: sec}
+		if sec.More > 0 {
+			h.MoreText = moreText(sec.More)
 		}
-		d.Rates = append(d.Rates, rcHTMLRate{r, rateWhat(r), book})
+		d.Sections = append(d.Sections, h)
 	}
 	return reconcilePage.Execute(w, d)
 }
@@ -614,22 +601,10 @@ var reconcilePage = template.Must(template.New("reconcile").Parse(`<!doctype htm
 <h1>Bedrock bill against the logs, {{.Period}}</h1>
 <p class="meta">Bill: {{.BillSource}}<br>Logs: {{.LogSource}}</p>
 <p class="{{if .Over}}fail{{else}}warn{{end}}" id="verdict"><b>{{.Headline}}</b> {{.Summary}}</p>
-{{range .Warnings}}<p class="warn">{{.}}</p>{{end}}
-{{with .Gaps}}<h2>What one side has and the other does not</h2><div class="scroll"><table id="gaps"><tr><th>Side</th><th class="n">Cost</th><th class="n">Lines</th><th>Regions</th><th>Probably</th></tr>
-{{range .}}<tr><td>{{.Side}}</td><td class="n">{{call $.USD .Cost}}</td><td class="n">{{.Lines}}</td><td>{{range $i, $r := .Regions}}{{if $i}}, {{end}}{{$r}}{{end}}</td><td>{{.Reason}}</td></tr>
-{{end}}</table></div>{{end}}
-{{with .Lines}}<h2>Lines that differ (largest first)</h2><div class="scroll"><table id="lines"><tr><th>Date</th><th>Region</th><th>Model</th><th>Kind</th><th class="n">Billed tokens</th><th class="n">Logged tokens</th><th class="n">Billed</th><th class="n">Logged</th><th class="n">Drift</th><th>Status</th></tr>
-{{range .}}<tr><td>{{.Date}}</td><td>{{.Region}}</td><td>{{.Model}}</td><td>{{.What}}</td><td class="n">{{.BilledTokens}}</td><td class="n">{{.LoggedTokens}}</td><td class="n">{{call $.USD .BilledCost}}</td><td class="n">{{call $.USD .LoggedCost}}</td><td class="n">{{call $.Signed .CostDrift}}</td><td>{{.Status}}</td></tr>
-{{end}}</table></div>{{if $.More}}<p class="meta">… {{$.More}} more lines in the JSON or CSV output.</p>{{end}}{{end}}
-{{with .Principals}}<h2>By IAM principal</h2><div class="scroll"><table id="principals"><tr><th>Principal</th><th>Account</th><th class="n">Billed</th><th class="n">Logged</th><th class="n">Drift</th><th>Status</th></tr>
-{{range .}}<tr><td>{{.Principal}}</td><td>{{.Account}}</td><td class="n">{{call $.USD .BilledCost}}</td><td class="n">{{call $.USD .LoggedCost}}</td><td class="n">{{call $.Signed .CostDrift}} ({{call $.Pct .CostDriftPct}})</td><td>{{.Status}}</td></tr>
-{{end}}</table></div>{{end}}
-{{with .Rates}}<h2>Effective rates billed (USD per million tokens)</h2><div class="scroll"><table id="rates"><tr><th>Model</th><th>Region</th><th>Kind</th><th class="n">Billed</th><th class="n">Book</th><th class="n">Diff</th></tr>
-{{range .}}<tr><td>{{.Model}}</td><td>{{.Region}}</td><td>{{.What}}</td><td class="n">{{.Billed}}</td><td class="n">{{.Book}}</td><td class="n">{{call $.Pct .DiffPct}}</td></tr>
-{{end}}</table></div>{{end}}
-{{with .Other}}<h2>Other billed Bedrock lines (not compared per token)</h2><div class="scroll"><table id="other"><tr><th>Kind</th><th>Line item type</th><th>Usage type</th><th>Region</th><th class="n">Cost</th></tr>
-{{range .}}<tr><td>{{.Kind}}</td><td>{{.LineItemType}}</td><td>{{.UsageType}}</td><td>{{.Region}}</td><td class="n">{{call $.Signed .Cost}}</td></tr>
-{{end}}</table></div>{{end}}
-<footer>bedrock-usage reconcile · bedrock-usage/reconcile@1</footer>
+{{range .Notes}}<p class="warn">{{.}}</p>{{end}}
+{{range $s := .Sections}}<h2>{{.Title}}</h2><div class="scroll"><table id="{{.ID}}"><tr>{{range $i, $h := .Head}}<th class="{{$s.Class $i}}">{{$h}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range $i, $c := .}}<td class="{{$s.Class $i}}">{{$c}}</td>{{end}}</tr>
+{{end}}</table></div>{{with .MoreText}}<p class="meta">{{.}}</p>{{end}}
+{{end}}<footer>bedrock-usage reconcile · bedrock-usage/reconcile@1</footer>
 </div></body></html>
 `))
