@@ -11,11 +11,13 @@ import (
 )
 
 // lineKey is the grain of the comparison: day × region × model × token kind × scope × tier ×
-// long context.
+// long context. Mantle and Account (another account's) are set on billed usage only, so such
+// usage never joins a logged line.
 type lineKey struct {
 	Day                              time.Time
 	Region, Model, Kind, Scope, Tier string
-	LongContext                      bool
+	LongContext, Mantle              bool
+	Account                          string
 }
 
 type principalKey struct{ Account, Principal string }

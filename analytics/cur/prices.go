@@ -28,7 +28,7 @@ func (rc *Reconciliation) PriceFile(exportName string, now time.Time, book RateB
 	}
 	m := map[ek]*acc{}
 	for _, r := range rc.Rates {
-		if r.Tier == "mantle" || r.Tier == TierReserved || strings.HasPrefix(r.Model, "?") {
+		if r.Mantle || r.Tier == TierReserved || strings.HasPrefix(r.Model, "?") {
 			continue
 		}
 		k := ek{r.Model, r.Region, r.Scope, r.Tier}

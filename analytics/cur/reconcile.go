@@ -170,7 +170,7 @@ type Gap struct {
 // Rate is an effective rate learned from the bill (cost ÷ tokens) beside the book's.
 type Rate struct {
 	Model, Region, Scope, Tier, Kind string
-	LongContext                      bool
+	LongContext, Mantle              bool
 	Tokens                           decimal.Decimal
 	Cost                             decimal.Decimal
 	Billed                           decimal.Decimal  // USD per million tokens
@@ -212,8 +212,6 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		LogSource: opts.LogSource, Tolerance: tol}
 	billed := map[lineKey]*sums{}
 	usageTypes := map[lineKey]map[string]bool{}
-	mantle := map[lineKey]bool{}
-	account := map[lineKey]string{}
 	billPrincipals := map[dayPrincipal]*sums{}
 	others := map[[4]string]*Other{}
 	var usageCost, adjustCost decimal.Decimal
@@ -231,7 +229,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	}
 	type rateKey struct {
 		Model, Region, Scope, Tier, Kind string
-		Long                             bool
+		Long, Mantle                     bool
 	}
 	rates := map[rateKey]*sums{}
 	for i := range items {
@@ -279,14 +277,9 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		if known {
 			tokens = it.Quantity.Mul(per)
 		}
-		k := lineKey{Day: it.Day, Region: region, Model: model, Kind: u.Kind, Scope: u.Scope, Tier: u.Tier, LongContext: u.LongContext}
-		if u.Mantle {
-			k.Tier = "mantle:" + k.Tier // never joined with logged calls
-			mantle[k] = true
-		}
+		k := lineKey{Day: it.Day, Region: region, Model: model, Kind: u.Kind, Scope: u.Scope, Tier: u.Tier, LongContext: u.LongContext, Mantle: u.Mantle}
 		if it.Account != "" && len(logs.accounts) > 0 && !logs.accounts[it.Account] {
-			k.Tier = "account:" + it.Account + ":" + k.Tier
-			account[k] = it.Account
+			k.Account = it.Account
 		}
 		s := billed[k]
 		if s == nil {
@@ -296,7 +289,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		}
 		s.add(tokens, it.Cost, known)
 		usageTypes[k][it.UsageType] = true
-		if !u.Mantle && u.Tier != TierBatch && account[k] == "" {
+		if !u.Mantle && u.Tier != TierBatch && k.Account == "" {
 			// Only usage the logs can see: mantle, batch and other accounts are gaps.
 			bp := dayPrincipal{it.Day, billPrincipal(it.Principal)}
 			ps := billPrincipals[bp]
@@ -307,10 +300,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 			ps.add(tokens, it.Cost, known)
 		}
 		if known && mapped && !tokens.IsZero() {
-			rk := rateKey{model, region, u.Scope, u.Tier, u.Kind, u.LongContext}
-			if u.Mantle {
-				rk.Tier = "mantle"
-			}
+			rk := rateKey{model, region, u.Scope, u.Tier, u.Kind, u.LongContext, u.Mantle}
 			r := rates[rk]
 			if r == nil {
 				r = &sums{}
@@ -350,10 +340,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	for k := range keys {
 		b, l := billed[k], logs.lines[k]
 		ln := Line{Day: k.Day, Region: k.Region, Model: k.Model, Kind: k.Kind, Scope: k.Scope, Tier: k.Tier, LongContext: k.LongContext,
-			Mantle: mantle[k], Account: account[k], TokensKnown: true}
-		if ln.Mantle || ln.Account != "" {
-			ln.Tier = k.Tier[strings.LastIndexByte(k.Tier, ':')+1:]
-		}
+			Mantle: k.Mantle, Account: k.Account, TokensKnown: true}
 		for ut := range usageTypes[k] {
 			ln.UsageTypes = append(ln.UsageTypes, ut)
 		}
@@ -422,15 +409,14 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	slices.SortFunc(rc.Lines, func(a, b Line) int {
 		return cmp.Or(a.Day.Compare(b.Day), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Model, b.Model),
 			cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Tier, b.Tier),
-			cmp.Compare(fmt.Sprint(a.LongContext), fmt.Sprint(b.LongContext)), cmp.Compare(fmt.Sprint(a.Mantle), fmt.Sprint(b.Mantle)),
-			cmp.Compare(a.Account, b.Account))
+			cmpBool(a.LongContext, b.LongContext), cmpBool(a.Mantle, b.Mantle), cmp.Compare(a.Account, b.Account))
 	})
 	rc.Gaps = gaps(rc.Lines)
 	rc.Principals = principals(billPrincipals, logs, tol, func(day time.Time) bool { return !pending(day) && !day.Before(opts.Since) && day.Before(opts.Until) })
 	for k, s := range rates {
-		r := Rate{Model: k.Model, Region: k.Region, Scope: k.Scope, Tier: k.Tier, Kind: k.Kind, LongContext: k.Long,
+		r := Rate{Model: k.Model, Region: k.Region, Scope: k.Scope, Tier: k.Tier, Kind: k.Kind, LongContext: k.Long, Mantle: k.Mantle,
 			Tokens: s.tokens, Cost: s.cost, Billed: s.cost.Div(s.tokens).Mul(million).Round(6)}
-		if opts.Book != nil && k.Tier != "mantle" {
+		if opts.Book != nil && !k.Mantle { // the book prices the runtime API, not mantle
 			if rate, where := bookRate(opts.Book, r, opts.Since); rate != nil {
 				r.Book, r.BookEntry = rate, where
 				r.DiffPct = pct(r.Billed.Sub(*rate), *rate)
@@ -440,7 +426,7 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 	}
 	slices.SortFunc(rc.Rates, func(a, b Rate) int {
 		return cmp.Or(cmp.Compare(a.Model, b.Model), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Scope, b.Scope),
-			cmp.Compare(a.Tier, b.Tier), cmp.Compare(fmt.Sprint(a.LongContext), fmt.Sprint(b.LongContext)), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)))
+			cmp.Compare(a.Tier, b.Tier), cmpBool(a.LongContext, b.LongContext), cmpBool(a.Mantle, b.Mantle), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)))
 	})
 	for _, o := range others {
 		rc.Other = append(rc.Other, *o)
@@ -464,6 +450,16 @@ func Reconcile(items []Item, logs *Logs, opts Options) *Reconciliation {
 		rc.Warnings = append(rc.Warnings, fmt.Sprintf("the bill ends on %s, before the period does: that day (which the export may still be filling in) and the days after it are pending, not compared", rc.LastBilledDay.Format(time.DateOnly)))
 	}
 	return rc
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func kindOrder(k string) int {

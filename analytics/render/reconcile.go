@@ -142,6 +142,7 @@ type rcRate struct {
 	Tier        string           `json:"tier"`
 	Kind        string           `json:"kind"`
 	LongContext bool             `json:"long_context"`
+	Mantle      bool             `json:"mantle"`
 	Tokens      decimal.Decimal  `json:"tokens"`
 	Cost        decimal.Decimal  `json:"cost_usd"`
 	Billed      decimal.Decimal  `json:"billed_usd_per_mtok"`
@@ -202,7 +203,7 @@ func toJSON(rc *cur.Reconciliation) rcJSON {
 		out.Principals = append(out.Principals, rcPrincipal{p.Account, p.Principal, p.BilledCost, p.LoggedCost, p.CostDrift, p.CostDriftPct, p.LoggedCalls, p.Status})
 	}
 	for _, r := range rc.Rates {
-		out.Rates = append(out.Rates, rcRate{r.Model, r.Region, r.Scope, tierName(r.Tier), r.Kind, r.LongContext, r.Tokens, r.Cost, r.Billed, r.Book, r.DiffPct, r.BookEntry})
+		out.Rates = append(out.Rates, rcRate{r.Model, r.Region, r.Scope, tierName(r.Tier), r.Kind, r.LongContext, r.Mantle, r.Tokens, r.Cost, r.Billed, r.Book, r.DiffPct, r.BookEntry})
 	}
 	for _, o := range rc.Other {
 		out.Other = append(out.Other, rcOther{o.Kind, o.LineItemType, o.UsageType, o.Region, o.Quantity, o.PricingUnit, o.Cost, o.Lines})
@@ -503,6 +504,9 @@ func rateWhat(r cur.Rate) string {
 	s += ", " + r.Scope
 	if r.Tier != "" {
 		s += ", " + r.Tier
+	}
+	if r.Mantle {
+		s += ", mantle"
 	}
 	return s
 }
