@@ -129,13 +129,9 @@ func addBillRow(items *cur.Items, cols []Column, vals []*string) error {
 // the export's Glue table (deployment.CURTableName unless table says otherwise) in region.
 // It returns where it read.
 func (c *config) BillItems(ctx context.Context, env engine.Env, region, table string, since, until time.Time) (*cur.Items, string, error) {
-	account := c.account
-	if account == "" {
-		a, err := env.CallerAccount(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		account = a
+	account, err := c.accountOf(ctx, env)
+	if err != nil {
+		return nil, "", err
 	}
 	if table == "" {
 		table = deployment.CURTableName

@@ -50,15 +50,19 @@ func (c *config) source(env engine.Env, account string) *Source {
 }
 
 func (c *config) Open(ctx context.Context, env engine.Env) (analytics.Source, string, error) {
-	account := c.account
-	if account == "" {
-		a, err := env.CallerAccount(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		account = a
+	account, err := c.accountOf(ctx, env)
+	if err != nil {
+		return nil, "", err
 	}
 	return c.source(env, account), fmt.Sprintf("athena %s.%s (workgroup %s)", c.database, c.table, c.workgroup), nil
+}
+
+// accountOf is --account, or the caller's account.
+func (c *config) accountOf(ctx context.Context, env engine.Env) (string, error) {
+	if c.account != "" {
+		return c.account, nil
+	}
+	return env.CallerAccount(ctx)
 }
 
 // Explain prints each region's statement with its parameters written in place.

@@ -71,15 +71,15 @@ type Item struct {
 	Lines       int64           // line items summed
 }
 
-// ItemKey is what Items are grouped by.
-type ItemKey struct {
+// itemKey is what Items are grouped by.
+type itemKey struct {
 	Day                                                                 time.Time
 	Account, LineItemType, ProductCode, UsageType, Operation, Principal string
 	RegionCode, PricingUnit, Description, ProductName                   string
 }
 
-func (it *Item) key() ItemKey {
-	return ItemKey{it.Day, it.Account, it.LineItemType, it.ProductCode, it.UsageType, it.Operation, it.Principal, it.RegionCode, it.PricingUnit, it.Description, it.ProductName}
+func (it *Item) key() itemKey {
+	return itemKey{it.Day, it.Account, it.LineItemType, it.ProductCode, it.UsageType, it.Operation, it.Principal, it.RegionCode, it.PricingUnit, it.Description, it.ProductName}
 }
 
 // productName is the model name of a line item's product attributes (see Item.ProductName).
@@ -103,19 +103,19 @@ func genericProductName(v string) bool {
 
 // Items sums line items into Items. The zero value is not usable; use NewItems.
 type Items struct {
-	m map[ItemKey]*Item
+	m map[itemKey]*Item
 	// Read counts the line items read; Bedrock the ones kept (IsBedrock); NoDate the Bedrock
 	// ones without a usage start date, which no period can hold (they are left out and said).
 	Read, Bedrock, NoDate int64
 }
 
 // NewItems returns an empty Items.
-func NewItems() *Items { return &Items{m: map[ItemKey]*Item{}} }
+func NewItems() *Items { return &Items{m: map[itemKey]*Item{}} }
 
 // Add adds one line item when it is a Bedrock line item (see IsBedrock).
 func (s *Items) Add(li *LineItem) {
 	s.Read++
-	if !IsBedrock(li.ProductCode, li.UsageType, li.Product) {
+	if !IsBedrock(li.ProductCode, li.Product) {
 		return
 	}
 	s.Bedrock++
@@ -168,7 +168,7 @@ func (s *Items) All() []Item {
 // IsBedrock says whether a line item is Bedrock usage: the AmazonBedrock service (first-party
 // models) or a Bedrock edition of a Marketplace model (product names "… (Amazon Bedrock
 // Edition)"), which is how Anthropic and other third-party models are billed.
-func IsBedrock(productCode, usageType string, product map[string]string) bool {
+func IsBedrock(productCode string, product map[string]string) bool {
 	if strings.HasPrefix(productCode, "AmazonBedrock") {
 		return true
 	}

@@ -67,6 +67,16 @@ var regionCodes = map[string]string{
 // RegionOfCode maps a usage-type prefix to its region ("" when unknown).
 func RegionOfCode(code string) string { return regionCodes[strings.ToUpper(code)] }
 
+// CodeOfRegion is the usage-type prefix of a region ("" when unknown).
+func CodeOfRegion(region string) string {
+	for code, r := range regionCodes {
+		if r == region {
+			return code
+		}
+	}
+	return ""
+}
+
 var (
 	// {REG}-MP:{REG}_{Component}-Units (Marketplace editions, such as Anthropic's).
 	reMarketplace = regexp.MustCompile(`^([A-Z]{2,4}\d)-MP:[A-Z]{2,4}\d_(.+?)(-Units)?$`)

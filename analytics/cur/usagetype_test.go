@@ -1,6 +1,7 @@
 package cur
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,5 +129,19 @@ func TestUnitTokens(t *testing.T) {
 				t.Errorf("unitTokens(%q, %q, %s, %s) = %s, %v; want %d, %v", tt.unit, tt.desc, tt.qty, tt.cost, got, ok, tt.want, tt.ok)
 			}
 		})
+	}
+}
+
+func TestRegionCodes(t *testing.T) {
+	for code, region := range regionCodes {
+		if got := CodeOfRegion(region); got != code {
+			t.Errorf("CodeOfRegion(%q) = %q, want %q", region, got, code)
+		}
+		if got := RegionOfCode(strings.ToLower(code)); got != region {
+			t.Errorf("RegionOfCode(%q) = %q, want %q", code, got, region)
+		}
+	}
+	if got := CodeOfRegion("xx-nowhere-9"); got != "" {
+		t.Errorf("an unknown region has code %q, want none", got)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -260,7 +259,9 @@ func reconcileRun(ctx context.Context, opts *reconcileOptions) error {
 		}
 	}
 	for _, o := range outs {
-		if err := writeReconciliation(opts.IO.Out, o, rc, render.ReconcileOptions{Top: opts.Top}); err != nil {
+		if err := o.writeWith(opts.IO.Out, "the reconciliation", func(w io.Writer, format string) error {
+			return render.Reconciliation(w, rc, format, render.ReconcileOptions{Top: opts.Top})
+		}); err != nil {
 			return err
 		}
 	}
@@ -293,22 +294,6 @@ func itemRegion(it cur.Item) string {
 	}
 	u, _ := cur.ParseUsageType(it.UsageType)
 	return u.Region
-}
-
-func writeReconciliation(stdout io.Writer, o reportOutput, rc *cur.Reconciliation, ro render.ReconcileOptions) error {
-	if o.path == "" {
-		return render.Reconciliation(stdout, rc, o.format, ro)
-	}
-	if err := atomicfile.WriteFunc(o.path, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		if err := render.Reconciliation(bw, rc, o.format, ro); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}); err != nil {
-		return fmt.Errorf("writing %s: %w", o.path, err)
-	}
-	return nil
 }
 
 // readBill reads the export: through the engine when it can (Athena, and no --bill), else

@@ -369,22 +369,27 @@ func outputsFor(paths []string, format string, outTTY bool) ([]reportOutput, err
 // and a rename once the report is rendered, so a failed or interrupted run leaves the
 // previous file (a CI artefact, a published page) as it was, never half a report.
 func (o reportOutput) write(stdout io.Writer, rep *analytics.Report, ro render.Options) error {
+	return o.writeWith(stdout, "the report", func(w io.Writer, format string) error { return render.Render(w, rep, format, ro) })
+}
+
+// writeWith renders what (a report, a reconciliation) with fn to the output in its format:
+// to standard output, or streamed to the file (a million-line report is not held twice),
+// which appears only when whole.
+func (o reportOutput) writeWith(stdout io.Writer, what string, fn func(w io.Writer, format string) error) error {
 	if o.path == "" {
-		if err := render.Render(stdout, rep, o.format, ro); err != nil {
-			return fmt.Errorf("writing the report: %w", err)
+		if err := fn(stdout, o.format); err != nil {
+			return fmt.Errorf("writing %s: %w", what, err)
 		}
 		return nil
 	}
-	// Streamed to the file (a million-line report is not held twice), which appears only
-	// when whole.
 	if err := atomicfile.WriteFunc(o.path, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
-		if err := render.Render(bw, rep, o.format, ro); err != nil {
+		if err := fn(bw, o.format); err != nil {
 			return err
 		}
 		return bw.Flush()
 	}); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+		return fmt.Errorf("writing %s: %w", what, err)
 	}
 	return nil
 }

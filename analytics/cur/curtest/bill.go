@@ -14,12 +14,6 @@ import (
 	"github.com/bedrock-usage/bedrock-usage/analytics/pricing"
 )
 
-// RegionCodes are the usage-type prefixes of the regions the tests use.
-var RegionCodes = map[string]string{
-	"us-east-1": "USE1", "us-east-2": "USE2", "us-west-2": "USW2", "eu-central-1": "EUC1", "eu-west-1": "EUW1",
-	"ap-northeast-1": "APN1", "ap-northeast-2": "APN2", "ap-southeast-1": "APS1", "ap-southeast-2": "APS2", "ap-south-1": "APS3",
-}
-
 // Bill writes the bill AWS would send for priced rows of a report: one line item a day per
 // region, model, token kind, scope, tier and IAM principal, with the rows' tokens and cost.
 // Anthropic models bill as Marketplace editions (USE1-MP:USE1_InputTokenCount-Units, the
@@ -100,7 +94,7 @@ var dashed = map[string]string{
 }
 
 func (b Bill) item(k billKey, tokens, cost decimal.Decimal) cur.LineItem {
-	code := RegionCodes[k.region]
+	code := cur.CodeOfRegion(k.region)
 	name, pl := b.Names(k.model)
 	li := cur.LineItem{
 		PayerAccount: b.Account, UsageAccount: b.Account, LineItemType: "Usage", UsageStart: k.day, UsageEnd: k.day.Add(24 * time.Hour),
