@@ -36,14 +36,13 @@ type sums struct {
 	calls  int64
 	// unpriced: logged calls the book could not price are in these sums
 	unpriced bool
+	added    bool // add has been called
 }
 
+// add adds one item: the tokens stay known while every item's are.
 func (s *sums) add(tokens, cost decimal.Decimal, known bool) {
-	if s.tokens.IsZero() && s.cost.IsZero() && !s.known {
-		s.known = known
-	} else {
-		s.known = s.known && known
-	}
+	s.known = known && (s.known || !s.added)
+	s.added = true
 	s.tokens = s.tokens.Add(tokens)
 	s.cost = s.cost.Add(cost)
 }
